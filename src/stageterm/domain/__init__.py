@@ -1,0 +1,1 @@
+"""The pure core: model, rules, projection and metrics. Standard library only."""

@@ -1,0 +1,186 @@
+"""The things on the floor: locations, units, orders, operators and the events between them.
+
+Pure standard library. Frozen dataclasses that the store converts its rows into and
+that the rules, metrics and projection work on.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class LocationKind(StrEnum):
+    STORAGE = "storage"
+    LANE = "lane"
+    KITTING = "kitting"
+    DOCK = "dock"
+    LINE = "line"
+    QUARANTINE = "quarantine"
+
+
+class Quality(StrEnum):
+    RELEASED = "released"
+    QUARANTINE = "quarantine"
+    HOLD = "hold"
+    REJECTED = "rejected"
+
+
+class UnitState(StrEnum):
+    STORED = "stored"
+    STAGED = "staged"
+    ISSUED = "issued"
+    LOADED = "loaded"
+
+
+class OrderKind(StrEnum):
+    OUTBOUND = "outbound"
+    PRODUCTION = "production"
+
+
+class EventType(StrEnum):
+    STAGE = "stage"
+    MOVE = "move"
+    UNSTAGE = "unstage"
+    ISSUE = "issue"
+    LOAD = "load"
+    HOLD = "hold"
+    RELEASE = "release"
+    RECEIVE = "receive"
+    SPLIT = "split"
+    UNDO = "undo"
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    LEAD = "lead"
+    QUALITY = "quality"
+    ADMIN = "admin"
+
+
+class SyncState(StrEnum):
+    PENDING = "pending"
+    SYNCED = "synced"
+    REJECTED = "rejected"
+    LOCAL = "local"  # never sent upstream (receive events)
+
+
+# Where a unit is staged: these kinds hold staged material and count toward dwell.
+STAGING_KINDS = frozenset({LocationKind.LANE, LocationKind.KITTING})
+# Where a move may end (loading goes through `load`, issuing through `issue`).
+MOVE_TARGET_KINDS = frozenset({LocationKind.LANE, LocationKind.KITTING, LocationKind.STORAGE})
+CLOSED_STATES = frozenset({UnitState.ISSUED, UnitState.LOADED})
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    code: str
+    kind: LocationKind
+    name: str | None = None
+    customer: str | None = None
+    route: str | None = None
+    carrier: str | None = None
+    capacity: int | None = None
+    work_order: str | None = None
+
+    @property
+    def is_staging(self) -> bool:
+        return self.kind in STAGING_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    code: str
+    item: str
+    quantity: int
+    quality: Quality = Quality.RELEASED
+    state: UnitState = UnitState.STORED
+    location: str | None = None
+    gtin: str | None = None
+    lot: str | None = None
+    serial: str | None = None
+    sscc: str | None = None
+    uom: str | None = None
+    expiry: date | None = None
+    order: str | None = None
+    staged_at: datetime | None = None
+    version: int = 0
+    parent: str | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in CLOSED_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    item: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    ref: str
+    kind: OrderKind
+    customer: str | None = None
+    route: str | None = None
+    carrier: str | None = None
+    due_at: datetime | None = None
+    lines: tuple[OrderLine, ...] = ()
+
+    def required(self, item: str) -> int | None:
+        """Quantity of `item` the order asks for, None when the item is not on it."""
+        found = [line.quantity for line in self.lines if line.item == item]
+        return sum(found) if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    badge: str
+    name: str
+    role: Role
+    pin_hash: str | None = None
+
+    def may_approve(self) -> bool:
+        return self.role in (Role.LEAD, Role.ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing that happened to one unit. Carries before and after so replay needs nothing else."""
+
+    id: str
+    type: EventType
+    unit: str
+    occurred_at: datetime  # aware; UTC offset of the terminal kept in the value
+    operator: str | None = None
+    terminal: str | None = None
+    from_location: str | None = None
+    to_location: str | None = None
+    from_state: UnitState | None = None
+    to_state: UnitState | None = None
+    from_quality: Quality | None = None
+    to_quality: Quality | None = None
+    quantity: int | None = None
+    approved_by: str | None = None
+    reason: str | None = None
+    undoes: str | None = None  # id of the event an undo reverses
+    payload: dict[str, object] = field(default_factory=dict)  # receive: unit master data; split: child
+    seq: int | None = None
+    sync_state: SyncState = SyncState.PENDING
+
+
+def new_event_id() -> str:
+    """A UUIDv7 (RFC 9562): time-ordered, so ids sort by creation like `seq` does."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= ((rand >> 62) & 0xFFF) << 64
+    value |= 0b10 << 62
+    value |= rand & ((1 << 62) - 1)
+    return str(uuid.UUID(int=value))
