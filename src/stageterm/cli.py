@@ -1,0 +1,102 @@
+"""The one place that wires things: settings -> store -> services -> commands or the app.
+
+Nothing is built at import time; `main` builds what the chosen command needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from stageterm import __version__
+from stageterm.commands import command_modules
+from stageterm.commands.context import CommandError, Context
+from stageterm.commands.exit_codes import Exit
+from stageterm.config import ConfigError, Settings, load_settings
+from stageterm.scanning import clean_for_display
+from stageterm.store.engine import Store, StoreError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", metavar="URL", help="database: a path, sqlite:///FILE or postgresql://… (else $STAGETERM_DB)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="stageterm",
+        description="Scan material into staging lanes and kitting areas; watch lane queues; sync upstream.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"stageterm {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in command_modules():
+        module.register(sub, common)
+    return parser
+
+
+def make_store_opener(settings: Settings):  # type: ignore[no-untyped-def]
+    def open_for(demo: bool) -> Store:
+        from stageterm.store.engine import open_store
+        from stageterm.store.migrate import upgrade
+
+        store = open_store(settings.db_url(demo=demo))
+        upgrade(store)
+        return store
+
+    return open_for
+
+
+def make_services_factory(settings: Settings):  # type: ignore[no-untyped-def]
+    def make(store: Store):  # type: ignore[no-untyped-def]
+        from stageterm.services import Services
+
+        return Services(store, terminal=settings.terminal_id(), settings=settings)
+
+    return make
+
+
+def build_context(settings: Settings) -> Context:
+    return Context(
+        settings=settings,
+        open_store=make_store_opener(settings),
+        make_services=make_services_factory(settings),
+    )
+
+
+def run_app(ctx: Context, *, demo: bool = False) -> int:
+    from stageterm.tui.app import StagetermApp
+
+    app = StagetermApp(services=ctx.services(demo=demo), settings=ctx.settings)
+    app.run()
+    return int(app.return_code or 0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx: Context | None = None
+    try:
+        settings = load_settings({"db": getattr(args, "db", None)})
+        for warning in settings.warnings:
+            print(f"stageterm: warning: {warning}", file=sys.stderr)
+        ctx = build_context(settings)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            return run_app(ctx)
+        return int(handler(args, ctx))
+    except CommandError as exc:
+        print(f"stageterm: {clean_for_display(str(exc), 300)}", file=sys.stderr)
+        return exc.code
+    except (ConfigError, StoreError) as exc:
+        print(f"stageterm: {clean_for_display(str(exc), 300)}", file=sys.stderr)
+        return Exit.BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if ctx is not None:
+            ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

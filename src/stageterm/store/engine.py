@@ -1,0 +1,88 @@
+"""Engines for SQLite and PostgreSQL, with the pragmas and transaction modes staging needs.
+
+SQLite: WAL, synchronous=FULL, foreign keys, a busy timeout, and write transactions opened
+with BEGIN IMMEDIATE so that concurrent writers queue on the busy timeout instead of
+failing with "database is locked" when a read transaction tries to become a write one.
+Reads use a plain (deferred) BEGIN so that they never wait for writers under WAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+class StoreError(Exception):
+    """A database problem an operator or IT person can act on (one-line reason)."""
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    engine = create_engine(url, poolclass=NullPool if ":memory:" in url else None)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN out of the driver's hands so that we choose the mode below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+@dataclass
+class Store:
+    """The two ends of the database: a writer (serialised) and a reader."""
+
+    url: str
+    writer: Engine
+    reader: Engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.writer.dialect.name == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed when the block ends, rolled back on error."""
+        with Session(self.writer, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.reader, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        if self.reader is not self.writer:
+            self.reader.dispose()
+
+
+def open_store(url: str) -> Store:
+    """Engines for `url` (already normalised by config). Raises StoreError for a bad URL."""
+    try:
+        if url.startswith("sqlite"):
+            return Store(url, _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN"))
+        if url.startswith("postgresql"):
+            engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+            return Store(url, engine, engine)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise StoreError(f"bad database URL: {exc}") from exc
+    raise StoreError("unsupported database URL: use sqlite:/// or postgresql://")
