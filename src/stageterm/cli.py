@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from stageterm import __version__
 from stageterm.commands import command_modules
@@ -17,17 +18,21 @@ from stageterm.config import ConfigError, Settings, load_settings
 from stageterm.scanning import clean_for_display
 from stageterm.store.engine import Store, StoreError
 
+if TYPE_CHECKING:
+    from stageterm.services import Services
+
 
 def build_parser() -> argparse.ArgumentParser:
+    db_help = "database: a path, sqlite:///FILE or postgresql://… (else $STAGETERM_DB)"
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db", metavar="URL", help="database: a path, sqlite:///FILE or postgresql://… (else $STAGETERM_DB)"
-    )
+    common.add_argument("--db", metavar="URL", help=db_help)
     parser = argparse.ArgumentParser(
         prog="stageterm",
-        description="Scan material into staging lanes and kitting areas; watch lane queues; sync upstream.",
-        parents=[common],
+        description="Scan material into staging lanes and kitting areas; watch lane queues; sync upstream. "
+        "With no command, opens the terminal UI.",
     )
+    # Its own dest: a subcommand's --db default would otherwise overwrite it.
+    parser.add_argument("--db", dest="app_db", metavar="URL", help=db_help)
     parser.add_argument("--version", action="version", version=f"stageterm {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in command_modules():
@@ -35,33 +40,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def make_store_opener(settings: Settings):  # type: ignore[no-untyped-def]
-    def open_for(demo: bool) -> Store:
-        from stageterm.store.engine import open_store
-        from stageterm.store.migrate import upgrade
+def open_migrated_store(settings: Settings, demo: bool) -> Store:
+    """The store for these settings, upgraded to the newest schema."""
+    from stageterm.store.engine import open_store
+    from stageterm.store.migrate import upgrade
 
-        store = open_store(settings.db_url(demo=demo))
-        upgrade(store)
-        return store
-
-    return open_for
+    store = open_store(settings.db_url(demo=demo))
+    upgrade(store)
+    return store
 
 
-def make_services_factory(settings: Settings):  # type: ignore[no-untyped-def]
-    def make(store: Store):  # type: ignore[no-untyped-def]
-        from stageterm.services import Services
+def make_services(settings: Settings, store: Store) -> Services:
+    from stageterm.services import Services
 
-        return Services(store, terminal=settings.terminal_id(), settings=settings)
-
-    return make
+    return Services(store, terminal=settings.terminal_id(), settings=settings)
 
 
 def build_context(settings: Settings) -> Context:
-    return Context(
-        settings=settings,
-        open_store=make_store_opener(settings),
-        make_services=make_services_factory(settings),
-    )
+    return Context(settings=settings, open_store=open_migrated_store, make_services=make_services)
 
 
 def run_app(ctx: Context, *, demo: bool = False) -> int:
@@ -77,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ctx: Context | None = None
     try:
-        settings = load_settings({"db": getattr(args, "db", None)})
+        settings = load_settings({"db": getattr(args, "db", None) or args.app_db})
         for warning in settings.warnings:
             print(f"stageterm: warning: {warning}", file=sys.stderr)
         ctx = build_context(settings)

@@ -26,8 +26,8 @@ class CommandError(Exception):
 @dataclass
 class Context:
     settings: Settings
-    open_store: Callable[[bool], Store]  # built by cli.py; the flag says "demo database"
-    make_services: Callable[[Store], Services]
+    open_store: Callable[[Settings, bool], Store]  # from cli.py; the flag says "demo database"
+    make_services: Callable[[Settings, Store], Services]
     out: IO[str] = field(default_factory=lambda: sys.stdout)
     err: IO[str] = field(default_factory=lambda: sys.stderr)
     _store: Store | None = None
@@ -35,12 +35,12 @@ class Context:
 
     def store(self, *, demo: bool = False) -> Store:
         if self._store is None:
-            self._store = self.open_store(demo)
+            self._store = self.open_store(self.settings, demo)
         return self._store
 
     def services(self, *, demo: bool = False) -> Services:
         if self._services is None:
-            self._services = self.make_services(self.store(demo=demo))
+            self._services = self.make_services(self.settings, self.store(demo=demo))
         return self._services
 
     def print(self, text: str = "") -> None:

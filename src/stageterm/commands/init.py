@@ -1,0 +1,28 @@
+"""`stageterm init`: create or upgrade the database."""
+
+from __future__ import annotations
+
+import argparse
+
+from stageterm.commands.context import Context
+from stageterm.commands.exit_codes import Exit
+from stageterm.store.migrate import current_revision
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("init", parents=[common], help="create or upgrade the database",
+                       description="Create the database if it is new, or upgrade it to this version's schema.")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    ctx.print(f"Database ready at schema {current_revision(store)}: {_safe_url(store.url)}")
+    return Exit.DONE
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password (secrets are never printed)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,71 @@
+"""`stageterm move | load | issue | hold | release | undo`: one change to one unit each."""
+
+from __future__ import annotations
+
+import argparse
+
+from stageterm.commands.context import Context
+from stageterm.commands.outcome import show
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    def parser(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_ + ".")
+        p.add_argument("unit", metavar="UNIT", help="unit code")
+        return p
+
+    p = parser("move", "stage, move or unstage a unit (part of it, into a kitting area)")
+    p.add_argument("--to", required=True, metavar="LOC", help="lane, kitting area or storage location")
+    p.add_argument("--qty", type=_positive, metavar="N", help="move only N (kitting areas: splits the unit)")
+    p.add_argument("--approve", metavar="BADGE", help="a lead's badge, for a move that needs approval")
+    p.add_argument("--pin", metavar="PIN", help="the approving lead's PIN, where they have one")
+    p.set_defaults(handler=_move)
+    p = parser("load", "load a staged unit from its lane onto a dock (route-checked)")
+    p.add_argument("--to", required=True, metavar="DOCK", help="dock door")
+    p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().load(a.unit, a.to, a.operator)))
+    p = parser("issue", "issue a unit from its kitting area to production")
+    p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().issue(a.unit, a.operator)))
+    p = parser("hold", "put a unit on hold")
+    p.add_argument("--reason", metavar="TEXT", help="why (shown in the unit's history and upstream)")
+    p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().hold(a.unit, a.operator, a.reason)))
+    p = parser("release", "release a held or quarantined unit (quality role only)")
+    p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().release(a.unit, a.operator)))
+    p = parser("undo", "reverse the unit's latest event (its operator, or a lead)")
+    p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().undo(a.unit, a.operator)))
+    for name in ("move", "load", "issue", "hold", "release", "undo"):
+        p = sub.choices[name]
+        p.add_argument("--operator", required=True, metavar="BADGE", help="your badge")
+        p.add_argument("--json", action="store_true", help="answer as one JSON object")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _move(args: argparse.Namespace, ctx: Context) -> int:
+    services = ctx.services()
+    seen = services.unit_detail(args.unit)
+    result = services.move(
+        args.unit,
+        args.to,
+        args.operator,
+        quantity=args.qty,
+        approve=args.approve,
+        pin=args.pin,
+        # What the operator saw is what they move: another terminal's move in between wins.
+        expected_version=seen.unit.version if seen else None,
+    )
+    return _finish(args, ctx, result)
+
+
+def _finish(args: argparse.Namespace, ctx: Context, result: object) -> int:
+    from stageterm.services import Result
+
+    assert isinstance(result, Result)
+    return show(ctx, result, args.json)

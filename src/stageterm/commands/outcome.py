@@ -1,0 +1,37 @@
+"""Printing a use case's result and turning it into an exit code (shared by move, scan, …)."""
+
+from __future__ import annotations
+
+from stageterm.commands.context import Context
+from stageterm.commands.exit_codes import Exit
+from stageterm.scanning import clean_for_display
+from stageterm.services import Outcome, Result
+
+EXIT_FOR = {
+    Outcome.MOVED: Exit.DONE,
+    Outcome.ALREADY_THERE: Exit.DONE,
+    Outcome.TARGET: Exit.DONE,
+    Outcome.INFO: Exit.DONE,
+    Outcome.REFUSED: Exit.REFUSED,
+    Outcome.NEEDS_APPROVAL: Exit.NEEDS_APPROVAL,
+    Outcome.ERROR: Exit.BAD_INPUT,
+}
+LABEL = {
+    Outcome.MOVED: "OK",
+    Outcome.ALREADY_THERE: "OK",
+    Outcome.TARGET: "TARGET",
+    Outcome.INFO: "INFO",
+    Outcome.REFUSED: "REFUSED",
+    Outcome.NEEDS_APPROVAL: "APPROVAL",
+    Outcome.ERROR: "ERROR",
+}
+
+
+def show(ctx: Context, result: Result, as_json: bool) -> int:
+    """Print one result (a JSON line or a human line) and return its exit code."""
+    if as_json:
+        ctx.print_json(result.as_json())
+    else:
+        code = f" [{result.code}]" if result.code and not result.ok else ""
+        ctx.print(f"{LABEL[result.outcome]}{code}: {clean_for_display(result.message, 300)}")
+    return int(EXIT_FOR[result.outcome])

@@ -1,0 +1,155 @@
+"""A realistic demo site: customers, routes, lanes, kitting areas, orders, units and a morning's moves.
+
+Seeded through the same imports and use cases the floor uses, so the demo has real
+event history (with past times, so lanes show dwell).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from stageterm.imports import import_rows
+from stageterm.imports.reading import Row
+from stageterm.services import Services
+from stageterm.store import queries
+from stageterm.store.engine import Store
+
+CUSTOMERS = ("ACME", "BOLT", "CORA")
+ROUTES = ("NORTH", "SOUTH", "EAST", "WEST")
+OPERATORS = [
+    {"badge": "1001", "name": "Ana Ortiz", "role": "operator", "pin": None},
+    {"badge": "1002", "name": "Ben Kowalski", "role": "operator", "pin": None},
+    {"badge": "2001", "name": "Lee Chen", "role": "lead", "pin": None},
+    {"badge": "2002", "name": "Mia Novak", "role": "lead", "pin": "2468"},
+    {"badge": "3001", "name": "Quinn Abara", "role": "quality", "pin": None},
+    {"badge": "9001", "name": "Ida Admin", "role": "admin", "pin": "9999"},
+]
+DEMO_BADGES = {op["badge"]: op["name"] for op in OPERATORS}
+
+
+def gs1_check_digit(body: str) -> str:
+    """The GS1 mod-10 check digit for a GTIN or SSCC body."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return str((10 - total % 10) % 10)
+
+
+def _gtin(n: int) -> str:
+    body = f"0950110153{n:03d}"
+    return body + gs1_check_digit(body)
+
+
+def _sscc(n: int) -> str:
+    body = f"00950110150{n:06d}"
+    return body + gs1_check_digit(body)
+
+
+def _rows(items: list[dict[str, object]]) -> list[tuple[int, Row]]:
+    return [(i, {k: None if v is None else str(v) for k, v in row.items()}) for i, row in enumerate(items, 1)]
+
+
+def _locations() -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for i in range(1, 13):
+        customer = CUSTOMERS[(i - 1) % 3] if i <= 9 else None
+        route = ROUTES[(i - 1) % 4]
+        rows.append(
+            {"code": f"L-{i:02d}", "kind": "lane", "name": f"Lane {i}", "customer": customer, "route": route,
+             "carrier": "DHL" if route in ("NORTH", "EAST") else "DSV", "capacity": 8 if i % 4 else 12}
+        )
+    for i, route in enumerate(ROUTES, 1):
+        rows.append({"code": f"D-{i}", "kind": "dock", "name": f"Dock door {i}", "route": route})
+    rows.append({"code": "KIT-A", "kind": "kitting", "name": "Kitting A", "work_order": "WO-5001"})
+    rows.append({"code": "KIT-B", "kind": "kitting", "name": "Kitting B", "work_order": "WO-5002"})
+    rows.append({"code": "LINE-1", "kind": "line", "name": "Assembly line 1"})
+    rows.append({"code": "Q-01", "kind": "quarantine", "name": "Quarantine cage"})
+    for i in range(1, 21):
+        rows.append({"code": f"S-{i:02d}", "kind": "storage", "name": f"Rack {i}"})
+    return rows
+
+
+def _orders(now: datetime) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for i in range(12):
+        ref = f"SO-{1001 + i}"
+        customer, route = CUSTOMERS[i % 3], ROUTES[i % 4]
+        due = (now + timedelta(hours=1 + i)).replace(minute=0, second=0, microsecond=0)
+        for j in range(2):
+            rows.append({"ref": ref, "kind": "outbound", "customer": customer, "route": route,
+                         "carrier": "DHL" if route in ("NORTH", "EAST") else "DSV", "due_at": due.isoformat(),
+                         "item": f"FG-{100 + (i + j) % 10}", "quantity": 40 + 10 * j})
+    for ref, items in (("WO-5001", (200, 201, 202, 203)), ("WO-5002", (204, 205, 206))):
+        for item in items:
+            rows.append({"ref": ref, "kind": "production", "item": f"C-{item}", "quantity": 60,
+                         "due_at": (now + timedelta(hours=6)).replace(minute=0, second=0, microsecond=0).isoformat()})
+    return rows
+
+
+def _units(now: datetime, rng: random.Random) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for n in range(1, 201):
+        finished = n <= 140
+        number = (n - 1) % 10
+        item = f"FG-{100 + number}" if finished else f"C-{200 + number}"
+        # Two lots per item with different expiries, so FEFO has something to say.
+        lot_age = 1 if n % 7 == 0 else 0  # most stock is one lot; a newer lot sits beside it
+        expiry = (now + timedelta(days=30 + 60 * lot_age + number)).date()
+        quality = "released"
+        if n % 37 == 0:
+            quality = "quarantine"
+        elif n % 41 == 0:
+            quality = "hold"
+        if n % 53 == 0:
+            expiry = (now - timedelta(days=3)).date()
+        order = f"SO-{1001 + (n % 12)}" if finished and n % 5 else None
+        rows.append({
+            "code": f"U{n:05d}", "item": item, "gtin": _gtin(number + (0 if finished else 100)),
+            "lot": f"{'L' if finished else 'C'}{24 + lot_age}{number:02d}{lot_age}", "serial": None,
+            "sscc": _sscc(n) if finished else None, "quantity": 40 if finished else 30, "uom": "EA",
+            "expiry": expiry.isoformat(), "quality": quality,
+            "location": "Q-01" if quality == "quarantine" else f"S-{1 + n % 20:02d}", "order": order,
+        })
+    return rows
+
+
+def seed(store: Store, now: datetime | None = None, *, seed_value: int = 7) -> bool:
+    """Fill an empty database with the demo site; False (and nothing done) if it has locations."""
+    with store.read() as session:
+        if queries.all_locations(session):
+            return False
+    now = now or datetime.now().astimezone()
+    rng = random.Random(seed_value)
+    clock = lambda: now - timedelta(hours=12)  # noqa: E731 - master data arrived before the shift
+    import_rows(store, "operators", "demo-operators", _rows(OPERATORS), clock=clock)  # type: ignore[arg-type]
+    import_rows(store, "locations", "demo-locations", _rows(_locations()), clock=clock)
+    import_rows(store, "orders", "demo-orders", _rows(_orders(now)), clock=clock)
+    import_rows(store, "units", "demo-units", _rows(_units(now, rng)), clock=clock, terminal="demo")
+    _stage_some(store, now, rng)
+    return True
+
+
+def _stage_some(store: Store, now: datetime, rng: random.Random) -> None:
+    """A morning's staging: units into their route's lane at past times, some kitting."""
+    moments = iter(sorted(now - timedelta(minutes=rng.randint(5, 600)) for _ in range(60)))
+    current = {"t": now}
+    services = Services(store, terminal="demo-dock-1", clock=lambda: current["t"])
+    lanes = [(f"L-{i:02d}", CUSTOMERS[(i - 1) % 3] if i <= 9 else None, ROUTES[(i - 1) % 4]) for i in range(1, 13)]
+    orders = {f"SO-{1001 + i}": (CUSTOMERS[i % 3], ROUTES[i % 4]) for i in range(12)}
+    staged = 0
+    for n in range(1, 141):
+        order = f"SO-{1001 + (n % 12)}" if n % 5 else None
+        if staged >= 45 or order is None or n % 37 == 0 or n % 41 == 0 or n % 53 == 0 or n % 3 == 0:
+            continue
+        customer, route = orders[order]
+        # The customer's own lane for the route, else the route's shared lane.
+        lane = next((c for c, cu, r in lanes if r == route and cu in (customer, None)), None)
+        if lane is None:
+            continue
+        current["t"] = next(moments)
+        result = services.move(f"U{n:05d}", lane, "1001" if n % 2 else "1002")
+        if result.outcome.value == "needs_approval":
+            services.move(f"U{n:05d}", lane, "1001", approve="2001")
+        staged += 1
+    for n, area in ((141, "KIT-A"), (142, "KIT-A"), (145, "KIT-B")):
+        current["t"] = next(moments)
+        services.move(f"U{n:05d}", area, "1002", quantity=20, approve="2001")

@@ -1,0 +1,94 @@
+"""Quality status and corrections: hold, release (quality role only) and undo."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from stageterm.domain.model import EventType, Quality, Role
+from stageterm.services.moves import MovesMixin, _moved
+from stageterm.services.results import Result, refused
+from stageterm.store import queries
+from stageterm.store.writes import record
+
+# Events an undo may reverse: a receive or split starts a history, an undo is final.
+UNDOABLE = frozenset(
+    {
+        EventType.STAGE,
+        EventType.MOVE,
+        EventType.UNSTAGE,
+        EventType.ISSUE,
+        EventType.LOAD,
+        EventType.HOLD,
+        EventType.RELEASE,
+    }
+)
+
+
+class StatusMixin(MovesMixin):
+    def hold(self, unit_code: str, operator: str | None, reason: str | None = None) -> Result:
+        """Put a unit on hold: anyone signed in may stop suspect material."""
+
+        def run(session: Session) -> Result:
+            person = self._operator(session, operator)
+            unit = queries.unit(session, unit_code)
+            if unit is None:
+                return refused("unknown-unit", f"Unit {unit_code} is not known here.", unit_code)
+            if unit.is_closed:
+                return refused("closed-unit", f"Unit {unit.code} is already {unit.state.value}.", unit.code)
+            if unit.quality is Quality.HOLD:
+                return refused("already-on-hold", f"Unit {unit.code} is already on hold.", unit.code)
+            event = self._event(EventType.HOLD, unit, person, to_quality=Quality.HOLD, reason=reason)
+            record(session, {unit.code: unit}, [event])
+            return _moved(event, f"Unit {unit.code} is on hold.")
+
+        return self._guarded(unit_code, run)
+
+    def release(self, unit_code: str, operator: str | None) -> Result:
+        """Release a held or quarantined unit: the quality role only."""
+
+        def run(session: Session) -> Result:
+            person = self._operator(session, operator, Role.QUALITY)
+            unit = queries.unit(session, unit_code)
+            if unit is None:
+                return refused("unknown-unit", f"Unit {unit_code} is not known here.", unit_code)
+            if unit.quality not in (Quality.HOLD, Quality.QUARANTINE):
+                return refused(
+                    "not-held", f"Unit {unit.code} is {unit.quality.value}; only held or quarantined units are released.", unit.code
+                )
+            event = self._event(EventType.RELEASE, unit, person, to_quality=Quality.RELEASED)
+            record(session, {unit.code: unit}, [event])
+            return _moved(event, f"Unit {unit.code} released by {person.name}.")
+
+        return self._guarded(unit_code, run)
+
+    def undo(self, unit_code: str, operator: str | None) -> Result:
+        """Reverse the unit's latest event with a compensating one (by its operator or a lead)."""
+
+        def run(session: Session) -> Result:
+            person = self._operator(session, operator)
+            unit = queries.unit(session, unit_code)
+            if unit is None:
+                return refused("unknown-unit", f"Unit {unit_code} is not known here.", unit_code)
+            last = queries.latest_event(session, unit.code)
+            if last is None or last.type not in UNDOABLE:
+                what = last.type.value if last else "nothing"
+                return refused("nothing-to-undo", f"Unit {unit.code}: its last event ({what}) cannot be undone.", unit.code)
+            if last.operator != person.badge and not person.may_approve():
+                return refused(
+                    "not-allowed", f"Only {last.operator} or a lead may undo this {last.type.value}.", unit.code
+                )
+            event = self._event(
+                EventType.UNDO,
+                unit,
+                person,
+                to_location=last.from_location,
+                to_state=last.from_state,
+                to_quality=last.from_quality,
+                quantity=unit.quantity,
+                undoes=last.id,
+                reason=f"undo {last.type.value}",
+            )
+            record(session, {unit.code: unit}, [event])
+            return _moved(event, f"Undone: {last.type.value} of {unit.code}.")
+
+        return self._guarded(unit_code, run)

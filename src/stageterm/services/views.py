@@ -1,0 +1,161 @@
+"""What leads watch: lane queues, lane detail, a unit's history, kitting progress, staging health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from stageterm.domain.metrics import dwell_seconds, percentile
+from stageterm.domain.model import Event, Location, Order, Unit
+from stageterm.services.base import ServiceBase
+from stageterm.store import queries
+
+GROUP_KEYS = ("customer", "route")
+
+
+@dataclass(frozen=True, slots=True)
+class LaneQueue:
+    lane: Location
+    units: int
+    quantity: int
+    oldest_dwell_s: int | None
+    earliest_due: datetime | None
+
+    @property
+    def capacity_use(self) -> float | None:
+        return self.units / self.lane.capacity if self.lane.capacity else None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "lane": self.lane.code,
+            "customer": self.lane.customer,
+            "route": self.lane.route,
+            "carrier": self.lane.carrier,
+            "units": self.units,
+            "quantity": self.quantity,
+            "capacity": self.lane.capacity,
+            "oldest_dwell_s": self.oldest_dwell_s,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StagedUnit:
+    unit: Unit
+    dwell_s: int | None
+    order: Order | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitDetail:
+    unit: Unit
+    location: Location | None
+    order: Order | None
+    history: list[Event]
+    dwell_s: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class KitLine:
+    item: str
+    required: int
+    staged: int
+
+    @property
+    def short(self) -> int:
+        return max(0, self.required - self.staged)
+
+
+@dataclass(frozen=True, slots=True)
+class KitProgress:
+    order: Order
+    areas: list[str]
+    lines: list[KitLine]
+
+    @property
+    def complete(self) -> bool:
+        return all(line.short == 0 for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    staged_units: int
+    over_threshold: int
+    threshold_s: int
+    dwell_by_lane: dict[str, tuple[float | None, float | None]]  # lane -> (p50, p90)
+
+
+class ViewsMixin(ServiceBase):
+    def queue(self, by: str = "route") -> list[LaneQueue]:
+        """Lanes with what waits in them, ordered by the grouping key then lane."""
+        if by not in GROUP_KEYS:
+            raise ValueError(f"group by {by!r}: use customer or route")
+        now = self.now()
+        with self.store.read() as session:
+            rows = queries.lane_rows(session)
+        lanes = [
+            LaneQueue(row.lane, row.units, row.quantity, dwell_seconds(row.oldest_staged_at, now), row.earliest_due)
+            for row in rows
+        ]
+        lanes.sort(key=lambda q: (getattr(q.lane, by) or "~", q.lane.code))
+        return lanes
+
+    def lane(self, code: str) -> tuple[Location, list[StagedUnit]] | None:
+        now = self.now()
+        with self.store.read() as session:
+            location = queries.location(session, code)
+            if location is None:
+                return None
+            units = queries.units_in(session, code)
+            orders = queries.orders_by_ref(session, {u.order for u in units if u.order})
+        return location, [StagedUnit(u, dwell_seconds(u.staged_at, now), orders.get(u.order or "")) for u in units]
+
+    def unit_detail(self, code: str) -> UnitDetail | None:
+        with self.store.read() as session:
+            unit = queries.unit(session, code)
+            if unit is None:
+                return None
+            location = queries.location(session, unit.location) if unit.location else None
+            return UnitDetail(
+                unit=unit,
+                location=location,
+                order=queries.order(session, unit.order),
+                history=queries.history(session, code),
+                dwell_s=dwell_seconds(unit.staged_at, self.now()),
+            )
+
+    def kitting(self) -> list[KitProgress]:
+        """Work orders: per line, what is required and what is staged (or issued) for it."""
+        with self.store.read() as session:
+            areas = queries.kitting_areas(session)
+            progress = []
+            for order in queries.production_orders(session):
+                lines = [
+                    KitLine(line.item, line.quantity, queries.kit_quantity(session, order.ref, line.item))
+                    for line in order.lines
+                ]
+                names = [a.code for a in areas if a.work_order == order.ref]
+                progress.append(KitProgress(order, names, lines))
+        return progress
+
+    def health(self, threshold_s: int = 4 * 3600) -> Health:
+        now = self.now()
+        with self.store.read() as session:
+            rows = queries.lane_rows(session, kinds=queries.STAGING_KINDS_TUPLE)
+            units = [(row.lane.code, u) for row in rows if row.units for u in queries.units_in(session, row.lane.code)]
+        dwell: dict[str, list[float]] = {}
+        over = 0
+        for lane, unit in units:
+            seconds = dwell_seconds(unit.staged_at, now) or 0
+            dwell.setdefault(lane, []).append(seconds)
+            over += seconds > threshold_s
+        return Health(
+            staged_units=len(units),
+            over_threshold=over,
+            threshold_s=threshold_s,
+            dwell_by_lane={lane: (percentile(v, 50), percentile(v, 90)) for lane, v in dwell.items()},
+        )
+
+    def change_counter(self) -> int:
+        with self.store.read() as session:
+            return queries.change_counter(session)

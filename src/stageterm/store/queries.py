@@ -1,0 +1,218 @@
+"""Reads the use cases need, in portable SQLAlchemy (the same on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session
+
+from stageterm.domain.model import (
+    Event,
+    Location,
+    LocationKind,
+    Operator,
+    Order,
+    Quality,
+    Unit,
+    UnitState,
+)
+from stageterm.store.tables import (
+    EventRow,
+    LocationRow,
+    OperatorRow,
+    OrderLineRow,
+    OrderRow,
+    UnitRow,
+    as_utc,
+)
+
+
+def unit(session: Session, code: str) -> Unit | None:
+    row = session.get(UnitRow, code)
+    return row.to_domain() if row else None
+
+
+def location(session: Session, code: str) -> Location | None:
+    row = session.get(LocationRow, code)
+    return row.to_domain() if row else None
+
+
+def operator(session: Session, badge: str) -> Operator | None:
+    row = session.get(OperatorRow, badge)
+    return row.to_domain() if row else None
+
+
+def order(session: Session, ref: str | None) -> Order | None:
+    if not ref:
+        return None
+    row = session.get(OrderRow, ref)
+    if row is None:
+        return None
+    stmt = select(OrderLineRow).where(OrderLineRow.order_ref == ref).order_by(OrderLineRow.id)  # type: ignore[arg-type]
+    return row.to_domain(list(session.execute(stmt).scalars()))
+
+
+def units_at(session: Session, code: str) -> int:
+    """Units staged at a location now (lane capacity counts units)."""
+    stmt = select(func.count()).where(UnitRow.location == code, UnitRow.state == UnitState.STAGED.value)
+    return int(session.execute(stmt).scalar_one())
+
+
+def earlier_expiry_unit(session: Session, unit: Unit, today: date) -> str | None:
+    """FEFO: a released, unexpired, stored unit of the same item that expires before `unit`."""
+    if unit.expiry is None:
+        return None
+    stmt = (
+        select(UnitRow.code)
+        .where(
+            UnitRow.item == unit.item,
+            UnitRow.state == UnitState.STORED.value,
+            UnitRow.quality == Quality.RELEASED.value,
+            UnitRow.expiry < unit.expiry,  # type: ignore[operator]
+            UnitRow.expiry >= today,  # type: ignore[operator]
+            UnitRow.code != unit.code,
+        )
+        .order_by(UnitRow.expiry, UnitRow.code)
+        .limit(1)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def kit_quantity(session: Session, work_order: str, item: str) -> int:
+    """Quantity of `item` staged in (or issued from) the kitting areas of a work order."""
+    stmt = (
+        select(func.coalesce(func.sum(UnitRow.quantity), 0))
+        .join(LocationRow, LocationRow.code == UnitRow.location)  # type: ignore[arg-type]
+        .where(
+            LocationRow.work_order == work_order,
+            LocationRow.kind == LocationKind.KITTING.value,
+            UnitRow.item == item,
+            UnitRow.state.in_([UnitState.STAGED.value, UnitState.ISSUED.value]),  # type: ignore[attr-defined]
+        )
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def latest_event(session: Session, unit_code: str) -> Event | None:
+    stmt = select(EventRow).where(EventRow.unit == unit_code).order_by(EventRow.seq.desc()).limit(1)  # type: ignore[union-attr]
+    row = session.execute(stmt).scalar_one_or_none()
+    return row.to_domain() if row else None
+
+
+def event_by_id(session: Session, event_id: str) -> Event | None:
+    row = session.execute(select(EventRow).where(EventRow.id == event_id)).scalar_one_or_none()
+    return row.to_domain() if row else None
+
+
+def history(session: Session, unit_code: str) -> list[Event]:
+    stmt = select(EventRow).where(EventRow.unit == unit_code).order_by(EventRow.seq)  # type: ignore[arg-type]
+    return [row.to_domain() for row in session.execute(stmt).scalars()]
+
+
+def children_count(session: Session, parent: str) -> int:
+    return int(session.execute(select(func.count()).where(UnitRow.parent == parent)).scalar_one())
+
+
+def units_matching(
+    session: Session,
+    *,
+    sscc: str | None = None,
+    gtin: str | None = None,
+    lot: str | None = None,
+    serial: str | None = None,
+    code: str | None = None,
+    limit: int = 10,
+) -> list[Unit]:
+    """Candidate units for a scanned label: by SSCC, else GTIN + lot (+ serial), else code."""
+    if sscc:
+        stmt = select(UnitRow).where(UnitRow.sscc == sscc)
+    elif gtin:
+        stmt = select(UnitRow).where(or_(UnitRow.gtin == gtin, UnitRow.item == gtin))
+        if lot:
+            stmt = stmt.where(UnitRow.lot == lot)
+        if serial:
+            stmt = stmt.where(UnitRow.serial == serial)
+        # Closed units keep their labels; an open one is what the operator holds.
+        stmt = stmt.order_by(
+            UnitRow.state.in_([UnitState.ISSUED.value, UnitState.LOADED.value]),  # type: ignore[attr-defined]
+            UnitRow.code,
+        )
+    elif code:
+        stmt = select(UnitRow).where(UnitRow.code == code)
+    else:
+        return []
+    return [row.to_domain() for row in session.execute(stmt.limit(limit)).scalars()]
+
+
+def change_counter(session: Session) -> int:
+    """The newest event's seq: it moves whenever any terminal changes anything."""
+    return int(session.execute(select(func.coalesce(func.max(EventRow.seq), 0))).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class LaneRow:
+    lane: Location
+    units: int
+    quantity: int
+    oldest_staged_at: datetime | None
+    earliest_due: datetime | None
+
+
+STAGING_KINDS_TUPLE = (LocationKind.LANE, LocationKind.KITTING)
+
+
+def lane_rows(session: Session, kinds: tuple[LocationKind, ...] = (LocationKind.LANE,)) -> list[LaneRow]:
+    """Per lane: staged units, quantity, oldest staged time and earliest due of their orders."""
+    staged = UnitRow.state == UnitState.STAGED.value
+    stmt = (
+        select(
+            LocationRow,
+            func.count(UnitRow.code),
+            func.coalesce(func.sum(UnitRow.quantity), 0),
+            func.min(UnitRow.staged_at),
+            func.min(OrderRow.due_at),
+        )
+        .select_from(LocationRow)
+        .outerjoin(UnitRow, (UnitRow.location == LocationRow.code) & staged)  # type: ignore[arg-type]
+        .outerjoin(OrderRow, OrderRow.ref == UnitRow.order_ref)  # type: ignore[arg-type]
+        .where(LocationRow.kind.in_([k.value for k in kinds]))  # type: ignore[attr-defined]
+        .group_by(LocationRow.code)  # type: ignore[arg-type]
+    )
+    return [
+        LaneRow(loc.to_domain(), int(n), int(qty), as_utc(oldest), as_utc(due))
+        for loc, n, qty, oldest, due in session.execute(stmt).all()
+    ]
+
+
+def units_in(session: Session, code: str) -> list[Unit]:
+    stmt = (
+        select(UnitRow)
+        .where(UnitRow.location == code, UnitRow.state == UnitState.STAGED.value)
+        .order_by(UnitRow.staged_at, UnitRow.code)  # type: ignore[arg-type]
+    )
+    return [row.to_domain() for row in session.execute(stmt).scalars()]
+
+
+def orders_by_ref(session: Session, refs: set[str]) -> dict[str, Order]:
+    found: dict[str, Order] = {}
+    for ref in refs:
+        got = order(session, ref)
+        if got is not None:
+            found[ref] = got
+    return found
+
+
+def production_orders(session: Session) -> list[Order]:
+    rows = session.execute(select(OrderRow).where(OrderRow.kind == "production").order_by(OrderRow.ref)).scalars()  # type: ignore[arg-type]
+    return [o for o in (order(session, row.ref) for row in rows) if o is not None]
+
+
+def kitting_areas(session: Session) -> list[Location]:
+    stmt = select(LocationRow).where(LocationRow.kind == LocationKind.KITTING.value).order_by(LocationRow.code)  # type: ignore[arg-type]
+    return [row.to_domain() for row in session.execute(stmt).scalars()]
+
+
+def all_locations(session: Session) -> list[Location]:
+    return [row.to_domain() for row in session.execute(select(LocationRow).order_by(LocationRow.code)).scalars()]  # type: ignore[arg-type]

@@ -1,0 +1,49 @@
+"""The one way the event log and the unit projection change: together, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import insert, update
+from sqlmodel import Session
+
+from stageterm.domain import projection
+from stageterm.domain.model import Event, Unit
+from stageterm.store.tables import EventRow, UnitRow
+
+
+class StaleUnit(Exception):
+    """Another terminal changed the unit between reading and writing it."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__(unit)
+        self.unit = unit
+
+
+def record(session: Session, units: dict[str, Unit], events: Sequence[Event]) -> dict[str, Unit]:
+    """Append `events` and write what they do to the units (optimistic on `version`).
+
+    `units` holds the units as they were read in this transaction. Raises StaleUnit when
+    a unit's version moved on meanwhile (on PostgreSQL, where readers don't block writers).
+    Returns the units as they are after the events.
+    """
+    current = dict(units)
+    before = {code: unit.version for code, unit in units.items()}
+    for event in events:
+        current.update(projection.apply(current, event))
+    session.execute(insert(EventRow), [EventRow.values_from(e) for e in events])
+    for code, unit in current.items():
+        if code in before and unit.version == before[code]:
+            continue
+        values = UnitRow.values_from(unit)
+        if code not in before:
+            session.execute(insert(UnitRow).values(**values))
+            continue
+        result = session.execute(
+            update(UnitRow)
+            .where(UnitRow.code == code, UnitRow.version == before[code])  # type: ignore[arg-type]
+            .values(**values)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleUnit(code)
+    return current
