@@ -61,6 +61,15 @@ class StatusMixin(MovesMixin):
 
         return self._guarded(unit_code, run)
 
+    def unstage(self, unit_code: str, operator: str | None) -> Result:
+        """Back to the storage location the unit was staged from."""
+        with self.store.read() as session:
+            events = queries.history(session, unit_code)
+        home = next((e.from_location for e in reversed(events) if e.type is EventType.STAGE), None)
+        if home is None:
+            return refused("not-staged", f"Unit {unit_code} was not staged from storage here.", unit_code)
+        return self.move(unit_code, home, operator)
+
     def undo(self, unit_code: str, operator: str | None) -> Result:
         """Reverse the unit's latest event with a compensating one (by its operator or a lead)."""
 

@@ -156,6 +156,27 @@ class ViewsMixin(ServiceBase):
             dwell_by_lane={lane: (percentile(v, 50), percentile(v, 90)) for lane, v in dwell.items()},
         )
 
+    def unit(self, code: str) -> Unit | None:
+        with self.store.read() as session:
+            return queries.unit(session, code)
+
+    def location(self, code: str) -> Location | None:
+        with self.store.read() as session:
+            return queries.location(session, code)
+
+    def find_units(
+        self,
+        *,
+        sscc: str | None = None,
+        gtin: str | None = None,
+        lot: str | None = None,
+        serial: str | None = None,
+        code: str | None = None,
+    ) -> list[Unit]:
+        """Units a scanned label names: by SSCC, else GTIN + lot (+ serial), else code."""
+        with self.store.read() as session:
+            return queries.units_matching(session, sscc=sscc, gtin=gtin, lot=lot, serial=serial, code=code)
+
     def change_counter(self) -> int:
         with self.store.read() as session:
             return queries.change_counter(session)

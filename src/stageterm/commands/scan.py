@@ -1,0 +1,42 @@
+"""`stageterm scan RAW... --operator BADGE`: raw scans through the terminal's own workflow."""
+
+from __future__ import annotations
+
+import argparse
+
+from stageterm.commands.context import Context
+from stageterm.commands.exit_codes import Exit
+from stageterm.commands.outcome import show
+from stageterm.scanning import ScannerSettings
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "scan", parents=[common], help="feed raw scans through the same workflow as the terminal UI",
+        description="Each RAW is one scan, as a scanner would send it: a lane then units, a unit then a lane, "
+        "a lead's badge to approve, command barcodes such as @UNDO. The run starts with no target.",
+    )
+    p.add_argument("raw", nargs="+", metavar="RAW", help="raw scanner text")
+    p.add_argument("--operator", required=True, metavar="BADGE", help="your badge")
+    p.add_argument("--json", action="store_true", help="one JSON object per scan, one per line")
+    p.set_defaults(handler=run)
+
+
+def scanner_settings(ctx: Context) -> ScannerSettings:
+    s = ctx.settings
+    return ScannerSettings(gs_substitutes=s.gs_substitutes, prefix=s.scan_prefix, suffix=s.scan_suffix)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from stageterm.workflow import Workflow
+
+    workflow = Workflow(ctx.services(), scanner_settings(ctx))
+    signed = workflow.sign_in(args.operator)
+    if not signed.ok:
+        return show(ctx, signed, args.json)
+    first_failure = Exit.DONE
+    for raw in args.raw:
+        code = show(ctx, workflow.scan(raw), args.json)
+        if code and not first_failure:
+            first_failure = Exit(code)
+    return int(first_failure)

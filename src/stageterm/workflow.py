@@ -1,0 +1,219 @@
+"""The scan workflow of one terminal session: what a scan means given what came before.
+
+Target-first (scan a lane, then units) and unit-first (scan a unit, then a lane); a
+dock as target loads; command barcodes (@UNDO, @DONE, …); a move that needs approval
+waits for a lead's badge. The terminal UI and `stageterm scan` both drive this, so the
+floor behaves the same whichever way scans arrive. No Textual here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stageterm.domain.model import Location, LocationKind, Operator, Unit
+from stageterm.scanning import (
+    BadgeScan,
+    CommandScan,
+    LocationScan,
+    ScanError,
+    ScannerSettings,
+    UnitScan,
+    classify,
+    clean_for_display,
+)
+from stageterm.services import Denied, Outcome, Result, Services
+
+
+@dataclass
+class PendingApproval:
+    unit: str
+    target: str
+    quantity: int | None
+    result: Result
+
+
+@dataclass
+class ScanSession:
+    """What this terminal remembers between scans."""
+
+    operator: Operator | None = None
+    target: Location | None = None
+    held_unit: Unit | None = None  # unit-first: scanned, waiting for a target
+    last_unit: str | None = None  # what @UNDO, @HOLD, @ISSUE act on
+    pending: PendingApproval | None = None
+    quantity: int | None = None  # for the next unit only (kitting part quantities)
+    results: list[Result] = field(default_factory=list)
+
+
+class Workflow:
+    def __init__(self, services: Services, scanner: ScannerSettings | None = None) -> None:
+        self.services = services
+        self.scanner = scanner or ScannerSettings()
+        self.session = ScanSession()
+
+    # -- entry points ----------------------------------------------------------------------
+
+    def sign_in(self, badge: str, pin: str | None = None) -> Result:
+        try:
+            person = self.services.sign_in(badge, pin)
+        except Denied as denied:
+            return Result(Outcome.REFUSED, denied.message, code=denied.code)
+        self.session = ScanSession(operator=person)
+        return Result(Outcome.INFO, f"Signed in: {person.name} ({person.role.value}).", code="signed-in")
+
+    def sign_out(self) -> None:
+        self.session = ScanSession()
+
+    def scan(self, raw: str) -> Result:
+        """One raw scan in; what happened out (also kept in `session.results`)."""
+        result = self._scan(raw)
+        self.session.results.append(result)
+        del self.session.results[:-200]  # a shift's screen needs the recent ones only
+        return result
+
+    def approve(self, badge: str, pin: str | None = None) -> Result:
+        """Complete the pending move with a lead's badge (and PIN)."""
+        pending = self.session.pending
+        if pending is None:
+            return Result(Outcome.INFO, "Nothing waits for approval.")
+        result = self.services.move(
+            pending.unit, pending.target, self._badge(), quantity=pending.quantity, approve=badge, pin=pin
+        )
+        if result.code in ("bad-pin", "unknown-approver", "not-allowed", "self-approval"):
+            return result  # still pending: another lead may scan
+        self.session.pending = None
+        if result.outcome is Outcome.MOVED:
+            self.session.last_unit = result.unit
+        return result
+
+    def set_quantity(self, quantity: int | None) -> Result:
+        self.session.quantity = quantity
+        if quantity is None:
+            return Result(Outcome.INFO, "Whole units again.")
+        return Result(Outcome.INFO, f"Next unit: move {quantity} only.")
+
+    def cancel(self) -> Result:
+        self.session.pending = None
+        self.session.held_unit = None
+        self.session.quantity = None
+        return Result(Outcome.INFO, "Cancelled.")
+
+    # -- the scan itself -------------------------------------------------------------------
+
+    def _badge(self) -> str | None:
+        return self.session.operator.badge if self.session.operator else None
+
+    def _scan(self, raw: str) -> Result:
+        scan = classify(raw, self.scanner)
+        if isinstance(scan, ScanError):
+            return Result(Outcome.ERROR, scan.message, code="unreadable-scan")
+        if isinstance(scan, BadgeScan):
+            return self._on_badge(scan.badge)
+        if self.session.pending is not None and not (
+            isinstance(scan, CommandScan) and scan.command in ("CANCEL", "SIGNOUT")
+        ):
+            if isinstance(scan, UnitScan) and scan.code and self.services.operator(scan.code):
+                return self._on_badge(scan.code)
+            return Result(
+                Outcome.REFUSED,
+                "Approval pending: a lead scans their badge, or scan @CANCEL.",
+                code="approval-pending",
+                unit=self.session.pending.unit,
+            )
+        if isinstance(scan, CommandScan):
+            return self._on_command(scan.command)
+        if isinstance(scan, LocationScan):
+            return self._on_location(scan.code)
+        return self._on_unit_scan(scan)
+
+    def _on_badge(self, badge: str) -> Result:
+        if self.session.pending is not None:
+            return self.approve(badge)
+        if self.session.operator is None:
+            return self.sign_in(badge)
+        if badge == self.session.operator.badge:
+            return Result(Outcome.INFO, f"{self.session.operator.name} is signed in here.")
+        return Result(Outcome.INFO, "Another badge: sign out first (F10 or @SIGNOUT).", code="other-badge")
+
+    def _on_location(self, code: str) -> Result:
+        location = self.services.location(code)
+        if location is None:
+            return Result(Outcome.ERROR, f"Location {clean_for_display(code)} is not known here.", code="unknown-location")
+        held = self.session.held_unit
+        self.session.target = location
+        if held is not None:
+            self.session.held_unit = None
+            return self._move(held.code, location)
+        return Result(Outcome.TARGET, f"Target {location.code}{_describe(location)}. Scan units.", to=location.code)
+
+    def _on_unit_scan(self, scan: UnitScan) -> Result:
+        if scan.code and not scan.is_gs1:
+            # A plain code may name a location or a badge as well as a unit.
+            location = self.services.location(scan.code)
+            if location is not None:
+                return self._on_location(location.code)
+            if self.services.unit(scan.code) is None and self.services.operator(scan.code):
+                return self._on_badge(scan.code)
+        found = self.services.find_units(
+            sscc=scan.sscc, gtin=scan.gtin, lot=scan.lot, serial=scan.serial, code=scan.code
+        )
+        shown = clean_for_display(scan.code or scan.sscc or scan.gtin or scan.raw)
+        if not found:
+            return Result(Outcome.ERROR, f"Unit {shown} is not known here.", code="unknown-unit", unit=scan.code)
+        if len(found) > 1:
+            where = ", ".join(f"{u.code}@{u.location or '-'}" for u in found[:5])
+            return Result(Outcome.ERROR, f"{shown} matches {len(found)} units: {where}. Scan the unit label.", code="ambiguous")
+        unit = found[0]
+        if self.session.operator is None:
+            return Result(Outcome.REFUSED, "Sign in first: scan your badge.", code="no-operator", unit=unit.code)
+        target = self.session.target
+        if target is None:
+            self.session.held_unit = unit
+            return Result(
+                Outcome.INFO,
+                f"{unit.code} {unit.item} x{unit.quantity} at {unit.location or '-'} ({unit.quality.value}). Scan a target.",
+                unit=unit.code,
+                from_=unit.location,
+            )
+        return self._move(unit.code, target)
+
+    def _move(self, unit_code: str, target: Location) -> Result:
+        quantity, self.session.quantity = self.session.quantity, None
+        if target.kind is LocationKind.DOCK:
+            result = self.services.load(unit_code, target.code, self._badge())
+        else:
+            result = self.services.move(unit_code, target.code, self._badge(), quantity=quantity)
+        if result.outcome is Outcome.MOVED:
+            self.session.last_unit = result.unit or unit_code
+        if result.outcome is Outcome.NEEDS_APPROVAL:
+            self.session.pending = PendingApproval(unit_code, target.code, quantity, result)
+        return result
+
+    def _on_command(self, command: str) -> Result:
+        s = self.session
+        if command == "CANCEL":
+            return self.cancel()
+        if command == "DONE":
+            s.target, s.held_unit, s.quantity = None, None, None
+            return Result(Outcome.INFO, "Done: no target. Scan a lane or a unit.")
+        if command == "SIGNOUT":
+            self.sign_out()
+            return Result(Outcome.INFO, "Signed out.", code="signed-out")
+        if command in ("LANES", "HELP"):
+            return Result(Outcome.INFO, f"Open {command.lower()}.", code=command.lower())
+        if s.last_unit is None:
+            return Result(Outcome.INFO, f"@{command}: scan a unit first.")
+        actions = {
+            "UNDO": lambda: self.services.undo(s.last_unit or "", self._badge()),
+            "HOLD": lambda: self.services.hold(s.last_unit or "", self._badge(), "held at terminal"),
+            "ISSUE": lambda: self.services.issue(s.last_unit or "", self._badge()),
+            "UNSTAGE": lambda: self.services.unstage(s.last_unit or "", self._badge()),
+        }
+        if command not in actions:
+            return Result(Outcome.INFO, f"@{command}: scan a dock as target, then the units.")
+        return actions[command]()
+
+
+def _describe(location: Location) -> str:
+    parts = [p for p in (location.customer, location.route, location.work_order) if p]
+    return f" ({', '.join(parts)})" if parts else f" ({location.kind.value})"
