@@ -131,7 +131,7 @@ class MovesMixin(ServiceBase):
         words = f"{moved.unit} {'loaded onto' if action is rules.Action.LOAD else 'to'} {target.code}"
         if approver:
             words += f", approved by {approver.name}"
-        return _moved(moved, f"OK {words}.", approved_by=approver.badge if approver else None)
+        return _moved(moved, f"Unit {words}.", approved_by=approver.badge if approver else None)
 
     def _facts(self, session: Session, unit: Unit, target: Location, now: object) -> rules.SiteFacts:
         work_order = queries.order(session, target.work_order) if target.kind is LocationKind.KITTING else None
