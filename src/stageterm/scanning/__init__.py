@@ -1,0 +1,35 @@
+"""Scanning: raw scanner text to a location, unit, badge or command scan, or a clear error.
+
+Pure: imports only the standard library, biip and the domain. `classify` is the one
+entry point; `clean_for_display` renders hostile text safely; `scan_as_dict` gives the
+JSON form the command line prints. See docs/scanning.md for what is accepted.
+"""
+
+from stageterm.scanning.classify import DEFAULT_SETTINGS, classify
+from stageterm.scanning.hostile import clean_for_display
+from stageterm.scanning.scans import (
+    COMMANDS,
+    BadgeScan,
+    CommandScan,
+    LocationScan,
+    Scan,
+    ScanError,
+    ScannerSettings,
+    UnitScan,
+    scan_as_dict,
+)
+
+__all__ = [
+    "COMMANDS",
+    "DEFAULT_SETTINGS",
+    "BadgeScan",
+    "CommandScan",
+    "LocationScan",
+    "Scan",
+    "ScanError",
+    "ScannerSettings",
+    "UnitScan",
+    "classify",
+    "clean_for_display",
+    "scan_as_dict",
+]
