@@ -135,8 +135,8 @@ class Workflow:
             return Result(Outcome.INFO, f"{self.session.operator.name} is signed in here.")
         return Result(Outcome.INFO, "Another badge: sign out first (F10 or @SIGNOUT).", code="other-badge")
 
-    def _on_location(self, code: str) -> Result:
-        location = self.services.location(code)
+    def _on_location(self, code: str, location: Location | None = None) -> Result:
+        location = location or self.services.location(code)
         if location is None:
             return Result(Outcome.ERROR, f"Location {clean_for_display(code)} is not known here.", code="unknown-location")
         held = self.session.held_unit
@@ -149,14 +149,16 @@ class Workflow:
     def _on_unit_scan(self, scan: UnitScan) -> Result:
         if scan.code and not scan.is_gs1:
             # A plain code may name a location or a badge as well as a unit.
-            location = self.services.location(scan.code)
-            if location is not None:
-                return self._on_location(location.code)
-            if self.services.unit(scan.code) is None and self.services.operator(scan.code):
-                return self._on_badge(scan.code)
-        found = self.services.find_units(
-            sscc=scan.sscc, gtin=scan.gtin, lot=scan.lot, serial=scan.serial, code=scan.code
-        )
+            named = self.services.resolve(scan.code)
+            if named.location is not None:
+                return self._on_location(named.location.code, named.location)
+            if named.operator is not None:
+                return self._on_badge(named.operator.badge)
+            found = named.units
+        else:
+            found = self.services.find_units(
+                sscc=scan.sscc, gtin=scan.gtin, lot=scan.lot, serial=scan.serial, code=scan.code
+            )
         shown = clean_for_display(scan.code or scan.sscc or scan.gtin or scan.raw)
         if not found:
             return Result(Outcome.ERROR, f"Unit {shown} is not known here.", code="unknown-unit", unit=scan.code)

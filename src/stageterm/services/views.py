@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from stageterm.domain.metrics import dwell_seconds, percentile
-from stageterm.domain.model import Event, Location, Order, Unit
+from stageterm.domain.model import Event, Location, Operator, Order, Unit
 from stageterm.services.base import ServiceBase
 from stageterm.store import queries
 
@@ -37,6 +37,13 @@ class LaneQueue:
             "capacity": self.lane.capacity,
             "oldest_dwell_s": self.oldest_dwell_s,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    location: Location | None
+    units: list[Unit]
+    operator: Operator | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +183,14 @@ class ViewsMixin(ServiceBase):
         """Units a scanned label names: by SSCC, else GTIN + lot (+ serial), else code."""
         with self.store.read() as session:
             return queries.units_matching(session, sscc=sscc, gtin=gtin, lot=lot, serial=serial, code=code)
+
+    def resolve(self, code: str) -> Resolved:
+        """What a plain scanned code names: a location, units, an operator badge (one read)."""
+        with self.store.read() as session:
+            location = queries.location(session, code)
+            units = [] if location else queries.units_matching(session, code=code)
+            person = None if location or units else queries.operator(session, code)
+        return Resolved(location, units, person)
 
     def change_counter(self) -> int:
         with self.store.read() as session:

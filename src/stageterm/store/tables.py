@@ -7,7 +7,9 @@ checks that these classes and the migrated database agree.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -59,7 +61,7 @@ class LocationRow(SQLModel, table=True):
 class UnitRow(SQLModel, table=True):
     __tablename__ = "units"
     __table_args__ = (
-        Index("ix_units_location", "location"),
+        Index("ix_units_location", "location", "state"),
         Index("ix_units_gtin_lot", "gtin", "lot"),
         Index("ix_units_sscc", "sscc"),
         Index("ix_units_item_state", "item", "state"),
@@ -283,3 +285,17 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Core rows (faster than ORM loading on the scan path) convert with the same methods.
+unit_from: Callable[[Any], Unit] = UnitRow.to_domain
+location_from: Callable[[Any], Location] = LocationRow.to_domain
+operator_from: Callable[[Any], Operator] = OperatorRow.to_domain
+event_from: Callable[[Any], Event] = EventRow.to_domain
+order_from: Callable[[Any, list[Any]], Order] = OrderRow.to_domain
+UNITS = UnitRow.__table__
+LOCATIONS = LocationRow.__table__
+OPERATORS = OperatorRow.__table__
+ORDERS = OrderRow.__table__
+ORDER_LINES = OrderLineRow.__table__
+EVENTS = EventRow.__table__

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from stageterm.domain import projection
 from stageterm.domain.model import Event, Unit
-from stageterm.store.tables import EventRow, UnitRow
+from stageterm.store.tables import EVENTS, UNITS, EventRow, UnitRow
 
 
 class StaleUnit(Exception):
@@ -31,18 +31,17 @@ def record(session: Session, units: dict[str, Unit], events: Sequence[Event]) ->
     before = {code: unit.version for code, unit in units.items()}
     for event in events:
         current.update(projection.apply(current, event))
-    session.execute(insert(EventRow), [EventRow.values_from(e) for e in events])
+    connection = session.connection()
+    connection.execute(insert(EVENTS), [EventRow.values_from(e) for e in events])
     for code, unit in current.items():
         if code in before and unit.version == before[code]:
             continue
         values = UnitRow.values_from(unit)
         if code not in before:
-            session.execute(insert(UnitRow).values(**values))
+            connection.execute(insert(UNITS).values(**values))
             continue
-        result = session.execute(
-            update(UnitRow)
-            .where(UnitRow.code == code, UnitRow.version == before[code])  # type: ignore[arg-type]
-            .values(**values)
+        result = connection.execute(
+            update(UNITS).where(UNITS.c.code == code, UNITS.c.version == before[code]).values(**values)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleUnit(code)

@@ -123,7 +123,7 @@ def upgrade() -> None:
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.create_index('ix_units_gtin_lot', ['gtin', 'lot'], unique=False)
         batch_op.create_index('ix_units_item_state', ['item', 'state'], unique=False)
-        batch_op.create_index('ix_units_location', ['location'], unique=False)
+        batch_op.create_index('ix_units_location', ['location', 'state'], unique=False)
         batch_op.create_index('ix_units_sscc', ['sscc'], unique=False)
 
     
