@@ -192,6 +192,10 @@ class ViewsMixin(ServiceBase):
             person = None if location or units else queries.operator(session, code)
         return Resolved(location, units, person)
 
+    def audit(self, *, since: datetime | None = None, operator: str | None = None) -> list[Event]:
+        with self.store.read() as session:
+            return queries.audit_events(session, since=since, operator=operator)
+
     def change_counter(self) -> int:
         with self.store.read() as session:
             return queries.change_counter(session)

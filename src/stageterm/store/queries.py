@@ -241,3 +241,15 @@ def kitting_areas(session: Session) -> list[Location]:
 
 def all_locations(session: Session) -> list[Location]:
     return [row.to_domain() for row in session.execute(select(LocationRow).order_by(LocationRow.code)).scalars()]  # type: ignore[arg-type]
+
+
+def audit_events(
+    session: Session, *, since: datetime | None = None, operator: str | None = None, limit: int = 10_000
+) -> list[Event]:
+    """Who did what, oldest first: events since a time, by or approved by an operator."""
+    stmt = select(EVENTS)
+    if since is not None:
+        stmt = stmt.where(EVENTS.c.occurred_at >= since)
+    if operator:
+        stmt = stmt.where(or_(EVENTS.c.operator == operator, EVENTS.c.approved_by == operator))
+    return [event_from(row) for row in _rows(session, stmt.order_by(EVENTS.c.seq).limit(limit))]
