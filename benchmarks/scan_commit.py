@@ -45,7 +45,9 @@ def build_site(path: Path, units: int, events: int) -> None:
         + [(f"BL-{i}", "lane", f"bench lane {i}", None) for i in range(2)]
         + [(f"L-{i:03d}", "lane", None, 40) for i in range(100)],
     )
-    db.execute("INSERT INTO operators (badge, name, role, failed_pins) VALUES ('1', 'Bench', 'operator', 0)")
+    db.execute(
+        "INSERT INTO operators (badge, name, role, failed_pins) VALUES ('1', 'Bench', 'operator', 0)"
+    )
     db.executemany(
         "INSERT INTO units (code, item, quantity, quality, state, location, version, gtin, lot) "
         "VALUES (?, ?, 10, 'released', 'stored', ?, 1, NULL, NULL)",
@@ -55,9 +57,19 @@ def build_site(path: Path, units: int, events: int) -> None:
     batch = []
     for n in range(events):
         batch.append(
-            (str(uuid.UUID(int=n + 1)), "receive" if n < units else "move", f"U{n % units:07d}",
-             start + timedelta(seconds=n), 0, "1", "bench", None, f"S-{n % 200:03d}",
-             "synced" if n < events - 1000 else "pending", 0)
+            (
+                str(uuid.UUID(int=n + 1)),
+                "receive" if n < units else "move",
+                f"U{n % units:07d}",
+                start + timedelta(seconds=n),
+                0,
+                "1",
+                "bench",
+                None,
+                f"S-{n % 200:03d}",
+                "synced" if n < events - 1000 else "pending",
+                0,
+            )
         )
         if len(batch) == 50_000:
             _insert_events(db, batch)
@@ -124,7 +136,7 @@ def time_bare(path: Path, moves: int, units: int) -> list[float]:
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * len(ordered))) - 1)]
+    return ordered[min(len(ordered) - 1, round(p / 100 * len(ordered)) - 1)]
 
 
 def machine() -> str:
@@ -166,11 +178,17 @@ def main() -> int:
     result["ratio_p99"] = round(result["move_p99_ms"] / result["bare_p99_ms"], 1)
     result["ratio_p50"] = round(result["move_p50_ms"] / result["bare_p50_ms"], 1)
     print(f"Machine: {machine()}")
-    print(f"Site: {args.units:,} units, {args.events:,} events (built in {built:.0f} s); {args.moves} scans each\n")
+    print(
+        f"Site: {args.units:,} units, {args.events:,} events (built in {built:.0f} s); {args.moves} scans each\n"
+    )
     print("| what | p50 ms | p99 ms |")
     print("|---|---|---|")
-    print(f"| scan -> committed event (stageterm) | {result['move_p50_ms']} | {result['move_p99_ms']} |")
-    print(f"| bare sqlite3 transaction, same writes | {result['bare_p50_ms']} | {result['bare_p99_ms']} |")
+    print(
+        f"| scan -> committed event (stageterm) | {result['move_p50_ms']} | {result['move_p99_ms']} |"
+    )
+    print(
+        f"| bare sqlite3 transaction, same writes | {result['bare_p50_ms']} | {result['bare_p99_ms']} |"
+    )
     print(f"| ratio | {result['ratio_p50']}x | {result['ratio_p99']}x |")
     print("\n" + json.dumps(result))
     ok = result["move_p99_ms"] <= 5 and result["ratio_p99"] <= 10

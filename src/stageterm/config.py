@@ -77,7 +77,9 @@ def normalise_db_url(value: str) -> str:
         if scheme == "sqlite" and not rest.startswith("/"):
             raise ConfigError(f"bad SQLite URL {text!r}: use sqlite:///path/to/file.db")
         return f"{scheme}://{rest}"
-    raise ConfigError(f"unsupported database URL scheme {scheme!r}: use a path, sqlite:/// or postgresql://")
+    raise ConfigError(
+        f"unsupported database URL scheme {scheme!r}: use a path, sqlite:/// or postgresql://"
+    )
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,11 @@ def _coerce(name: str, raw: Any) -> Any:
         if name == "upstream_token":
             return Secret(str(raw))
         if kind == "bool":
-            return raw if isinstance(raw, bool) else str(raw).strip().lower() in ("1", "true", "yes", "on")
+            return (
+                raw
+                if isinstance(raw, bool)
+                else str(raw).strip().lower() in ("1", "true", "yes", "on")
+            )
         if kind == "float":
             return float(raw)
         if kind == "int":
@@ -153,7 +159,10 @@ def find_config_file(env: Mapping[str, str]) -> Path | None:
     explicit = env.get("STAGETERM_CONFIG")
     if explicit:
         return Path(explicit)
-    for candidate in (Path.cwd() / "stageterm.toml", Path(user_config_dir("stageterm")) / "stageterm.toml"):
+    for candidate in (
+        Path.cwd() / "stageterm.toml",
+        Path(user_config_dir("stageterm")) / "stageterm.toml",
+    ):
         if candidate.is_file():
             return candidate
     return None
@@ -179,7 +188,9 @@ def load_settings(
                 raise ConfigError(f"{path}: unknown setting {key!r}")
             values[name] = _coerce(name, raw)
         if "upstream_token" in values and path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH):
-            warnings.append(f"{path} holds the upstream token and others can read it: chmod 600 {path}")
+            warnings.append(
+                f"{path} holds the upstream token and others can read it: chmod 600 {path}"
+            )
     for name in _KEYS:
         raw = env.get(f"STAGETERM_{name.upper()}")
         if raw is not None and raw != "":
@@ -189,9 +200,7 @@ def load_settings(
             values[name] = _coerce(name, raw)
     if "ascii" not in values and not _locale_is_utf8(env):
         values["ascii"] = True
-    settings = replace(
-        Settings(), **values, config_file=str(path or ""), warnings=tuple(warnings)
-    )
+    settings = replace(Settings(), **values, config_file=str(path or ""), warnings=tuple(warnings))
     if settings.db:
         normalise_db_url(settings.db)  # fail early with the reason
     return settings

@@ -17,7 +17,7 @@ from stageterm.store.engine import Store
 
 CUSTOMERS = ("ACME", "BOLT", "CORA")
 ROUTES = ("NORTH", "SOUTH", "EAST", "WEST")
-OPERATORS = [
+OPERATORS: list[dict[str, object]] = [
     {"badge": "1001", "name": "Ana Ortiz", "role": "operator", "pin": None},
     {"badge": "1002", "name": "Ben Kowalski", "role": "operator", "pin": None},
     {"badge": "2001", "name": "Lee Chen", "role": "lead", "pin": None},
@@ -25,7 +25,7 @@ OPERATORS = [
     {"badge": "3001", "name": "Quinn Abara", "role": "quality", "pin": None},
     {"badge": "9001", "name": "Ida Admin", "role": "admin", "pin": "9999"},
 ]
-DEMO_BADGES = {op["badge"]: op["name"] for op in OPERATORS}
+DEMO_BADGES = {str(op["badge"]): str(op["name"]) for op in OPERATORS}
 
 
 def gs1_check_digit(body: str) -> str:
@@ -45,7 +45,10 @@ def _sscc(n: int) -> str:
 
 
 def _rows(items: list[dict[str, object]]) -> list[tuple[int, Row]]:
-    return [(i, {k: None if v is None else str(v) for k, v in row.items()}) for i, row in enumerate(items, 1)]
+    return [
+        (i, {k: None if v is None else str(v) for k, v in row.items()})
+        for i, row in enumerate(items, 1)
+    ]
 
 
 def _locations() -> list[dict[str, object]]:
@@ -54,8 +57,15 @@ def _locations() -> list[dict[str, object]]:
         customer = CUSTOMERS[(i - 1) % 3] if i <= 9 else None
         route = ROUTES[(i - 1) % 4]
         rows.append(
-            {"code": f"L-{i:02d}", "kind": "lane", "name": f"Lane {i}", "customer": customer, "route": route,
-             "carrier": "DHL" if route in ("NORTH", "EAST") else "DSV", "capacity": 8 if i % 4 else 12}
+            {
+                "code": f"L-{i:02d}",
+                "kind": "lane",
+                "name": f"Lane {i}",
+                "customer": customer,
+                "route": route,
+                "carrier": "DHL" if route in ("NORTH", "EAST") else "DSV",
+                "capacity": 8 if i % 4 else 12,
+            }
         )
     for i, route in enumerate(ROUTES, 1):
         rows.append({"code": f"D-{i}", "kind": "dock", "name": f"Dock door {i}", "route": route})
@@ -75,13 +85,31 @@ def _orders(now: datetime) -> list[dict[str, object]]:
         customer, route = CUSTOMERS[i % 3], ROUTES[i % 4]
         due = (now + timedelta(hours=1 + i)).replace(minute=0, second=0, microsecond=0)
         for j in range(2):
-            rows.append({"ref": ref, "kind": "outbound", "customer": customer, "route": route,
-                         "carrier": "DHL" if route in ("NORTH", "EAST") else "DSV", "due_at": due.isoformat(),
-                         "item": f"FG-{100 + (i + j) % 10}", "quantity": 40 + 10 * j})
+            rows.append(
+                {
+                    "ref": ref,
+                    "kind": "outbound",
+                    "customer": customer,
+                    "route": route,
+                    "carrier": "DHL" if route in ("NORTH", "EAST") else "DSV",
+                    "due_at": due.isoformat(),
+                    "item": f"FG-{100 + (i + j) % 10}",
+                    "quantity": 40 + 10 * j,
+                }
+            )
     for ref, items in (("WO-5001", (200, 201, 202, 203)), ("WO-5002", (204, 205, 206))):
         for item in items:
-            rows.append({"ref": ref, "kind": "production", "item": f"C-{item}", "quantity": 60,
-                         "due_at": (now + timedelta(hours=6)).replace(minute=0, second=0, microsecond=0).isoformat()})
+            rows.append(
+                {
+                    "ref": ref,
+                    "kind": "production",
+                    "item": f"C-{item}",
+                    "quantity": 60,
+                    "due_at": (now + timedelta(hours=6))
+                    .replace(minute=0, second=0, microsecond=0)
+                    .isoformat(),
+                }
+            )
     return rows
 
 
@@ -102,13 +130,22 @@ def _units(now: datetime, rng: random.Random) -> list[dict[str, object]]:
         if n % 53 == 0:
             expiry = (now - timedelta(days=3)).date()
         order = f"SO-{1001 + (n % 12)}" if finished and n % 5 else None
-        rows.append({
-            "code": f"U{n:05d}", "item": item, "gtin": _gtin(number + (0 if finished else 100)),
-            "lot": f"{'L' if finished else 'C'}{24 + lot_age}{number:02d}{lot_age}", "serial": None,
-            "sscc": _sscc(n) if finished else None, "quantity": 40 if finished else 30, "uom": "EA",
-            "expiry": expiry.isoformat(), "quality": quality,
-            "location": "Q-01" if quality == "quarantine" else f"S-{1 + n % 20:02d}", "order": order,
-        })
+        rows.append(
+            {
+                "code": f"U{n:05d}",
+                "item": item,
+                "gtin": _gtin(number + (0 if finished else 100)),
+                "lot": f"{'L' if finished else 'C'}{24 + lot_age}{number:02d}{lot_age}",
+                "serial": None,
+                "sscc": _sscc(n) if finished else None,
+                "quantity": 40 if finished else 30,
+                "uom": "EA",
+                "expiry": expiry.isoformat(),
+                "quality": quality,
+                "location": "Q-01" if quality == "quarantine" else f"S-{1 + n % 20:02d}",
+                "order": order,
+            }
+        )
     return rows
 
 
@@ -120,7 +157,7 @@ def seed(store: Store, now: datetime | None = None, *, seed_value: int = 7) -> b
     now = now or datetime.now().astimezone()
     rng = random.Random(seed_value)
     clock = lambda: now - timedelta(hours=12)  # noqa: E731 - master data arrived before the shift
-    import_rows(store, "operators", "demo-operators", _rows(OPERATORS), clock=clock)  # type: ignore[arg-type]
+    import_rows(store, "operators", "demo-operators", _rows(OPERATORS), clock=clock)
     import_rows(store, "locations", "demo-locations", _rows(_locations()), clock=clock)
     import_rows(store, "orders", "demo-orders", _rows(_orders(now)), clock=clock)
     import_rows(store, "units", "demo-units", _rows(_units(now, rng)), clock=clock, terminal="demo")
@@ -133,7 +170,10 @@ def _stage_some(store: Store, now: datetime, rng: random.Random) -> None:
     moments = iter(sorted(now - timedelta(minutes=rng.randint(5, 600)) for _ in range(60)))
     current = {"t": now}
     services = Services(store, terminal="demo-dock-1", clock=lambda: current["t"])
-    lanes = [(f"L-{i:02d}", CUSTOMERS[(i - 1) % 3] if i <= 9 else None, ROUTES[(i - 1) % 4]) for i in range(1, 13)]
+    lanes = [
+        (f"L-{i:02d}", CUSTOMERS[(i - 1) % 3] if i <= 9 else None, ROUTES[(i - 1) % 4])
+        for i in range(1, 13)
+    ]
     orders = {f"SO-{1001 + i}": (CUSTOMERS[i % 3], ROUTES[i % 4]) for i in range(12)}
     staged = 0
     for n in range(1, 141):

@@ -59,7 +59,9 @@ class Workflow:
         except Denied as denied:
             return Result(Outcome.REFUSED, denied.message, code=denied.code)
         self.session = ScanSession(operator=person)
-        return Result(Outcome.INFO, f"Signed in: {person.name} ({person.role.value}).", code="signed-in")
+        return Result(
+            Outcome.INFO, f"Signed in: {person.name} ({person.role.value}).", code="signed-in"
+        )
 
     def sign_out(self) -> None:
         self.session = ScanSession()
@@ -77,7 +79,12 @@ class Workflow:
         if pending is None:
             return Result(Outcome.INFO, "Nothing waits for approval.")
         result = self.services.move(
-            pending.unit, pending.target, self._badge(), quantity=pending.quantity, approve=badge, pin=pin
+            pending.unit,
+            pending.target,
+            self._badge(),
+            quantity=pending.quantity,
+            approve=badge,
+            pin=pin,
         )
         if result.code in ("bad-pin", "unknown-approver", "not-allowed", "self-approval"):
             return result  # still pending: another lead may scan
@@ -133,18 +140,28 @@ class Workflow:
             return self.sign_in(badge)
         if badge == self.session.operator.badge:
             return Result(Outcome.INFO, f"{self.session.operator.name} is signed in here.")
-        return Result(Outcome.INFO, "Another badge: sign out first (F10 or @SIGNOUT).", code="other-badge")
+        return Result(
+            Outcome.INFO, "Another badge: sign out first (F10 or @SIGNOUT).", code="other-badge"
+        )
 
     def _on_location(self, code: str, location: Location | None = None) -> Result:
         location = location or self.services.location(code)
         if location is None:
-            return Result(Outcome.ERROR, f"Location {clean_for_display(code)} is not known here.", code="unknown-location")
+            return Result(
+                Outcome.ERROR,
+                f"Location {clean_for_display(code)} is not known here.",
+                code="unknown-location",
+            )
         held = self.session.held_unit
         self.session.target = location
         if held is not None:
             self.session.held_unit = None
             return self._move(held.code, location)
-        return Result(Outcome.TARGET, f"Target {location.code}{_describe(location)}. Scan units.", to=location.code)
+        return Result(
+            Outcome.TARGET,
+            f"Target {location.code}{_describe(location)}. Scan units.",
+            to=location.code,
+        )
 
     def _on_unit_scan(self, scan: UnitScan) -> Result:
         if scan.code and not scan.is_gs1:
@@ -161,13 +178,27 @@ class Workflow:
             )
         shown = clean_for_display(scan.code or scan.sscc or scan.gtin or scan.raw)
         if not found:
-            return Result(Outcome.ERROR, f"Unit {shown} is not known here.", code="unknown-unit", unit=scan.code)
+            return Result(
+                Outcome.ERROR,
+                f"Unit {shown} is not known here.",
+                code="unknown-unit",
+                unit=scan.code,
+            )
         if len(found) > 1:
             where = ", ".join(f"{u.code}@{u.location or '-'}" for u in found[:5])
-            return Result(Outcome.ERROR, f"{shown} matches {len(found)} units: {where}. Scan the unit label.", code="ambiguous")
+            return Result(
+                Outcome.ERROR,
+                f"{shown} matches {len(found)} units: {where}. Scan the unit label.",
+                code="ambiguous",
+            )
         unit = found[0]
         if self.session.operator is None:
-            return Result(Outcome.REFUSED, "Sign in first: scan your badge.", code="no-operator", unit=unit.code)
+            return Result(
+                Outcome.REFUSED,
+                "Sign in first: scan your badge.",
+                code="no-operator",
+                unit=unit.code,
+            )
         target = self.session.target
         if target is None:
             self.session.held_unit = unit
@@ -207,7 +238,9 @@ class Workflow:
             return Result(Outcome.INFO, f"@{command}: scan a unit first.")
         actions = {
             "UNDO": lambda: self.services.undo(s.last_unit or "", self._badge()),
-            "HOLD": lambda: self.services.hold(s.last_unit or "", self._badge(), "held at terminal"),
+            "HOLD": lambda: self.services.hold(
+                s.last_unit or "", self._badge(), "held at terminal"
+            ),
             "ISSUE": lambda: self.services.issue(s.last_unit or "", self._badge()),
             "UNSTAGE": lambda: self.services.unstage(s.last_unit or "", self._badge()),
         }

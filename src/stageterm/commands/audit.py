@@ -11,11 +11,21 @@ from stageterm.commands.unit import event_json
 from stageterm.scanning import clean_for_display
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("audit", parents=[common], help="who did what, approved by whom, from which terminal",
-                       description="List events oldest first. Events are never changed or deleted.")
-    p.add_argument("--since", type=_when, metavar="TIME",
-                   help="ISO date or date-time (2026-11-22, 2026-11-22T06:00), or an age like 8h, 30m, 2d")
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = sub.add_parser(
+        "audit",
+        parents=[common],
+        help="who did what, approved by whom, from which terminal",
+        description="List events oldest first. Events are never changed or deleted.",
+    )
+    p.add_argument(
+        "--since",
+        type=_when,
+        metavar="TIME",
+        help="ISO date or date-time (2026-11-22, 2026-11-22T06:00), or an age like 8h, 30m, 2d",
+    )
     p.add_argument("--operator", metavar="BADGE", help="events done or approved by this badge")
     p.add_argument("--json", action="store_true", help="a JSON list of events")
     p.set_defaults(handler=run)
@@ -28,7 +38,9 @@ def _when(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date, date-time or age like 8h") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date, date-time or age like 8h"
+        ) from None
     return moment if moment.tzinfo else moment.astimezone()
 
 

@@ -10,14 +10,18 @@ from stageterm.config import default_db_path, normalise_db_url
 from stageterm.demo import DEMO_BADGES, seed
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     p = sub.add_parser(
         "demo",
         help="open a demo site (its own database, seeded if empty)",
         description="Open the terminal UI on a demo site. The demo uses its own database "
         "(never the default one), seeded with a realistic site when empty.",
     )
-    p.add_argument("--db", metavar="PATH", help="demo database (default: demo.db in the user data directory)")
+    p.add_argument(
+        "--db", metavar="PATH", help="demo database (default: demo.db in the user data directory)"
+    )
     p.add_argument("--seed-only", action="store_true", help="seed the demo database and exit")
     p.set_defaults(handler=run)
 

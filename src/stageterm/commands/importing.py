@@ -11,25 +11,35 @@ from stageterm.imports import KINDS, ImportFailed, import_file
 from stageterm.scanning import clean_for_display
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     p = sub.add_parser(
-        "import", parents=[common], help="import locations, units, orders or operators (CSV or JSON)",
+        "import",
+        parents=[common],
+        help="import locations, units, orders or operators (CSV or JSON)",
         description="Import master data. Every row is checked first; one bad row and nothing is written. "
         "Run by site IT on the host (the local machine user), not from a floor terminal.",
     )
     p.add_argument("kind", choices=KINDS, metavar="KIND", help=f"one of: {', '.join(KINDS)}")
-    p.add_argument("file", metavar="FILE", type=Path, help="CSV with a header row, or a JSON list of objects")
+    p.add_argument(
+        "file", metavar="FILE", type=Path, help="CSV with a header row, or a JSON list of objects"
+    )
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     services = ctx.services()
     try:
-        report = import_file(services.store, args.kind, args.file, clock=services.now, terminal=services.terminal)
+        report = import_file(
+            services.store, args.kind, args.file, clock=services.now, terminal=services.terminal
+        )
     except ImportFailed as failed:
         for problem in failed.problems:
             ctx.err.write(clean_for_display(problem, 300) + "\n")
-        ctx.err.write(f"stageterm: nothing imported from {clean_for_display(str(args.file), 200)}\n")
+        ctx.err.write(
+            f"stageterm: nothing imported from {clean_for_display(str(args.file), 200)}\n"
+        )
         return Exit.BAD_INPUT
     ctx.print(f"Imported {report.kind}: {report.created} new, {report.updated} updated.")
     return Exit.DONE

@@ -9,9 +9,15 @@ from stageterm.commands.exit_codes import Exit
 from stageterm.store.migrate import current_revision
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("init", parents=[common], help="create or upgrade the database",
-                       description="Create the database if it is new, or upgrade it to this version's schema.")
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = sub.add_parser(
+        "init",
+        parents=[common],
+        help="create or upgrade the database",
+        description="Create the database if it is new, or upgrade it to this version's schema.",
+    )
     p.set_defaults(handler=run)
 
 

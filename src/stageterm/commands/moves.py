@@ -8,16 +8,24 @@ from stageterm.commands.context import Context
 from stageterm.commands.outcome import show
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     def parser(name: str, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, parents=[common], help=help_, description=help_ + ".")
         p.add_argument("unit", metavar="UNIT", help="unit code")
         return p
 
     p = parser("move", "stage, move or unstage a unit (part of it, into a kitting area)")
-    p.add_argument("--to", required=True, metavar="LOC", help="lane, kitting area or storage location")
-    p.add_argument("--qty", type=_positive, metavar="N", help="move only N (kitting areas: splits the unit)")
-    p.add_argument("--approve", metavar="BADGE", help="a lead's badge, for a move that needs approval")
+    p.add_argument(
+        "--to", required=True, metavar="LOC", help="lane, kitting area or storage location"
+    )
+    p.add_argument(
+        "--qty", type=_positive, metavar="N", help="move only N (kitting areas: splits the unit)"
+    )
+    p.add_argument(
+        "--approve", metavar="BADGE", help="a lead's badge, for a move that needs approval"
+    )
     p.add_argument("--pin", metavar="PIN", help="the approving lead's PIN, where they have one")
     p.set_defaults(handler=_move)
     p = parser("load", "load a staged unit from its lane onto a dock (route-checked)")
@@ -26,8 +34,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = parser("issue", "issue a unit from its kitting area to production")
     p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().issue(a.unit, a.operator)))
     p = parser("hold", "put a unit on hold")
-    p.add_argument("--reason", metavar="TEXT", help="why (shown in the unit's history and upstream)")
-    p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().hold(a.unit, a.operator, a.reason)))
+    p.add_argument(
+        "--reason", metavar="TEXT", help="why (shown in the unit's history and upstream)"
+    )
+    p.set_defaults(
+        handler=lambda a, c: _finish(a, c, c.services().hold(a.unit, a.operator, a.reason))
+    )
     p = parser("release", "release a held or quarantined unit (quality role only)")
     p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().release(a.unit, a.operator)))
     p = parser("undo", "reverse the unit's latest event (its operator, or a lead)")

@@ -10,10 +10,21 @@ from stageterm.domain.metrics import format_dwell
 from stageterm.scanning import clean_for_display
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("queue", parents=[common], help="lane queues by customer or route",
-                       description="Lanes with their staged units, quantity, capacity and oldest dwell.")
-    p.add_argument("--by", choices=("customer", "route"), default="route", help="group lanes by (default: route)")
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    p = sub.add_parser(
+        "queue",
+        parents=[common],
+        help="lane queues by customer or route",
+        description="Lanes with their staged units, quantity, capacity and oldest dwell.",
+    )
+    p.add_argument(
+        "--by",
+        choices=("customer", "route"),
+        default="route",
+        help="group lanes by (default: route)",
+    )
     p.add_argument("--json", action="store_true", help="a JSON list of lanes")
     p.set_defaults(handler=run)
 
@@ -23,7 +34,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         ctx.print_json([lane.as_json() for lane in lanes])
         return Exit.DONE
-    ctx.print(f"{args.by.upper():<10} {'LANE':<10} {'UNITS':>5} {'QTY':>7} {'CAP':>5} {'OLDEST':>7}")
+    ctx.print(
+        f"{args.by.upper():<10} {'LANE':<10} {'UNITS':>5} {'QTY':>7} {'CAP':>5} {'OLDEST':>7}"
+    )
     for lane in lanes:
         key = getattr(lane.lane, args.by) or "-"
         cap = f"{lane.units}/{lane.lane.capacity}" if lane.lane.capacity else "-"

@@ -10,9 +10,13 @@ from stageterm.commands.outcome import show
 from stageterm.scanning import ScannerSettings
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     p = sub.add_parser(
-        "scan", parents=[common], help="feed raw scans through the same workflow as the terminal UI",
+        "scan",
+        parents=[common],
+        help="feed raw scans through the same workflow as the terminal UI",
         description="Each RAW is one scan, as a scanner would send it: a lane then units, a unit then a lane, "
         "a lead's badge to approve, command barcodes such as @UNDO. The run starts with no target.",
     )
@@ -24,7 +28,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def scanner_settings(ctx: Context) -> ScannerSettings:
     s = ctx.settings
-    return ScannerSettings(gs_substitutes=s.gs_substitutes, prefix=s.scan_prefix, suffix=s.scan_suffix)
+    return ScannerSettings(
+        gs_substitutes=s.gs_substitutes, prefix=s.scan_prefix, suffix=s.scan_suffix
+    )
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:

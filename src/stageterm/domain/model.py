@@ -169,7 +169,9 @@ class Event:
     approved_by: str | None = None
     reason: str | None = None
     undoes: str | None = None  # id of the event an undo reverses
-    payload: dict[str, object] = field(default_factory=dict)  # receive: unit master data; split: child
+    payload: dict[str, object] = field(
+        default_factory=dict
+    )  # receive: unit master data; split: child
     seq: int | None = None
     sync_state: SyncState = SyncState.PENDING
 

@@ -14,9 +14,7 @@ _N, _R, _P = 2**14, 8, 1
 def hash_pin(pin: str) -> str:
     salt = os.urandom(16)
     digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return "scrypt${}${}${}${}${}".format(
-        _N, _R, _P, base64.b64encode(salt).decode(), base64.b64encode(digest).decode()
-    )
+    return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def check_pin(pin: str, stored: str) -> bool:

@@ -119,7 +119,8 @@ def _judge_load(unit: Unit, dock: Location, facts: SiteFacts) -> Verdict:
     staged_route = lane.route or (facts.order.route if facts.order else None)
     if dock.route and staged_route and dock.route != staged_route:
         return Refused(
-            "route-mismatch", f"Unit {unit.code} is staged for route {staged_route}, not {dock.route}."
+            "route-mismatch",
+            f"Unit {unit.code} is staged for route {staged_route}, not {dock.route}.",
         )
     return Allowed()
 
@@ -128,11 +129,14 @@ def _judge_lane(unit: Unit, lane: Location, facts: SiteFacts) -> Verdict | None:
     order = facts.order
     if order is None:
         if lane.customer or lane.route:
-            return NeedsApproval("wrong-lane", f"Unit {unit.code} has no order; {lane.code} has one.")
+            return NeedsApproval(
+                "wrong-lane", f"Unit {unit.code} has no order; {lane.code} has one."
+            )
     else:
         if lane.customer and order.customer != lane.customer:
             return NeedsApproval(
-                "wrong-lane", f"Lane {lane.code} is for {lane.customer}, not {order.customer or '-'}."
+                "wrong-lane",
+                f"Lane {lane.code} is for {lane.customer}, not {order.customer or '-'}.",
             )
         if lane.route and order.route != lane.route:
             return NeedsApproval(

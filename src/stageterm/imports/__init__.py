@@ -41,7 +41,16 @@ from stageterm.imports.reading import (
     read_rows,
 )
 from stageterm.store.engine import Store
-from stageterm.store.tables import LocationRow, OperatorRow, OrderLineRow, OrderRow, UnitRow
+from stageterm.store.tables import (
+    LOCATIONS,
+    ORDER_LINES,
+    ORDERS,
+    UNITS,
+    LocationRow,
+    OperatorRow,
+    OrderLineRow,
+    OrderRow,
+)
 from stageterm.store.writes import record
 
 KINDS = tuple(COLUMNS)
@@ -75,7 +84,9 @@ def import_file(
     if kind not in KINDS:
         raise ImportFailed([f"unknown import kind {kind!r}: use {', '.join(KINDS)}"])
     rows = read_rows(path, kind)
-    return import_rows(store, kind, path.name, rows, clock=clock, terminal=terminal, operator=operator)
+    return import_rows(
+        store, kind, path.name, rows, clock=clock, terminal=terminal, operator=operator
+    )
 
 
 def import_rows(
@@ -106,16 +117,20 @@ def _duplicates(name: str, rows: list[tuple[int, Row]], key: str, problems: list
         seen.add(value)
 
 
-def _locations(session: Session, name: str, rows: list[tuple[int, Row]], *_: object) -> ImportReport:
+def _locations(
+    session: Session, name: str, rows: list[tuple[int, Row]], *_: object
+) -> ImportReport:
     problems: list[str] = []
     _duplicates(name, rows, "code", problems)
     checked = []
     for line, row in rows:
         k = "locations"
         try:
+            code = _text(row, "code", k)
+            assert code is not None  # required: _text raised when empty
             checked.append(
                 LocationRow(
-                    code=_text(row, "code", k),
+                    code=code,
                     kind=_choice(row, "kind", k, [x.value for x in LocationKind]),
                     name=_text(row, "name", k),
                     customer=_text(row, "customer", k),
@@ -128,10 +143,14 @@ def _locations(session: Session, name: str, rows: list[tuple[int, Row]], *_: obj
         except RowError as exc:
             problems.append(f"{name}:{line}: {exc}")
     _fail_on(problems)
-    existing = set(session.execute(select(LocationRow.code)).scalars())
+    existing = set(session.execute(select(LOCATIONS.c.code)).scalars())
     for location in checked:
         session.merge(location)
-    return ImportReport("locations", sum(r.code not in existing for r in checked), sum(r.code in existing for r in checked))
+    return ImportReport(
+        "locations",
+        sum(r.code not in existing for r in checked),
+        sum(r.code in existing for r in checked),
+    )
 
 
 def _units(
@@ -144,9 +163,12 @@ def _units(
 ) -> ImportReport:
     problems: list[str] = []
     _duplicates(name, rows, "code", problems)
-    kinds = {code: LocationKind(kind) for code, kind in session.execute(select(LocationRow.code, LocationRow.kind)).all()}
-    known_units = set(session.execute(select(UnitRow.code)).scalars())
-    known_orders = set(session.execute(select(OrderRow.ref)).scalars())
+    kinds = {
+        code: LocationKind(kind)
+        for code, kind in session.execute(select(LOCATIONS.c.code, LOCATIONS.c.kind)).all()
+    }
+    known_units = set(session.execute(select(UNITS.c.code)).scalars())
+    known_orders = set(session.execute(select(ORDERS.c.ref)).scalars())
     now = clock()
     events = []
     for line, row in rows:
@@ -159,7 +181,9 @@ def _units(
             if location is not None and location not in kinds:
                 raise RowError(f"location {location!r} is not known (import locations first)")
             if location is not None and kinds[location] not in UNIT_HOMES:
-                raise RowError(f"location {location} is a {kinds[location].value}; units arrive in storage, quarantine, lanes or kitting")
+                raise RowError(
+                    f"location {location} is a {kinds[location].value}; units arrive in storage, quarantine, lanes or kitting"
+                )
             order = _text(row, "order", k)
             if order is not None and order not in known_orders:
                 raise RowError(f"order {order!r} is not known (import orders first)")
@@ -181,7 +205,9 @@ def _units(
                 "expiry": expiry.isoformat() if expiry else None,
                 "order": order,
             }
-            quality = Quality(_choice(row, "quality", k, [q.value for q in Quality], Quality.RELEASED.value))
+            quality = Quality(
+                _choice(row, "quality", k, [q.value for q in Quality], Quality.RELEASED.value)
+            )
         except RowError as exc:
             problems.append(f"{name}:{line}: {exc}")
             continue
@@ -216,8 +242,10 @@ def _orders(session: Session, name: str, rows: list[tuple[int, Row]], *_: object
     for line, row in rows:
         k = "orders"
         try:
+            ref = _text(row, "ref", k)
+            assert ref is not None  # required: _text raised when empty
             header = OrderRow(
-                ref=_text(row, "ref", k),
+                ref=ref,
                 kind=_choice(row, "kind", k, [x.value for x in OrderKind]),
                 customer=_text(row, "customer", k),
                 route=_text(row, "route", k),
@@ -229,24 +257,32 @@ def _orders(session: Session, name: str, rows: list[tuple[int, Row]], *_: object
                 raise RowError("an order line needs both item and quantity")
             first = headers.setdefault(header.ref, header)
             if first.model_dump() != header.model_dump():
-                raise RowError(f"order {header.ref} differs from its earlier rows (kind, customer, route, carrier, due_at)")
+                raise RowError(
+                    f"order {header.ref} differs from its earlier rows (kind, customer, route, carrier, due_at)"
+                )
             if item is not None and any(x.item == item for x in lines.get(header.ref, [])):
                 raise RowError(f"duplicate line for item {item!r} on order {header.ref}")
             if item is not None and quantity is not None:
-                lines.setdefault(header.ref, []).append(OrderLineRow(order_ref=header.ref, item=item, quantity=quantity))
+                lines.setdefault(header.ref, []).append(
+                    OrderLineRow(order_ref=header.ref, item=item, quantity=quantity)
+                )
         except RowError as exc:
             problems.append(f"{name}:{line}: {exc}")
     _fail_on(problems)
-    existing = set(session.execute(select(OrderRow.ref)).scalars())
+    existing = set(session.execute(select(ORDERS.c.ref)).scalars())
     for ref, header in headers.items():
         session.merge(header)
         session.flush()
-        session.execute(delete(OrderLineRow).where(OrderLineRow.order_ref == ref))  # type: ignore[arg-type]
+        session.execute(delete(ORDER_LINES).where(ORDER_LINES.c.order_ref == ref))
         session.add_all(lines.get(ref, []))
-    return ImportReport("orders", sum(r not in existing for r in headers), sum(r in existing for r in headers))
+    return ImportReport(
+        "orders", sum(r not in existing for r in headers), sum(r in existing for r in headers)
+    )
 
 
-def _operators(session: Session, name: str, rows: list[tuple[int, Row]], *_: object) -> ImportReport:
+def _operators(
+    session: Session, name: str, rows: list[tuple[int, Row]], *_: object
+) -> ImportReport:
     problems: list[str] = []
     _duplicates(name, rows, "badge", problems)
     checked: list[tuple[str, str, str, str | None]] = []
@@ -265,19 +301,24 @@ def _operators(session: Session, name: str, rows: list[tuple[int, Row]], *_: obj
     _fail_on(problems)
     created = updated = 0
     for badge, person, role, pin in checked:
-        row = session.get(OperatorRow, badge)
-        if row is None:
-            row = OperatorRow(badge=badge, name=person, role=role)
+        person_row = session.get(OperatorRow, badge)
+        if person_row is None:
+            person_row = OperatorRow(badge=badge, name=person, role=role)
             created += 1
         else:
-            row.name, row.role = person, role
+            person_row.name, person_row.role = person, role
             updated += 1
         if pin is not None:
-            row.pin_hash = hash_pin(pin)  # the PIN itself is never stored
-        session.add(row)
+            person_row.pin_hash = hash_pin(pin)  # the PIN itself is never stored
+        session.add(person_row)
     return ImportReport("operators", created, updated)
 
 
-_APPLY = {"locations": _locations, "units": _units, "orders": _orders, "operators": _operators}
+_APPLY: dict[str, Callable[..., ImportReport]] = {
+    "locations": _locations,
+    "units": _units,
+    "orders": _orders,
+    "operators": _operators,
+}
 
 __all__ = ["COLUMNS", "KINDS", "ImportFailed", "ImportReport", "import_file", "import_rows"]

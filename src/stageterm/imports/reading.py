@@ -10,11 +10,22 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-
-
 COLUMNS: dict[str, tuple[str, ...]] = {
     "locations": ("code", "kind", "name", "customer", "route", "carrier", "capacity", "work_order"),
-    "units": ("code", "item", "gtin", "lot", "serial", "sscc", "quantity", "uom", "expiry", "quality", "location", "order"),
+    "units": (
+        "code",
+        "item",
+        "gtin",
+        "lot",
+        "serial",
+        "sscc",
+        "quantity",
+        "uom",
+        "expiry",
+        "quality",
+        "location",
+        "order",
+    ),
     "orders": ("ref", "kind", "customer", "route", "carrier", "due_at", "item", "quantity"),
     "operators": ("badge", "name", "role", "pin"),
 }
@@ -85,7 +96,9 @@ def _csv_rows(name: str, text: str, kind: str) -> list[tuple[int, Row]]:
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                raise ImportFailed([f"{name}:{line}: {len(values)} cells, header has {len(header)}"])
+                raise ImportFailed(
+                    [f"{name}:{line}: {len(values)} cells, header has {len(header)}"]
+                )
             rows.append((line, {h: _cell(v) for h, v in zip(header, values, strict=True)}))
             if len(rows) > MAX_ROWS:
                 raise ImportFailed([f"{name}:{line}: more than {MAX_ROWS} rows"])
@@ -98,7 +111,9 @@ def _check_columns(name: str, line: int, columns: list[str], kind: str) -> None:
     unknown = [c for c in columns if c not in COLUMNS[kind]]
     if unknown:
         shown = ", ".join(repr(c[:40]) for c in unknown[:5])
-        raise ImportFailed([f"{name}:{line}: unknown column {shown}; {kind} takes {','.join(COLUMNS[kind])}"])
+        raise ImportFailed(
+            [f"{name}:{line}: unknown column {shown}; {kind} takes {','.join(COLUMNS[kind])}"]
+        )
 
 
 def _cell(value: Any) -> str | None:
@@ -141,7 +156,9 @@ def _int(row: Row, key: str, kind: str, minimum: int = 0) -> int | None:
     return number
 
 
-def _choice(row: Row, key: str, kind: str, allowed: Iterable[str], default: str | None = None) -> str:
+def _choice(
+    row: Row, key: str, kind: str, allowed: Iterable[str], default: str | None = None
+) -> str:
     value = _text(row, key, kind) or default
     choices = list(allowed)
     if value not in choices:

@@ -32,7 +32,10 @@ class AccountsMixin(ServiceBase):
                 raise Denied("unknown-operator", f"Badge {badge} is not known here.")
             locked = as_utc(row.locked_until)
             if locked and locked > now:
-                raise Denied("locked", f"Too many wrong PINs: try again after {locked.astimezone(now.tzinfo):%H:%M}.")
+                raise Denied(
+                    "locked",
+                    f"Too many wrong PINs: try again after {locked.astimezone(now.tzinfo):%H:%M}.",
+                )
             person = row.to_domain()
             if person.pin_hash:
                 if not pin:
@@ -50,7 +53,10 @@ class AccountsMixin(ServiceBase):
                         row.failed_pins = 0
                         session.add(row)
             elif person.role.value not in self.settings.badge_only_roles:
-                raise Denied("pin-required", f"{person.name}: your role needs a PIN; ask an admin to set one.")
+                raise Denied(
+                    "pin-required",
+                    f"{person.name}: your role needs a PIN; ask an admin to set one.",
+                )
             else:
                 raise_after = None
         # Raised after the block so the failed-PIN count is committed, not rolled back.

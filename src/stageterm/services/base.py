@@ -54,5 +54,7 @@ class ServiceBase:
             raise Denied("unknown-operator", f"Badge {badge} is not known here.")
         if roles and person.role not in roles:
             names = " or ".join(r.value for r in roles)
-            raise Denied("not-allowed", f"{person.name} is {person.role.value}; this needs {names}.")
+            raise Denied(
+                "not-allowed", f"{person.name} is {person.role.value}; this needs {names}."
+            )
         return person

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import Session
 
 from stageterm.domain import rules
@@ -38,14 +40,18 @@ class MovesMixin(ServiceBase):
         """Stage, move or unstage a unit (part of it, into a kitting area) to `to`."""
         return self._guarded(
             unit_code,
-            lambda s: self._move(s, unit_code, to, operator, quantity, approve, pin, expected_version),
+            lambda s: self._move(
+                s, unit_code, to, operator, quantity, approve, pin, expected_version
+            ),
         )
 
     def load(self, unit_code: str, dock: str, operator: str | None) -> Result:
         """Lane -> dock, checked against the route the unit is staged for."""
         return self._guarded(
             unit_code,
-            lambda s: self._move(s, unit_code, dock, operator, None, None, None, None, rules.Action.LOAD),
+            lambda s: self._move(
+                s, unit_code, dock, operator, None, None, None, None, rules.Action.LOAD
+            ),
         )
 
     def issue(self, unit_code: str, operator: str | None) -> Result:
@@ -57,10 +63,20 @@ class MovesMixin(ServiceBase):
             if unit is None:
                 return refused("unknown-unit", f"Unit {unit_code} is not known here.", unit_code)
             if unit.is_closed:
-                return refused("closed-unit", f"Unit {unit.code} is already {unit.state.value}.", unit.code)
+                return refused(
+                    "closed-unit", f"Unit {unit.code} is already {unit.state.value}.", unit.code
+                )
             area = queries.location(session, unit.location) if unit.location else None
-            if area is None or area.kind is not LocationKind.KITTING or unit.state is not UnitState.STAGED:
-                return refused("not-in-kitting", f"Unit {unit.code} is not staged in a kitting area.", unit.code)
+            if (
+                area is None
+                or area.kind is not LocationKind.KITTING
+                or unit.state is not UnitState.STAGED
+            ):
+                return refused(
+                    "not-in-kitting",
+                    f"Unit {unit.code} is not staged in a kitting area.",
+                    unit.code,
+                )
             event = self._event(EventType.ISSUE, unit, person, to_state=UnitState.ISSUED)
             record(session, {unit.code: unit}, [event])
             return _moved(event, f"Unit {unit.code} issued to {area.work_order or 'production'}.")
@@ -89,10 +105,23 @@ class MovesMixin(ServiceBase):
         now = self.now()
         facts = self._facts(session, unit, target, now) if unit and target else rules.SiteFacts()
         verdict = rules.judge(
-            unit, target, facts, now, quantity=quantity, action=action, unit_code=unit_code, target_code=to
+            unit,
+            target,
+            facts,
+            now,
+            quantity=quantity,
+            action=action,
+            unit_code=unit_code,
+            target_code=to,
         )
         if isinstance(verdict, rules.Refused):
-            return refused(verdict.code, verdict.message, unit_code, from_=unit.location if unit else None, to=to)
+            return refused(
+                verdict.code,
+                verdict.message,
+                unit_code,
+                from_=unit.location if unit else None,
+                to=to,
+            )
         assert unit is not None and target is not None
         if isinstance(verdict, rules.Allowed) and verdict.code == rules.ALREADY_THERE:
             return Result(
@@ -125,36 +154,54 @@ class MovesMixin(ServiceBase):
                 from_=unit.location,
                 to=target.code,
             )
-        events = self._move_events(session, unit, target, person, approver, quantity if partial else None, action)
+        events = self._move_events(
+            session, unit, target, person, approver, quantity if partial else None, action
+        )
         record(session, {unit.code: unit}, events)
         moved = events[-1]
-        words = f"{moved.unit} {'loaded onto' if action is rules.Action.LOAD else 'to'} {target.code}"
+        words = (
+            f"{moved.unit} {'loaded onto' if action is rules.Action.LOAD else 'to'} {target.code}"
+        )
         if approver:
             words += f", approved by {approver.name}"
         return _moved(moved, f"Unit {words}.", approved_by=approver.badge if approver else None)
 
-    def _facts(self, session: Session, unit: Unit, target: Location, now: object) -> rules.SiteFacts:
-        work_order = queries.order(session, target.work_order) if target.kind is LocationKind.KITTING else None
+    def _facts(
+        self, session: Session, unit: Unit, target: Location, now: object
+    ) -> rules.SiteFacts:
+        work_order = (
+            queries.order(session, target.work_order)
+            if target.kind is LocationKind.KITTING
+            else None
+        )
         today = self.now().date()
         return rules.SiteFacts(
             order=queries.order(session, unit.order),
             work_order=work_order,
-            units_in_target=queries.units_at(session, target.code) if target.kind is LocationKind.LANE else 0,
+            units_in_target=queries.units_at(session, target.code)
+            if target.kind is LocationKind.LANE
+            else 0,
             earlier_expiry_unit=(
                 queries.earlier_expiry_unit(session, unit, today) if target.is_staging else None
             ),
-            kit_staged=queries.kit_quantity(session, work_order.ref, unit.item) if work_order else 0,
+            kit_staged=queries.kit_quantity(session, work_order.ref, unit.item)
+            if work_order
+            else 0,
             current_location=queries.location(session, unit.location) if unit.location else None,
         )
 
-    def _approver(self, session: Session, badge: str, pin: str | None, operator: Operator) -> Operator:
+    def _approver(
+        self, session: Session, badge: str, pin: str | None, operator: Operator
+    ) -> Operator:
         approver = queries.operator(session, badge)
         if approver is None:
             raise Denied("unknown-approver", f"Badge {badge} is not known here.")
         if approver.badge == operator.badge:
             raise Denied("self-approval", "Approval needs a second person, not the operator.")
         if not approver.may_approve():
-            raise Denied("not-allowed", f"{approver.name} is {approver.role.value}; a lead must approve.")
+            raise Denied(
+                "not-allowed", f"{approver.name} is {approver.role.value}; a lead must approve."
+            )
         if approver.pin_hash and not (pin and check_pin(pin, approver.pin_hash)):
             raise Denied("bad-pin", f"Wrong or missing PIN for {approver.name}.")
         return approver
@@ -173,9 +220,13 @@ class MovesMixin(ServiceBase):
         moving = unit
         if part is not None:
             child = f"{unit.code}-{queries.children_count(session, unit.code) + 1}"
-            split = self._event(EventType.SPLIT, unit, person, quantity=part, payload={"child": child})
+            split = self._event(
+                EventType.SPLIT, unit, person, quantity=part, payload={"child": child}
+            )
             events.append(split)
-            moving = Unit(**{**_fields(unit), "code": child, "quantity": part, "sscc": None, "parent": unit.code, "version": 1})
+            moving = replace(
+                unit, code=child, quantity=part, sscc=None, parent=unit.code, version=1
+            )
         if action is rules.Action.LOAD:
             kind, state = EventType.LOAD, UnitState.LOADED
         elif target.is_staging:
@@ -220,7 +271,7 @@ class MovesMixin(ServiceBase):
         assert callable(run)
         try:
             with self.store.write() as session:
-                return run(session)  # type: ignore[no-any-return]
+                return run(session)
         except Denied as denied:
             return refused(denied.code, denied.message, unit_code)
         except StaleUnit as stale:
@@ -236,10 +287,6 @@ class MovesMixin(ServiceBase):
         at = event.occurred_at.strftime("%H:%M:%S")
         where = f" to {event.to_location}" if event.to_location else ""
         return f"Unit {unit_code} was just moved{where} by {who} at {at}; scan it again."
-
-
-def _fields(unit: Unit) -> dict[str, object]:
-    return {name: getattr(unit, name) for name in Unit.__dataclass_fields__}
 
 
 def _moved(event: Event, message: str, approved_by: str | None = None) -> Result:

@@ -34,10 +34,16 @@ class StatusMixin(MovesMixin):
             if unit is None:
                 return refused("unknown-unit", f"Unit {unit_code} is not known here.", unit_code)
             if unit.is_closed:
-                return refused("closed-unit", f"Unit {unit.code} is already {unit.state.value}.", unit.code)
+                return refused(
+                    "closed-unit", f"Unit {unit.code} is already {unit.state.value}.", unit.code
+                )
             if unit.quality is Quality.HOLD:
-                return refused("already-on-hold", f"Unit {unit.code} is already on hold.", unit.code)
-            event = self._event(EventType.HOLD, unit, person, to_quality=Quality.HOLD, reason=reason)
+                return refused(
+                    "already-on-hold", f"Unit {unit.code} is already on hold.", unit.code
+                )
+            event = self._event(
+                EventType.HOLD, unit, person, to_quality=Quality.HOLD, reason=reason
+            )
             record(session, {unit.code: unit}, [event])
             return _moved(event, f"Unit {unit.code} is on hold.")
 
@@ -53,7 +59,9 @@ class StatusMixin(MovesMixin):
                 return refused("unknown-unit", f"Unit {unit_code} is not known here.", unit_code)
             if unit.quality not in (Quality.HOLD, Quality.QUARANTINE):
                 return refused(
-                    "not-held", f"Unit {unit.code} is {unit.quality.value}; only held or quarantined units are released.", unit.code
+                    "not-held",
+                    f"Unit {unit.code} is {unit.quality.value}; only held or quarantined units are released.",
+                    unit.code,
                 )
             event = self._event(EventType.RELEASE, unit, person, to_quality=Quality.RELEASED)
             record(session, {unit.code: unit}, [event])
@@ -67,7 +75,9 @@ class StatusMixin(MovesMixin):
             events = queries.history(session, unit_code)
         home = next((e.from_location for e in reversed(events) if e.type is EventType.STAGE), None)
         if home is None:
-            return refused("not-staged", f"Unit {unit_code} was not staged from storage here.", unit_code)
+            return refused(
+                "not-staged", f"Unit {unit_code} was not staged from storage here.", unit_code
+            )
         return self.move(unit_code, home, operator)
 
     def undo(self, unit_code: str, operator: str | None) -> Result:
@@ -81,10 +91,16 @@ class StatusMixin(MovesMixin):
             last = queries.latest_event(session, unit.code)
             if last is None or last.type not in UNDOABLE:
                 what = last.type.value if last else "nothing"
-                return refused("nothing-to-undo", f"Unit {unit.code}: its last event ({what}) cannot be undone.", unit.code)
+                return refused(
+                    "nothing-to-undo",
+                    f"Unit {unit.code}: its last event ({what}) cannot be undone.",
+                    unit.code,
+                )
             if last.operator != person.badge and not person.may_approve():
                 return refused(
-                    "not-allowed", f"Only {last.operator} or a lead may undo this {last.type.value}.", unit.code
+                    "not-allowed",
+                    f"Only {last.operator} or a lead may undo this {last.type.value}.",
+                    unit.code,
                 )
             event = self._event(
                 EventType.UNDO,

@@ -101,7 +101,13 @@ class ViewsMixin(ServiceBase):
         with self.store.read() as session:
             rows = queries.lane_rows(session)
         lanes = [
-            LaneQueue(row.lane, row.units, row.quantity, dwell_seconds(row.oldest_staged_at, now), row.earliest_due)
+            LaneQueue(
+                row.lane,
+                row.units,
+                row.quantity,
+                dwell_seconds(row.oldest_staged_at, now),
+                row.earliest_due,
+            )
             for row in rows
         ]
         lanes.sort(key=lambda q: (getattr(q.lane, by) or "~", q.lane.code))
@@ -115,7 +121,9 @@ class ViewsMixin(ServiceBase):
                 return None
             units = queries.units_in(session, code)
             orders = queries.orders_by_ref(session, {u.order for u in units if u.order})
-        return location, [StagedUnit(u, dwell_seconds(u.staged_at, now), orders.get(u.order or "")) for u in units]
+        return location, [
+            StagedUnit(u, dwell_seconds(u.staged_at, now), orders.get(u.order or "")) for u in units
+        ]
 
     def unit_detail(self, code: str) -> UnitDetail | None:
         with self.store.read() as session:
@@ -138,7 +146,11 @@ class ViewsMixin(ServiceBase):
             progress = []
             for order in queries.production_orders(session):
                 lines = [
-                    KitLine(line.item, line.quantity, queries.kit_quantity(session, order.ref, line.item))
+                    KitLine(
+                        line.item,
+                        line.quantity,
+                        queries.kit_quantity(session, order.ref, line.item),
+                    )
                     for line in order.lines
                 ]
                 names = [a.code for a in areas if a.work_order == order.ref]
@@ -149,7 +161,12 @@ class ViewsMixin(ServiceBase):
         now = self.now()
         with self.store.read() as session:
             rows = queries.lane_rows(session, kinds=queries.STAGING_KINDS_TUPLE)
-            units = [(row.lane.code, u) for row in rows if row.units for u in queries.units_in(session, row.lane.code)]
+            units = [
+                (row.lane.code, u)
+                for row in rows
+                if row.units
+                for u in queries.units_in(session, row.lane.code)
+            ]
         dwell: dict[str, list[float]] = {}
         over = 0
         for lane, unit in units:
@@ -160,7 +177,9 @@ class ViewsMixin(ServiceBase):
             staged_units=len(units),
             over_threshold=over,
             threshold_s=threshold_s,
-            dwell_by_lane={lane: (percentile(v, 50), percentile(v, 90)) for lane, v in dwell.items()},
+            dwell_by_lane={
+                lane: (percentile(v, 50), percentile(v, 90)) for lane, v in dwell.items()
+            },
         )
 
     def unit(self, code: str) -> Unit | None:
@@ -182,7 +201,9 @@ class ViewsMixin(ServiceBase):
     ) -> list[Unit]:
         """Units a scanned label names: by SSCC, else GTIN + lot (+ serial), else code."""
         with self.store.read() as session:
-            return queries.units_matching(session, sscc=sscc, gtin=gtin, lot=lot, serial=serial, code=code)
+            return queries.units_matching(
+                session, sscc=sscc, gtin=gtin, lot=lot, serial=serial, code=code
+            )
 
     def resolve(self, code: str) -> Resolved:
         """What a plain scanned code names: a location, units, an operator badge (one read)."""

@@ -26,10 +26,6 @@ from stageterm.store.tables import (
     ORDER_LINES,
     ORDERS,
     UNITS,
-    EventRow,
-    LocationRow,
-    OrderRow,
-    UnitRow,
     as_utc,
     event_from,
     location_from,
@@ -78,7 +74,10 @@ def order(session: Session, ref: str | None) -> Order | None:
     row = _first(session, select(ORDERS).where(ORDERS.c.ref == ref))
     if row is None:
         return None
-    lines = _rows(session, select(ORDER_LINES).where(ORDER_LINES.c.order_ref == ref).order_by(ORDER_LINES.c.id))
+    lines = _rows(
+        session,
+        select(ORDER_LINES).where(ORDER_LINES.c.order_ref == ref).order_by(ORDER_LINES.c.id),
+    )
     return order_from(row, lines)
 
 
@@ -92,16 +91,16 @@ def earlier_expiry_unit(session: Session, unit: Unit, today: date) -> str | None
     if unit.expiry is None:
         return None
     stmt = (
-        select(UnitRow.code)
+        select(UNITS.c.code)
         .where(
-            UnitRow.item == unit.item,
-            UnitRow.state == UnitState.STORED.value,
-            UnitRow.quality == Quality.RELEASED.value,
-            UnitRow.expiry < unit.expiry,  # type: ignore[operator]
-            UnitRow.expiry >= today,  # type: ignore[operator]
-            UnitRow.code != unit.code,
+            UNITS.c.item == unit.item,
+            UNITS.c.state == UnitState.STORED.value,
+            UNITS.c.quality == Quality.RELEASED.value,
+            UNITS.c.expiry < unit.expiry,
+            UNITS.c.expiry >= today,
+            UNITS.c.code != unit.code,
         )
-        .order_by(UnitRow.expiry, UnitRow.code)
+        .order_by(UNITS.c.expiry, UNITS.c.code)
         .limit(1)
     )
     return session.execute(stmt).scalar_one_or_none()
@@ -110,20 +109,24 @@ def earlier_expiry_unit(session: Session, unit: Unit, today: date) -> str | None
 def kit_quantity(session: Session, work_order: str, item: str) -> int:
     """Quantity of `item` staged in (or issued from) the kitting areas of a work order."""
     stmt = (
-        select(func.coalesce(func.sum(UnitRow.quantity), 0))
-        .join(LocationRow, LocationRow.code == UnitRow.location)  # type: ignore[arg-type]
+        select(func.coalesce(func.sum(UNITS.c.quantity), 0))
+        .select_from(UNITS)
+        .join(LOCATIONS, LOCATIONS.c.code == UNITS.c.location)
         .where(
-            LocationRow.work_order == work_order,
-            LocationRow.kind == LocationKind.KITTING.value,
-            UnitRow.item == item,
-            UnitRow.state.in_([UnitState.STAGED.value, UnitState.ISSUED.value]),  # type: ignore[attr-defined]
+            LOCATIONS.c.work_order == work_order,
+            LOCATIONS.c.kind == LocationKind.KITTING.value,
+            UNITS.c.item == item,
+            UNITS.c.state.in_([UnitState.STAGED.value, UnitState.ISSUED.value]),
         )
     )
     return int(session.execute(stmt).scalar_one())
 
 
 def latest_event(session: Session, unit_code: str) -> Event | None:
-    row = _first(session, select(EVENTS).where(EVENTS.c.unit == unit_code).order_by(EVENTS.c.seq.desc()).limit(1))
+    row = _first(
+        session,
+        select(EVENTS).where(EVENTS.c.unit == unit_code).order_by(EVENTS.c.seq.desc()).limit(1),
+    )
     return event_from(row) if row else None
 
 
@@ -138,7 +141,7 @@ def history(session: Session, unit_code: str) -> list[Event]:
 
 
 def children_count(session: Session, parent: str) -> int:
-    return int(session.execute(select(func.count()).where(UnitRow.parent == parent)).scalar_one())
+    return int(session.execute(select(func.count()).where(UNITS.c.parent == parent)).scalar_one())
 
 
 def units_matching(
@@ -173,7 +176,7 @@ def units_matching(
 
 def change_counter(session: Session) -> int:
     """The newest event's seq: it moves whenever any terminal changes anything."""
-    return int(session.execute(select(func.coalesce(func.max(EventRow.seq), 0))).scalar_one())
+    return int(session.execute(select(func.coalesce(func.max(EVENTS.c.seq), 0))).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,36 +191,39 @@ class LaneRow:
 STAGING_KINDS_TUPLE = (LocationKind.LANE, LocationKind.KITTING)
 
 
-def lane_rows(session: Session, kinds: tuple[LocationKind, ...] = (LocationKind.LANE,)) -> list[LaneRow]:
+def lane_rows(
+    session: Session, kinds: tuple[LocationKind, ...] = (LocationKind.LANE,)
+) -> list[LaneRow]:
     """Per lane: staged units, quantity, oldest staged time and earliest due of their orders."""
-    staged = UnitRow.state == UnitState.STAGED.value
+    staged = UNITS.c.state == UnitState.STAGED.value
     stmt = (
         select(
-            LocationRow,
-            func.count(UnitRow.code),
-            func.coalesce(func.sum(UnitRow.quantity), 0),
-            func.min(UnitRow.staged_at),
-            func.min(OrderRow.due_at),
+            LOCATIONS,
+            func.count(UNITS.c.code),
+            func.coalesce(func.sum(UNITS.c.quantity), 0),
+            func.min(UNITS.c.staged_at),
+            func.min(ORDERS.c.due_at),
         )
-        .select_from(LocationRow)
-        .outerjoin(UnitRow, (UnitRow.location == LocationRow.code) & staged)  # type: ignore[arg-type]
-        .outerjoin(OrderRow, OrderRow.ref == UnitRow.order_ref)  # type: ignore[arg-type]
-        .where(LocationRow.kind.in_([k.value for k in kinds]))  # type: ignore[attr-defined]
-        .group_by(LocationRow.code)  # type: ignore[arg-type]
+        .select_from(LOCATIONS)
+        .outerjoin(UNITS, (UNITS.c.location == LOCATIONS.c.code) & staged)
+        .outerjoin(ORDERS, ORDERS.c.ref == UNITS.c.order_ref)
+        .where(LOCATIONS.c.kind.in_([k.value for k in kinds]))
+        .group_by(LOCATIONS.c.code)
     )
+    rows = session.connection().execute(stmt).all()
     return [
-        LaneRow(loc.to_domain(), int(n), int(qty), as_utc(oldest), as_utc(due))
-        for loc, n, qty, oldest, due in session.execute(stmt).all()
+        LaneRow(location_from(row), int(row[-4]), int(row[-3]), as_utc(row[-2]), as_utc(row[-1]))
+        for row in rows
     ]
 
 
 def units_in(session: Session, code: str) -> list[Unit]:
     stmt = (
-        select(UnitRow)
-        .where(UnitRow.location == code, UnitRow.state == UnitState.STAGED.value)
-        .order_by(UnitRow.staged_at, UnitRow.code)  # type: ignore[arg-type]
+        select(UNITS)
+        .where(UNITS.c.location == code, UNITS.c.state == UnitState.STAGED.value)
+        .order_by(UNITS.c.staged_at, UNITS.c.code)
     )
-    return [row.to_domain() for row in session.execute(stmt).scalars()]
+    return [unit_from(row) for row in _rows(session, stmt)]
 
 
 def orders_by_ref(session: Session, refs: set[str]) -> dict[str, Order]:
@@ -230,21 +236,33 @@ def orders_by_ref(session: Session, refs: set[str]) -> dict[str, Order]:
 
 
 def production_orders(session: Session) -> list[Order]:
-    rows = session.execute(select(OrderRow).where(OrderRow.kind == "production").order_by(OrderRow.ref)).scalars()  # type: ignore[arg-type]
+    rows = _rows(
+        session, select(ORDERS.c.ref).where(ORDERS.c.kind == "production").order_by(ORDERS.c.ref)
+    )
     return [o for o in (order(session, row.ref) for row in rows) if o is not None]
 
 
 def kitting_areas(session: Session) -> list[Location]:
-    stmt = select(LocationRow).where(LocationRow.kind == LocationKind.KITTING.value).order_by(LocationRow.code)  # type: ignore[arg-type]
-    return [row.to_domain() for row in session.execute(stmt).scalars()]
+    stmt = (
+        select(LOCATIONS)
+        .where(LOCATIONS.c.kind == LocationKind.KITTING.value)
+        .order_by(LOCATIONS.c.code)
+    )
+    return [location_from(row) for row in _rows(session, stmt)]
 
 
 def all_locations(session: Session) -> list[Location]:
-    return [row.to_domain() for row in session.execute(select(LocationRow).order_by(LocationRow.code)).scalars()]  # type: ignore[arg-type]
+    return [
+        location_from(row) for row in _rows(session, select(LOCATIONS).order_by(LOCATIONS.c.code))
+    ]
 
 
 def audit_events(
-    session: Session, *, since: datetime | None = None, operator: str | None = None, limit: int = 10_000
+    session: Session,
+    *,
+    since: datetime | None = None,
+    operator: str | None = None,
+    limit: int = 10_000,
 ) -> list[Event]:
     """Who did what, oldest first: events since a time, by or approved by an operator."""
     stmt = select(EVENTS)

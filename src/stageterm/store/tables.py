@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from stageterm.domain.model import (
@@ -169,7 +169,9 @@ class OperatorRow(SQLModel, table=True):
     locked_until: datetime | None = None  # UTC
 
     def to_domain(self) -> Operator:
-        return Operator(badge=self.badge, name=self.name, role=Role(self.role), pin_hash=self.pin_hash)
+        return Operator(
+            badge=self.badge, name=self.name, role=Role(self.role), pin_hash=self.pin_hash
+        )
 
 
 class EventRow(SQLModel, table=True):
@@ -293,9 +295,9 @@ location_from: Callable[[Any], Location] = LocationRow.to_domain
 operator_from: Callable[[Any], Operator] = OperatorRow.to_domain
 event_from: Callable[[Any], Event] = EventRow.to_domain
 order_from: Callable[[Any, list[Any]], Order] = OrderRow.to_domain
-UNITS = UnitRow.__table__
-LOCATIONS = LocationRow.__table__
-OPERATORS = OperatorRow.__table__
-ORDERS = OrderRow.__table__
-ORDER_LINES = OrderLineRow.__table__
-EVENTS = EventRow.__table__
+UNITS: Table = UnitRow.__table__  # type: ignore[attr-defined]
+LOCATIONS: Table = LocationRow.__table__  # type: ignore[attr-defined]
+OPERATORS: Table = OperatorRow.__table__  # type: ignore[attr-defined]
+ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
+ORDER_LINES: Table = OrderLineRow.__table__  # type: ignore[attr-defined]
+EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]

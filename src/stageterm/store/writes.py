@@ -41,8 +41,10 @@ def record(session: Session, units: dict[str, Unit], events: Sequence[Event]) ->
             connection.execute(insert(UNITS).values(**values))
             continue
         result = connection.execute(
-            update(UNITS).where(UNITS.c.code == code, UNITS.c.version == before[code]).values(**values)
+            update(UNITS)
+            .where(UNITS.c.code == code, UNITS.c.version == before[code])
+            .values(**values)
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             raise StaleUnit(code)
     return current
