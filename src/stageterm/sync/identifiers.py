@@ -1,0 +1,137 @@
+"""How units, places and orders are named upstream: GS1 Digital Link, SGLN, or site URIs.
+
+Upstream joins our events to its own records by these names, so they follow GS1 where the
+data allows (GS1 Digital Link for GTIN and SSCC, SGLN for locations when the site has a
+GLN) and fall back to stable URIs under the site's own name otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+DIGITAL_LINK = "https://id.gs1.org"
+_SLUG_JUNK = re.compile(r"[^a-z0-9-]+")
+# A GLN in EPC form: company prefix, a dot, location reference; 12 digits in all
+# (the 13th, the check digit, is not part of an EPC URI).
+_SGLN_PREFIX = re.compile(r"^(\d{6,12})\.(\d{0,6})$")
+_UOM_CODE = re.compile(r"^[A-Z0-9]{2,3}$")
+
+# Units of measure as operators write them, to UN/ECE Recommendation 20 codes (the only
+# form EPCIS accepts in a quantityList). Counted things have no uom in EPCIS: a quantity
+# without one is a count of instances.
+_UOM_ALIASES = {
+    "kg": "KGM",
+    "g": "GRM",
+    "t": "TNE",
+    "l": "LTR",
+    "ml": "MLT",
+    "m": "MTR",
+    "m2": "MTK",
+    "m3": "MTQ",
+    "lb": "LBR",
+}
+_COUNT_UOMS = frozenset(
+    {"ea", "each", "pc", "pcs", "piece", "pieces", "unit", "units", "h87", "c62"}
+)
+
+
+class IdentifierError(ValueError):
+    """Configuration that cannot name things upstream (a one-line reason)."""
+
+
+def quote_part(value: str) -> str:
+    """One path segment, percent-encoded as GS1 Digital Link and RFC 3986 require."""
+    return quote(value, safe="")
+
+
+def gtin14(value: str | None) -> str | None:
+    """A GTIN as the 14 digits Digital Link wants, or None when `value` is not a GTIN."""
+    if not value:
+        return None
+    digits = value.strip()
+    if not digits.isascii() or not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
+        return None
+    return digits.zfill(14)
+
+
+def sscc18(value: str | None) -> str | None:
+    if not value:
+        return None
+    digits = value.strip()
+    return digits if digits.isascii() and digits.isdigit() and len(digits) == 18 else None
+
+
+def site_slug(site: str) -> str:
+    """The site name as a DNS label: lower case letters, digits and hyphens."""
+    slug = _SLUG_JUNK.sub("-", site.strip().lower()).strip("-")[:63].strip("-")
+    return slug or "site"
+
+
+@dataclass(frozen=True, slots=True)
+class Namer:
+    """Names for one site. `sgln_prefix` (CompanyPrefix.LocationReference) turns on SGLNs."""
+
+    site: str
+    sgln_prefix: str = ""
+
+    def __post_init__(self) -> None:
+        if self.sgln_prefix:
+            match = _SGLN_PREFIX.match(self.sgln_prefix.strip())
+            if not match or len(match.group(1)) + len(match.group(2)) != 12:
+                raise IdentifierError(
+                    f"STAGETERM_SGLN_PREFIX {self.sgln_prefix!r} is not a GLN in EPC form: "
+                    "write CompanyPrefix.LocationReference, 12 digits and a dot, e.g. 4012345.00001"
+                )
+
+    @property
+    def base(self) -> str:
+        return f"https://{site_slug(self.site)}.stageterm.local"
+
+    def location(self, code: str) -> str:
+        """SGLN with the location code as its extension, else the site's own URI."""
+        if self.sgln_prefix:
+            return f"urn:epc:id:sgln:{self.sgln_prefix.strip()}.{quote_part(code)}"
+        return f"{self.base}/loc/{quote_part(code)}"
+
+    def unit(self, code: str) -> str:
+        return f"{self.base}/unit/{quote_part(code)}"
+
+    def item(self, item: str) -> str:
+        return f"{self.base}/item/{quote_part(item)}"
+
+    def order(self, ref: str) -> str:
+        return f"{self.base}/order/{quote_part(ref)}"
+
+
+def gtin_class(gtin: str, lot: str | None) -> str:
+    """Digital Link of a GTIN, or of one lot of it (an EPC class, for quantityList)."""
+    uri = f"{DIGITAL_LINK}/01/{gtin}"
+    return f"{uri}/10/{quote_part(lot)}" if lot else uri
+
+
+def gtin_instance(gtin: str, serial: str) -> str:
+    """Digital Link of one serialised item (SGTIN): /01/gtin/21/serial, the canonical form."""
+    return f"{DIGITAL_LINK}/01/{gtin}/21/{quote_part(serial)}"
+
+
+def sscc_instance(sscc: str) -> str:
+    return f"{DIGITAL_LINK}/00/{sscc}"
+
+
+def uom_code(uom: str | None) -> tuple[str | None, bool]:
+    """(UN/ECE code or None, whether the uom was understood).
+
+    A count (each, pieces) gives (None, True): EPCIS writes counts without a uom.
+    """
+    if not uom:
+        return None, True
+    text = uom.strip()
+    if text.lower() in _COUNT_UOMS:
+        return None, True
+    if text.lower() in _UOM_ALIASES:
+        return _UOM_ALIASES[text.lower()], True
+    if _UOM_CODE.match(text):
+        return text, True
+    return None, False

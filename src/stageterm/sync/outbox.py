@@ -1,0 +1,287 @@
+"""The outbox: claim pending events under a lease, renew it, and record what upstream said.
+
+Ordering is the point. Upstream must see a unit's events in the order they happened, so
+a worker only ever takes the *head* of the queue (the lowest pending seqs): if another
+live worker holds any of those, it takes nothing and waits. Several terminals sharing a
+database therefore take turns batch by batch and never send the same event at once, and
+a later event can never overtake an earlier one that is still failing. An event parked
+as rejected holds back the later events of its unit (they stay pending, "held") until a
+lead retries it; other units go on.
+
+Everything here is portable SQLAlchemy Core. On SQLite the write transaction is
+BEGIN IMMEDIATE, which already serialises claimers; on PostgreSQL the head is read
+FOR UPDATE, so a concurrent claimer waits and then sees the first one's lease.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlmodel import Session
+
+from stageterm.domain.model import Event
+from stageterm.store.engine import Store
+from stageterm.sync import status
+from stageterm.sync.epcis import Facts, event_id_from
+from stageterm.sync.facts import (
+    EVENTS,
+    MAX_ERROR,
+    PENDING,
+    RECEIVE,
+    REJECTED,
+    SYNCED,
+    events_by_seq,
+    load_facts,
+)
+
+
+def new_owner() -> str:
+    """A lease owner: host and pid (so a dead process on this host is recognised) and a nonce."""
+    return f"{socket.gethostname()[:64]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_dead(owner: str, *, host: str | None = None) -> bool:
+    """True when `owner` was a process on this host that no longer runs.
+
+    Lets a restarted `stageterm sync` take over its killed predecessor's batch at once
+    instead of waiting for the lease to run out. Owners on other hosts are never judged.
+    """
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    owner_host, pid = parts[0], int(parts[1])
+    if owner_host != (host or socket.gethostname()[:64]) or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it exists, as another user
+    return False
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A leased batch, in seq order, with the facts needed to map it."""
+
+    owner: str
+    events: list[Event]
+    facts: Facts
+    busy_with: str | None = None  # another worker's lease on the head of the queue
+
+    @property
+    def seqs(self) -> list[int]:
+        return [e.seq for e in self.events if e.seq is not None]
+
+
+class _Raced(Exception):
+    """Another claimer took part of the head between our read and our update."""
+
+
+def _claimable() -> ColumnElement[bool]:
+    """Pending, not a receive, and not held behind a rejected earlier event of its unit."""
+    earlier = EVENTS.alias("earlier")
+    held = exists().where(
+        earlier.c.unit == EVENTS.c.unit,
+        earlier.c.sync_state == REJECTED,
+        earlier.c.seq < EVENTS.c.seq,
+    )
+    return and_(EVENTS.c.sync_state == PENDING, EVENTS.c.type != RECEIVE, ~held)
+
+
+def claim(
+    store: Store,
+    owner: str,
+    *,
+    limit: int,
+    lease: timedelta,
+    up_to_seq: int | None = None,
+    now: datetime | None = None,
+) -> Claim:
+    """Lease the head of the queue (up to `limit` events) for `owner`.
+
+    Returns an empty claim when nothing is pending, or with `busy_with` set when another
+    live worker holds part of the head.
+    """
+    now = now or datetime.now(UTC)
+    for _ in range(3):
+        try:
+            with store.write() as session:
+                result = _claim_in(session, owner, limit, lease, up_to_seq, now)
+                if result is not None:
+                    return result
+        except _Raced:
+            continue
+        # PostgreSQL may return nothing when the rows it waited on were synced meanwhile
+        # (FOR UPDATE re-checks them after the LIMIT): look again before saying "empty".
+        if not _any_claimable(store, up_to_seq):
+            break
+    return Claim(owner, [], Facts())
+
+
+def _claim_in(
+    session: Session,
+    owner: str,
+    limit: int,
+    lease: timedelta,
+    up_to_seq: int | None,
+    now: datetime,
+) -> Claim | None:
+    head = (
+        select(EVENTS.c.seq, EVENTS.c.lease_owner, EVENTS.c.lease_until)
+        .where(_claimable())
+        .order_by(EVENTS.c.seq)
+        .limit(limit)
+        .with_for_update()
+    )
+    if up_to_seq is not None:
+        head = head.where(EVENTS.c.seq <= up_to_seq)
+    rows = session.execute(head).all()
+    if not rows:
+        return None
+    dead: set[str] = set()
+    for _seq, lease_owner, until in rows:
+        if lease_owner and lease_owner != owner and until is not None and until > now:
+            if lease_owner in dead or owner_is_dead(lease_owner):
+                dead.add(lease_owner)
+                continue
+            return Claim(owner, [], Facts(), busy_with=lease_owner)
+    seqs = [row[0] for row in rows]
+    free = or_(
+        EVENTS.c.lease_until.is_(None),
+        EVENTS.c.lease_until <= now,
+        EVENTS.c.lease_owner == owner,
+        EVENTS.c.lease_owner.in_(sorted(dead)) if dead else false(),
+    )
+    taken = session.execute(
+        update(EVENTS)
+        .where(EVENTS.c.seq.in_(seqs), EVENTS.c.sync_state == PENDING, free)
+        .values(
+            lease_owner=owner, lease_until=now + lease, sync_attempts=EVENTS.c.sync_attempts + 1
+        )
+    )
+    if _count(taken) != len(seqs):
+        raise _Raced  # rolls the whole claim back: all of the head or nothing
+    events = events_by_seq(session, seqs)
+    return Claim(owner, events, load_facts(session, events))
+
+
+def _any_claimable(store: Store, up_to_seq: int | None) -> bool:
+    with store.read() as session:
+        stmt = select(EVENTS.c.seq).where(_claimable()).limit(1)
+        if up_to_seq is not None:
+            stmt = stmt.where(EVENTS.c.seq <= up_to_seq)
+        return session.execute(stmt).first() is not None
+
+
+def renew(
+    store: Store, owner: str, seqs: Collection[int], lease: timedelta, now: datetime | None = None
+) -> bool:
+    """Extend the lease before an attempt and count the attempt; False if the lease was lost."""
+    now = now or datetime.now(UTC)
+    with store.write() as session:
+        result = session.execute(
+            update(EVENTS)
+            .where(
+                EVENTS.c.seq.in_(list(seqs)),
+                EVENTS.c.lease_owner == owner,
+                EVENTS.c.sync_state == PENDING,
+            )
+            .values(lease_until=now + lease, sync_attempts=EVENTS.c.sync_attempts + 1)
+        )
+        return _count(result) == len(seqs)
+
+
+def mark_synced(store: Store, seqs: Collection[int], now: datetime | None = None) -> int:
+    """Upstream has these (2xx, or 409 for ids it already had); noted as the last success."""
+    now = now or datetime.now(UTC)
+    with store.write() as session:
+        # One transaction for both: a commit is the dearest part of a batch on SQLite.
+        status.touch_success(session, now)
+        if not seqs:
+            return 0
+        result = session.execute(
+            update(EVENTS)
+            .where(EVENTS.c.seq.in_(list(seqs)), EVENTS.c.sync_state == PENDING)
+            .values(
+                sync_state=SYNCED,
+                synced_at=now,
+                sync_error=None,
+                lease_owner=None,
+                lease_until=None,
+            )
+        )
+        return _count(result)
+
+
+def mark_rejected(store: Store, reasons: Mapping[int, str]) -> int:
+    """Park events upstream refused, each with upstream's reason, for a lead to look at."""
+    done = 0
+    with store.write() as session:
+        for seq, reason in reasons.items():
+            result = session.execute(
+                update(EVENTS)
+                .where(EVENTS.c.seq == seq, EVENTS.c.sync_state == PENDING)
+                .values(
+                    sync_state=REJECTED,
+                    sync_error=reason[:MAX_ERROR],
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+            done += _count(result)
+    return done
+
+
+def release(store: Store, owner: str, error: str | None = None) -> int:
+    """Give back what `owner` holds, still pending, so the next attempt (anyone's) takes it at once."""
+    values: dict[str, object] = {"lease_owner": None, "lease_until": None}
+    if error is not None:
+        values["sync_error"] = error[:MAX_ERROR]
+    with store.write() as session:
+        result = session.execute(
+            update(EVENTS)
+            .where(EVENTS.c.lease_owner == owner, EVENTS.c.sync_state == PENDING)
+            .values(**values)
+        )
+        return _count(result)
+
+
+def retry_rejected(store: Store, event_ids: Iterable[str] | None = None) -> int:
+    """Put rejected events back in the queue (all, or those named); returns how many.
+
+    They go back in their original seq order, ahead of the later events of their units
+    that waited behind them.
+    """
+    stmt = update(EVENTS).where(EVENTS.c.sync_state == REJECTED)
+    if event_ids is not None:
+        ids = sorted({event_id_from(i) for i in event_ids})
+        if not ids:
+            return 0
+        stmt = stmt.where(EVENTS.c.id.in_(ids))
+    with store.write() as session:
+        result = session.execute(
+            stmt.values(sync_state=PENDING, sync_error=None, lease_owner=None, lease_until=None)
+        )
+        return _count(result)
+
+
+def max_pending_seq(store: Store) -> int | None:
+    with store.read() as session:
+        stmt = select(func.max(EVENTS.c.seq)).where(
+            EVENTS.c.sync_state == PENDING, EVENTS.c.type != RECEIVE
+        )
+        value = session.execute(stmt).scalar_one_or_none()
+        return int(value) if value is not None else None
+
+
+def _count(result: object) -> int:
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0

@@ -1,0 +1,317 @@
+"""The drain: claim the head of the outbox, post it, record the answer, repeat.
+
+`SyncWorker` is what both `stageterm sync` and the terminal UI's background thread run
+(it imports nothing of the UI). `drain_once` sends what is pending now; `run` keeps
+draining until told to stop, waiting longer and longer (tenacity's exponential backoff
+with jitter) while upstream stays down.
+
+Delivery is at-least-once: a batch is marked synced only after upstream's 2xx, so a
+crash between the two resends that batch, with the same eventIDs, and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential_jitter,
+    wait_random_exponential,
+)
+
+from stageterm.config import Secret, Settings
+from stageterm.store.engine import Store
+from stageterm.sync import outbox, status
+from stageterm.sync.epcis import Encoder, EpcisMapper
+from stageterm.sync.identifiers import Namer
+from stageterm.sync.options import SyncOptions
+from stageterm.sync.uplink import Answer, Uplink, Verdict
+
+log = logging.getLogger("stageterm.sync")
+BUSY_WAIT = 0.1  # seconds between looks while another terminal sends the head of the queue
+
+
+class Stopped(Exception):
+    """The worker was asked to stop while it waited."""
+
+
+class LeaseLost(Exception):
+    """Our lease ran out and another worker took the batch: it sends it, not us."""
+
+
+@dataclass
+class DrainReport:
+    """What one drain did."""
+
+    sent: int = 0
+    """Events upstream now has (including ones a 409 said it already had)."""
+    rejected: int = 0
+    requests: int = 0
+    batches: int = 0
+    unreachable: bool = False
+    """5xx, timeouts or refused connections outlasted the retries; the events wait."""
+    refused: bool = False
+    """Upstream refuses us (address, credentials, TLS trust); the events wait."""
+    stopped: bool = False
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.unreachable or self.refused
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        url: str,
+        token: Secret | None = None,
+        site: str = "site",
+        sgln_prefix: str = "",
+        ca_bundle: str = "",
+        terminal: str = "",
+        options: SyncOptions | None = None,
+    ) -> None:
+        self.store = store
+        self.options = options or SyncOptions()
+        self.owner = outbox.new_owner()
+        self.encoder = Encoder(self.options.format, EpcisMapper(Namer(site, sgln_prefix)))
+        self._uplink_args = {
+            "url": url,
+            "token": token,
+            "ca_bundle": ca_bundle,
+            "terminal": terminal,
+            "site": site,
+        }
+        self._uplink: Uplink | None = None
+        self._wake = threading.Event()
+        self._never = threading.Event()
+        if url:
+            self._make_uplink()  # fail early on a bad URL or CA bundle
+        status.ensure_status_row(store)
+
+    @classmethod
+    def from_settings(
+        cls, store: Store, settings: Settings, options: SyncOptions | None = None
+    ) -> SyncWorker:
+        return cls(
+            store,
+            url=settings.upstream_url,
+            token=settings.upstream_token,
+            site=settings.site,
+            sgln_prefix=settings.sgln_prefix,
+            ca_bundle=settings.upstream_ca_bundle,
+            terminal=settings.terminal_id(),
+            options=options,
+        )
+
+    def __repr__(self) -> str:
+        return f"SyncWorker(owner={self.owner!r})"
+
+    def _make_uplink(self) -> Uplink:
+        if self._uplink is None:
+            args = self._uplink_args
+            self._uplink = Uplink(
+                str(args["url"]),
+                args["token"] if isinstance(args["token"], Secret) else None,
+                ca_bundle=str(args["ca_bundle"]),
+                connect_timeout=self.options.connect_timeout,
+                read_timeout=self.options.read_timeout,
+                terminal=str(args["terminal"]),
+                site=str(args["site"]),
+            )
+        return self._uplink
+
+    # -- what the UI and the CLI call --------------------------------------------------
+
+    def status(self, list_rejected: int = 0) -> status.SyncStatus:
+        return status.read_status(self.store, list_rejected=list_rejected)
+
+    def wake(self) -> None:
+        """Cut the idle wait short (the UI calls this after recording an event)."""
+        self._wake.set()
+
+    def drain_once(self, stop: threading.Event | None = None) -> DrainReport:
+        """Send everything pending now, in seq order, batch by batch."""
+        stop = stop or self._never
+        report = DrainReport()
+        up_to = outbox.max_pending_seq(self.store)
+        limit = self.options.batch
+        while up_to is not None and not stop.is_set():
+            claim = outbox.claim(
+                self.store, self.owner, limit=limit, lease=self.options.lease_time, up_to_seq=up_to
+            )
+            if claim.busy_with:
+                if stop.wait(BUSY_WAIT):
+                    break
+                continue
+            if not claim.events:
+                break
+            try:
+                answer = self._deliver(claim, stop, report)
+            except Stopped:
+                outbox.release(self.store, self.owner)
+                report.stopped = True
+                break
+            except LeaseLost:
+                log.warning("lease on a batch ran out; another worker sends it")
+                continue
+            report.batches += 1
+            limit = self._record(claim, answer, report, limit)
+            if report.failed:
+                break
+        report.stopped = report.stopped or stop.is_set()
+        return report
+
+    def run(
+        self, stop: threading.Event, on_report: Callable[[DrainReport], None] | None = None
+    ) -> None:
+        """Drain until `stop` is set; between drains wait `poll`, or back off while upstream is down."""
+
+        def drain() -> DrainReport:
+            report = self.drain_once(stop)
+            if on_report is not None:
+                on_report(report)
+            return report
+
+        first = max(self.options.retry_initial, self.options.poll, 0.05)
+        outage = Retrying(
+            retry=retry_if_result(lambda r: r.failed and not stop.is_set()),
+            # Between drains during an outage: doubling waits plus jitter, so terminals that
+            # lost upstream together do not all come back in the same second.
+            wait=wait_exponential_jitter(initial=first, max=self.options.outage_max, jitter=first),
+            stop=lambda _state: stop.is_set(),
+            sleep=self._sleeper(stop),
+            before_sleep=self._note_next_attempt,
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+        )
+        try:
+            while not stop.is_set():
+                outage(drain)
+                self._idle(stop, self.options.poll)
+        except Stopped:
+            pass
+        finally:
+            outbox.release(self.store, self.owner)
+
+    def close(self) -> None:
+        if self._uplink is not None:
+            self._uplink.close()
+            self._uplink = None
+
+    # -- one batch -----------------------------------------------------------------------
+
+    def _deliver(self, claim: outbox.Claim, stop: threading.Event, report: DrainReport) -> Answer:
+        """Post the batch, retrying transient failures with exponential backoff and jitter."""
+        uplink = self._make_uplink()
+        body = self.encoder.body(claim.events, claim.facts)
+        seqs = claim.seqs
+        backoff = wait_random_exponential(
+            multiplier=self.options.retry_initial, max=self.options.retry_max
+        )
+
+        def attempt() -> Answer:
+            # The claim leased the batch for the first try; later tries renew the lease first.
+            report.requests += 1
+            return uplink.post(body, self.encoder.media_type)
+
+        def before(state: RetryCallState) -> None:
+            if state.attempt_number > 1 and not outbox.renew(
+                self.store, self.owner, seqs, self.options.lease_time
+            ):
+                raise LeaseLost
+
+        def wait(state: RetryCallState) -> float:
+            # Honour a Retry-After from upstream when it asks for more than our backoff.
+            answer = state.outcome.result() if state.outcome and not state.outcome.failed else None
+            asked = answer.retry_after if isinstance(answer, Answer) and answer.retry_after else 0.0
+            return min(max(backoff(state), asked), self.options.retry_max)
+
+        retrying = Retrying(
+            retry=retry_if_result(lambda a: a.verdict is Verdict.TRANSIENT),
+            wait=wait,
+            stop=stop_after_attempt(self.options.retry_attempts),
+            before=before,
+            before_sleep=self._note_retry,
+            sleep=self._sleeper(stop),
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+            reraise=True,
+        )
+        answer: Answer = retrying(attempt)
+        return answer
+
+    def _record(self, claim: outbox.Claim, answer: Answer, report: DrainReport, limit: int) -> int:
+        """Write what upstream said about the batch; returns the batch size to use next."""
+        by_id = {e.id: e.seq for e in claim.events if e.seq is not None}
+        verdict = answer.verdict
+        if verdict is Verdict.DELIVERED:
+            if answer.duplicates:
+                # A 409 that names the ids it had: those are delivered, the rest go again.
+                done = [by_id[i] for i in answer.duplicates if i in by_id]
+                report.sent += outbox.mark_synced(self.store, done)
+                outbox.release(self.store, self.owner)
+            else:
+                report.sent += outbox.mark_synced(self.store, claim.seqs)
+            return self.options.batch
+        if verdict is Verdict.TOO_LARGE and len(claim.events) > 1:
+            outbox.release(self.store, self.owner)
+            return max(1, len(claim.events) // 2)
+        if verdict in (Verdict.REJECTED, Verdict.TOO_LARGE):
+            named = {by_id[i]: reason for i, reason in answer.rejected.items() if i in by_id}
+            reasons = named or dict.fromkeys(claim.seqs, answer.message)
+            report.rejected += outbox.mark_rejected(self.store, reasons)
+            outbox.release(self.store, self.owner)  # the rest go in the next request
+            status.record_failure(self.store, answer.message, None)
+            log.warning("%d events rejected: %s", len(reasons), answer.message)
+            return limit
+        outbox.release(self.store, self.owner, error=answer.message)
+        next_at = datetime.now(UTC) + timedelta(seconds=self.options.retry_initial)
+        status.record_failure(self.store, answer.message, next_at)
+        report.error = answer.message
+        report.unreachable = verdict is Verdict.TRANSIENT
+        report.refused = verdict is Verdict.REFUSED
+        log.warning("sync stopped: %s", answer.message)
+        return limit
+
+    # -- waiting -------------------------------------------------------------------------
+
+    def _sleeper(self, stop: threading.Event) -> Callable[[float], None]:
+        def sleep(seconds: float) -> None:
+            if stop.wait(seconds):
+                raise Stopped
+
+        return sleep
+
+    def _idle(self, stop: threading.Event, seconds: float) -> None:
+        """Wait `seconds`, or less if stopped or woken."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if stop.wait(min(0.1, left)):
+                raise Stopped
+            if self._wake.is_set():
+                self._wake.clear()
+                return
+
+    def _note_retry(self, state: RetryCallState) -> None:
+        answer = state.outcome.result() if state.outcome and not state.outcome.failed else None
+        message = answer.message if isinstance(answer, Answer) else "upstream failed"
+        seconds = state.upcoming_sleep
+        log.info("%s; retrying in %.1f s", message, seconds)
+        status.record_failure(self.store, message, datetime.now(UTC) + timedelta(seconds=seconds))
+
+    def _note_next_attempt(self, state: RetryCallState) -> None:
+        report = state.outcome.result() if state.outcome and not state.outcome.failed else None
+        message = (
+            report.error if isinstance(report, DrainReport) and report.error else "upstream failed"
+        )
+        at = datetime.now(UTC) + timedelta(seconds=state.upcoming_sleep)
+        status.record_failure(self.store, message, at)
