@@ -1,0 +1,29 @@
+"""Fixtures for the integration tests: the explicit test site on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from integration.helpers import build_site
+from stageterm.services import Services
+from stageterm.store.engine import Store
+
+
+@pytest.fixture
+def site_store(backend, fixed_now: datetime) -> Store:  # type: ignore[no-untyped-def]
+    """The site of helpers.py, fresh for this test (a SQLite file, then PostgreSQL)."""
+    return backend.store("site", lambda store: build_site(store, fixed_now))
+
+
+@pytest.fixture
+def services(site_store: Store, clock) -> Services:  # type: ignore[no-untyped-def]
+    """This terminal (T-1) on the site, at the test clock."""
+    return Services(site_store, terminal="T-1", clock=clock)
+
+
+@pytest.fixture
+def other_terminal(site_store: Store, clock) -> Services:  # type: ignore[no-untyped-def]
+    """A second terminal (T-2) on the same database."""
+    return Services(site_store, terminal="T-2", clock=clock)

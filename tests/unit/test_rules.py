@@ -1,0 +1,484 @@
+"""The rules of SPEC §3: every rule allowed, refused and needing approval, and their order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from stageterm.domain.model import (
+    Location,
+    LocationKind,
+    Order,
+    OrderKind,
+    OrderLine,
+    Quality,
+    Role,
+    Unit,
+    UnitState,
+)
+from stageterm.domain.rules import (
+    ALREADY_THERE,
+    Action,
+    Allowed,
+    NeedsApproval,
+    Refused,
+    SiteFacts,
+    judge,
+)
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+TODAY = NOW.date()
+
+STORAGE = Location("S-01", LocationKind.STORAGE)
+OTHER_STORAGE = Location("S-02", LocationKind.STORAGE)
+LANE_ACME_N = Location("L-1", LocationKind.LANE, customer="ACME", route="NORTH", capacity=4)
+LANE_NORTH = Location("L-2", LocationKind.LANE, route="NORTH")
+LANE_ACME = Location("L-3", LocationKind.LANE, customer="ACME")
+LANE_OPEN = Location("L-4", LocationKind.LANE)
+KIT = Location("KIT-A", LocationKind.KITTING, work_order="WO-1")
+KIT_FREE = Location("KIT-B", LocationKind.KITTING)
+DOCK_N = Location("D-N", LocationKind.DOCK, route="NORTH")
+DOCK_S = Location("D-S", LocationKind.DOCK, route="SOUTH")
+DOCK_ANY = Location("D-X", LocationKind.DOCK)
+LINE = Location("LINE-1", LocationKind.LINE)
+QUARANTINE = Location("Q-01", LocationKind.QUARANTINE)
+
+SO_ACME_N = Order("SO-1", OrderKind.OUTBOUND, customer="ACME", route="NORTH")
+SO_ACME_S = Order("SO-2", OrderKind.OUTBOUND, customer="ACME", route="SOUTH")
+SO_BOLT_N = Order("SO-3", OrderKind.OUTBOUND, customer="BOLT", route="NORTH")
+WO = Order(
+    "WO-1",
+    OrderKind.PRODUCTION,
+    lines=(OrderLine("C-1", 50), OrderLine("C-2", 10), OrderLine("C-2", 5)),
+)
+
+UNIT = Unit(
+    "U-1",
+    item="FG-1",
+    quantity=40,
+    location="S-01",
+    order="SO-1",
+    expiry=TODAY + timedelta(days=30),
+)
+COMPONENT = Unit("C-1", item="C-1", quantity=30, location="S-01", expiry=TODAY + timedelta(days=90))
+FACTS = SiteFacts(order=SO_ACME_N)
+
+
+def staged(unit: Unit, lane: Location) -> Unit:
+    return replace(unit, location=lane.code, state=UnitState.STAGED, staged_at=NOW)
+
+
+def verdict_code(verdict: Allowed | Refused | NeedsApproval) -> str | None:
+    return verdict.code
+
+
+# -- each rule: its allowed, refused and approval paths -------------------------------------
+
+
+def test_a_released_unit_goes_into_its_orders_lane() -> None:
+    assert judge(UNIT, LANE_ACME_N, FACTS, NOW) == Allowed()
+
+
+def test_unknown_unit_is_refused_naming_the_scanned_code() -> None:
+    verdict = judge(None, LANE_OPEN, SiteFacts(), NOW, unit_code="U-404")
+    assert isinstance(verdict, Refused)
+    assert verdict.code == "unknown-unit"
+    assert "U-404" in verdict.message
+
+
+def test_unknown_location_is_refused_naming_the_scanned_code() -> None:
+    verdict = judge(UNIT, None, FACTS, NOW, target_code="L-404")
+    assert isinstance(verdict, Refused)
+    assert verdict.code == "unknown-location"
+    assert "L-404" in verdict.message
+
+
+@pytest.mark.parametrize("quality", [Quality.QUARANTINE, Quality.HOLD, Quality.REJECTED])
+def test_only_released_material_is_staged(quality: Quality) -> None:
+    verdict = judge(replace(UNIT, quality=quality), LANE_ACME_N, FACTS, NOW)
+    assert isinstance(verdict, Refused)
+    assert verdict.code == "not-released"
+    assert quality.value in verdict.message  # the operator is told the unit's status
+
+
+def test_not_released_applies_to_storage_moves_too() -> None:
+    verdict = judge(replace(UNIT, quality=Quality.HOLD), OTHER_STORAGE, FACTS, NOW)
+    assert verdict_code(verdict) == "not-released"
+
+
+def test_expired_unit_is_refused_with_its_date() -> None:
+    unit = replace(UNIT, expiry=TODAY - timedelta(days=1))
+    verdict = judge(unit, LANE_ACME_N, FACTS, NOW)
+    assert isinstance(verdict, Refused)
+    assert verdict.code == "expired"
+    assert (TODAY - timedelta(days=1)).isoformat() in verdict.message
+
+
+def test_a_unit_expiring_today_may_still_be_staged() -> None:
+    assert judge(replace(UNIT, expiry=TODAY), LANE_ACME_N, FACTS, NOW) == Allowed()
+
+
+def test_no_expiry_never_expires() -> None:
+    assert judge(replace(UNIT, expiry=None), LANE_ACME_N, FACTS, NOW) == Allowed()
+
+
+def test_expiry_is_judged_on_the_terminals_local_date() -> None:
+    # 00:30 local on 3 March is still 2 March in UTC: the floor's calendar decides.
+    just_after_midnight = datetime(2026, 3, 3, 0, 30, tzinfo=timezone(timedelta(hours=1)))
+    unit = replace(UNIT, expiry=date(2026, 3, 2))
+    assert verdict_code(judge(unit, LANE_ACME_N, FACTS, just_after_midnight)) == "expired"
+
+
+def test_double_scan_is_allowed_as_already_there() -> None:
+    verdict = judge(staged(UNIT, LANE_ACME_N), LANE_ACME_N, FACTS, NOW)
+    assert verdict == Allowed(ALREADY_THERE)
+
+
+@pytest.mark.parametrize("state", [UnitState.ISSUED, UnitState.LOADED])
+def test_closed_units_are_refused(state: UnitState) -> None:
+    verdict = judge(replace(UNIT, state=state), LANE_ACME_N, FACTS, NOW)
+    assert isinstance(verdict, Refused)
+    assert verdict.code == "closed-unit"
+    assert state.value in verdict.message
+
+
+@pytest.mark.parametrize("target", [DOCK_N, LINE, QUARANTINE])
+def test_moves_end_only_in_lanes_kitting_or_storage(target: Location) -> None:
+    verdict = judge(UNIT, target, FACTS, NOW)
+    assert isinstance(verdict, Refused)
+    assert verdict.code == "not-a-target"
+
+
+def test_moving_onto_a_dock_points_to_load() -> None:
+    verdict = judge(UNIT, DOCK_N, FACTS, NOW)
+    assert isinstance(verdict, Refused)
+    assert "load" in verdict.message.lower()
+
+
+@pytest.mark.parametrize("target", [STORAGE, LANE_OPEN, KIT_FREE])
+def test_storage_lanes_and_kitting_are_targets(target: Location) -> None:
+    unit = replace(UNIT, location="S-09", order=None)
+    assert judge(unit, target, SiteFacts(), NOW) == Allowed()
+
+
+# wrong-lane
+
+
+@pytest.mark.parametrize(
+    ("lane", "order", "expected"),
+    [
+        (LANE_ACME_N, SO_ACME_N, None),
+        (LANE_ACME_N, SO_ACME_S, "wrong-lane"),  # customer right, route wrong
+        (LANE_ACME_N, SO_BOLT_N, "wrong-lane"),  # route right, customer wrong
+        (LANE_NORTH, SO_BOLT_N, None),  # a route lane takes any customer on the route
+        (LANE_NORTH, SO_ACME_S, "wrong-lane"),
+        (LANE_ACME, SO_ACME_S, None),  # a customer lane takes any of their routes
+        (LANE_ACME, SO_BOLT_N, "wrong-lane"),
+        (LANE_OPEN, SO_BOLT_N, None),  # an open lane takes anything
+        (LANE_OPEN, None, None),  # a unit with no order goes into an open lane ...
+        (LANE_ACME_N, None, "wrong-lane"),  # ... and into no other
+        (LANE_NORTH, None, "wrong-lane"),
+        (LANE_ACME, None, "wrong-lane"),
+    ],
+)
+def test_wrong_lane(lane: Location, order: Order | None, expected: str | None) -> None:
+    unit = replace(UNIT, order=order.ref if order else None)
+    verdict = judge(unit, lane, SiteFacts(order=order), NOW)
+    if expected is None:
+        assert verdict == Allowed()
+    else:
+        assert isinstance(verdict, NeedsApproval)
+        assert verdict.code == expected
+        assert verdict.role is Role.LEAD
+
+
+def test_wrong_lane_sentence_names_lane_and_what_differs() -> None:
+    verdict = judge(replace(UNIT, order="SO-2"), LANE_ACME_N, SiteFacts(order=SO_ACME_S), NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert "L-1" in verdict.message
+    assert "NORTH" in verdict.message and "SOUTH" in verdict.message
+
+
+def test_wrong_lane_is_not_checked_for_storage_or_kitting() -> None:
+    assert judge(UNIT, OTHER_STORAGE, SiteFacts(order=SO_BOLT_N), NOW) == Allowed()
+    assert judge(UNIT, KIT_FREE, SiteFacts(order=SO_BOLT_N), NOW) == Allowed()
+
+
+# over-capacity
+
+
+def test_a_lane_with_room_takes_the_unit() -> None:
+    assert judge(UNIT, LANE_ACME_N, replace(FACTS, units_in_target=3), NOW) == Allowed()
+
+
+def test_a_full_lane_needs_a_lead() -> None:
+    verdict = judge(UNIT, LANE_ACME_N, replace(FACTS, units_in_target=4), NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.code == "over-capacity"
+    assert verdict.role is Role.LEAD
+    assert "4/4" in verdict.message
+
+
+def test_a_lane_without_capacity_is_never_full() -> None:
+    assert judge(UNIT, LANE_NORTH, replace(FACTS, units_in_target=10_000), NOW) == Allowed()
+
+
+# fefo-skip
+
+
+def test_fefo_skip_needs_a_lead_and_names_the_unit_to_take_first() -> None:
+    verdict = judge(UNIT, LANE_ACME_N, replace(FACTS, earlier_expiry_unit="U-0"), NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.code == "fefo-skip"
+    assert "U-0" in verdict.message
+    assert verdict.role is Role.LEAD
+
+
+def test_fefo_applies_to_kitting_areas() -> None:
+    verdict = judge(COMPONENT, KIT_FREE, SiteFacts(earlier_expiry_unit="C-0"), NOW)
+    assert verdict_code(verdict) == "fefo-skip"
+
+
+def test_fefo_does_not_apply_to_storage() -> None:
+    assert judge(UNIT, OTHER_STORAGE, replace(FACTS, earlier_expiry_unit="U-0"), NOW) == Allowed()
+
+
+# kitting: not-on-kit / over-kit, partial quantity
+
+
+def test_kitting_within_the_work_order_is_allowed() -> None:
+    assert judge(COMPONENT, KIT, SiteFacts(work_order=WO, kit_staged=20), NOW) == Allowed()
+
+
+def test_item_not_on_the_work_order_needs_a_lead() -> None:
+    unit = replace(COMPONENT, item="C-9")
+    verdict = judge(unit, KIT, SiteFacts(work_order=WO), NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.code == "not-on-kit"
+    assert "C-9" in verdict.message and "WO-1" in verdict.message
+
+
+def test_beyond_the_work_order_quantity_needs_a_lead() -> None:
+    verdict = judge(COMPONENT, KIT, SiteFacts(work_order=WO, kit_staged=21), NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.code == "over-kit"
+    assert "50" in verdict.message
+
+
+def test_work_order_lines_of_one_item_add_up() -> None:
+    unit = replace(COMPONENT, item="C-2", quantity=15)
+    assert judge(unit, KIT, SiteFacts(work_order=WO), NOW) == Allowed()
+    assert (
+        verdict_code(judge(replace(unit, quantity=16), KIT, SiteFacts(work_order=WO), NOW))
+        == "over-kit"
+    )
+
+
+def test_a_partial_quantity_counts_instead_of_the_whole_unit() -> None:
+    facts = SiteFacts(work_order=WO, kit_staged=30)
+    assert verdict_code(judge(COMPONENT, KIT, facts, NOW)) == "over-kit"  # 30 + 30 > 50
+    assert judge(COMPONENT, KIT, facts, NOW, quantity=20) == Allowed()  # 30 + 20 = 50
+    assert verdict_code(judge(COMPONENT, KIT, facts, NOW, quantity=21)) == "over-kit"
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 31])
+def test_a_partial_quantity_must_be_part_of_the_unit(quantity: int) -> None:
+    verdict = judge(COMPONENT, KIT, SiteFacts(work_order=WO), NOW, quantity=quantity)
+    assert isinstance(verdict, Refused)
+    assert verdict.code == "bad-quantity"
+    assert "30" in verdict.message
+
+
+def test_a_kitting_area_without_work_order_takes_any_item() -> None:
+    assert judge(replace(COMPONENT, item="C-9"), KIT_FREE, SiteFacts(), NOW) == Allowed()
+
+
+# load: route-mismatch
+
+
+def test_load_onto_the_dock_of_the_lanes_route() -> None:
+    unit = staged(UNIT, LANE_ACME_N)
+    facts = replace(FACTS, current_location=LANE_ACME_N)
+    assert judge(unit, DOCK_N, facts, NOW, action=Action.LOAD) == Allowed()
+
+
+def test_load_onto_another_routes_dock_is_refused() -> None:
+    unit = staged(UNIT, LANE_ACME_N)
+    verdict = judge(
+        unit, DOCK_S, replace(FACTS, current_location=LANE_ACME_N), NOW, action=Action.LOAD
+    )
+    assert isinstance(verdict, Refused)
+    assert verdict.code == "route-mismatch"
+    assert "NORTH" in verdict.message and "SOUTH" in verdict.message
+
+
+def test_load_from_an_open_lane_checks_the_orders_route() -> None:
+    unit = staged(UNIT, LANE_OPEN)
+    facts = SiteFacts(order=SO_ACME_N, current_location=LANE_OPEN)
+    assert judge(unit, DOCK_N, facts, NOW, action=Action.LOAD) == Allowed()
+    assert verdict_code(judge(unit, DOCK_S, facts, NOW, action=Action.LOAD)) == "route-mismatch"
+
+
+def test_a_dock_without_route_takes_any_lane() -> None:
+    unit = staged(UNIT, LANE_ACME_N)
+    facts = replace(FACTS, current_location=LANE_ACME_N)
+    assert judge(unit, DOCK_ANY, facts, NOW, action=Action.LOAD) == Allowed()
+
+
+@pytest.mark.parametrize(
+    ("unit", "where"),
+    [
+        (UNIT, STORAGE),  # never staged
+        (staged(COMPONENT, KIT_FREE), KIT_FREE),  # staged, but for production
+    ],
+)
+def test_only_units_staged_in_a_lane_are_loaded(unit: Unit, where: Location) -> None:
+    verdict = judge(unit, DOCK_N, SiteFacts(current_location=where), NOW, action=Action.LOAD)
+    assert isinstance(verdict, Refused)
+    assert verdict.code == "route-mismatch"
+
+
+def test_load_target_must_be_a_dock() -> None:
+    unit = staged(UNIT, LANE_ACME_N)
+    verdict = judge(
+        unit, LANE_OPEN, replace(FACTS, current_location=LANE_ACME_N), NOW, action=Action.LOAD
+    )
+    assert verdict_code(verdict) == "not-a-target"
+
+
+# -- precedence: the first rule in SPEC §3's order decides ---------------------------------
+
+EXPIRED = replace(UNIT, expiry=TODAY - timedelta(days=5))
+HELD = replace(UNIT, quality=Quality.HOLD)
+FULL = replace(FACTS, units_in_target=99)
+
+
+@pytest.mark.parametrize(
+    ("unit", "target", "facts", "kwargs", "expected"),
+    [
+        pytest.param(
+            None, None, SiteFacts(), {}, "unknown-unit", id="unknown-unit>unknown-location"
+        ),
+        pytest.param(
+            replace(UNIT, state=UnitState.LOADED),
+            None,
+            FACTS,
+            {},
+            "unknown-location",
+            id="unknown-location>closed",
+        ),
+        pytest.param(
+            replace(UNIT, state=UnitState.ISSUED),
+            LINE,
+            FACTS,
+            {},
+            "closed-unit",
+            id="closed>not-a-target",
+        ),
+        pytest.param(
+            replace(UNIT, location="Q-01", quality=Quality.QUARANTINE),
+            QUARANTINE,
+            FACTS,
+            {},
+            "not-a-target",
+            id="not-a-target>already-there",
+        ),
+        pytest.param(
+            replace(
+                staged(UNIT, LANE_ACME_N), quality=Quality.HOLD, expiry=TODAY - timedelta(days=1)
+            ),
+            LANE_ACME_N,
+            FULL,
+            {},
+            ALREADY_THERE,
+            id="already-there>not-released",
+        ),
+        pytest.param(
+            replace(HELD, expiry=TODAY - timedelta(days=1)),
+            LANE_ACME_N,
+            FACTS,
+            {},
+            "not-released",
+            id="not-released>expired",
+        ),
+        pytest.param(
+            staged(EXPIRED, LANE_ACME_N),
+            DOCK_S,
+            replace(FACTS, current_location=LANE_ACME_N),
+            {"action": Action.LOAD},
+            "expired",
+            id="expired>route-mismatch",
+        ),
+        pytest.param(
+            staged(HELD, LANE_ACME_N),
+            DOCK_S,
+            replace(FACTS, current_location=LANE_ACME_N),
+            {"action": Action.LOAD},
+            "not-released",
+            id="not-released>route-mismatch",
+        ),
+        pytest.param(
+            EXPIRED, LANE_NORTH, SiteFacts(order=SO_ACME_S), {}, "expired", id="expired>wrong-lane"
+        ),
+        pytest.param(
+            UNIT,
+            LANE_ACME_N,
+            SiteFacts(order=SO_BOLT_N, units_in_target=99),
+            {},
+            "wrong-lane",
+            id="wrong-lane>over-capacity",
+        ),
+        pytest.param(
+            UNIT,
+            LANE_ACME_N,
+            replace(FULL, earlier_expiry_unit="U-0"),
+            {},
+            "over-capacity",
+            id="over-capacity>fefo-skip",
+        ),
+        pytest.param(
+            UNIT,
+            LANE_NORTH,
+            SiteFacts(order=SO_ACME_S, earlier_expiry_unit="U-0"),
+            {},
+            "wrong-lane",
+            id="wrong-lane>fefo-skip",
+        ),
+        pytest.param(
+            replace(COMPONENT, item="C-9"),
+            KIT,
+            SiteFacts(work_order=WO, earlier_expiry_unit="C-0"),
+            {},
+            "fefo-skip",
+            id="fefo-skip>not-on-kit",
+        ),
+        pytest.param(
+            COMPONENT,
+            KIT,
+            SiteFacts(work_order=WO, kit_staged=50, earlier_expiry_unit="C-0"),
+            {},
+            "fefo-skip",
+            id="fefo-skip>over-kit",
+        ),
+    ],
+)
+def test_precedence(
+    unit: Unit | None,
+    target: Location | None,
+    facts: SiteFacts,
+    kwargs: dict[str, object],
+    expected: str,
+) -> None:
+    verdict = judge(unit, target, facts, NOW, **kwargs)  # type: ignore[arg-type]
+    assert verdict.code == expected
+
+
+def test_not_on_kit_before_over_kit() -> None:
+    # An item missing from the work order is "not on kit", whatever is already staged.
+    unit = replace(COMPONENT, item="C-9", quantity=1000)
+    assert (
+        verdict_code(judge(unit, KIT, SiteFacts(work_order=WO, kit_staged=10_000), NOW))
+        == "not-on-kit"
+    )
