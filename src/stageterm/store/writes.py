@@ -40,10 +40,13 @@ def record(session: Session, units: dict[str, Unit], events: Sequence[Event]) ->
         if code not in before:
             connection.execute(insert(UNITS).values(**values))
             continue
+        # Only the columns that changed: SQLite rewrites an index entry for every column SET.
+        old = UnitRow.values_from(units[code])
+        changed = {k: v for k, v in values.items() if old[k] != v}
         result = connection.execute(
             update(UNITS)
             .where(UNITS.c.code == code, UNITS.c.version == before[code])
-            .values(**values)
+            .values(**changed)
         )
         if result.rowcount != 1:
             raise StaleUnit(code)
