@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util.exc import CommandError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -25,6 +26,13 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
+def _known(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def current_revision(store: Store) -> str | None:
     with store.writer.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
@@ -34,8 +42,13 @@ def upgrade(store: Store) -> str | None:
     """Bring the database to the newest schema; returns the revision it is at."""
     config = _config()
     try:
-        if current_revision(store) == head_revision():
-            return head_revision()
+        current = current_revision(store)
+        if current == head_revision():
+            return current
+        if current is not None and not _known(current):
+            # A newer version migrated this database; migrations only add, so an older
+            # install may still run against it (the rollback plan in docs/deployment.md).
+            return current
         with store.writer.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
