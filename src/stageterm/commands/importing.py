@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stageterm.commands.context import Context
+from stageterm.commands.context import CommandError, Context
 from stageterm.commands.exit_codes import Exit
+from stageterm.domain.model import Role
 from stageterm.imports import KINDS, ImportFailed, import_file
 from stageterm.scanning import clean_for_display
 
@@ -25,14 +26,32 @@ def register(
     p.add_argument(
         "file", metavar="FILE", type=Path, help="CSV with a header row, or a JSON list of objects"
     )
+    p.add_argument(
+        "--operator",
+        metavar="BADGE",
+        help="an admin's badge, recorded on the receive events (IT on the host may leave it out)",
+    )
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     services = ctx.services()
+    if args.operator:
+        person = services.operator(args.operator)
+        if person is None or person.role is not Role.ADMIN:
+            who = "not known here" if person is None else f"{person.role.value}, not admin"
+            raise CommandError(
+                f"imports need an admin: badge {clean_for_display(args.operator)} is {who}",
+                Exit.REFUSED,
+            )
     try:
         report = import_file(
-            services.store, args.kind, args.file, clock=services.now, terminal=services.terminal
+            services.store,
+            args.kind,
+            args.file,
+            clock=services.now,
+            terminal=services.terminal,
+            operator=args.operator,
         )
     except ImportFailed as failed:
         for problem in failed.problems:
