@@ -6,39 +6,25 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-IS_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck contracts pytest system-deps screenshots bench clean
+.PHONY: demo test lint typecheck contracts pytest system-deps system-deps-demo screenshots bench clean
 
-# System libraries: libzbar (barcode images), PostgreSQL server (shared-site tests), tmux (e2e).
+# System packages: libzbar (barcode images) for everything; PostgreSQL, tmux, OpenSSH and
+# sqlite3 for the tests; rsvg-convert and a monospace font for the screenshots.
+system-deps-demo:
+	@scripts/system-deps.sh venv zbar
+
 system-deps:
-	@missing=""; \
-	ldconfig -p 2>/dev/null | grep -q 'libzbar.so.0' || missing="$$missing libzbar0"; \
-	command -v tmux >/dev/null || missing="$$missing tmux"; \
-	command -v sqlite3 >/dev/null || missing="$$missing sqlite3"; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"; \
-	command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || missing="$$missing openssh-server"; \
-	command -v ssh >/dev/null || missing="$$missing openssh-client"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$(IS_ROOT)" = yes ] && command -v apt-get >/dev/null; then \
-	    echo "Installing system packages:$$missing"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else \
-	    echo "stageterm needs system packages that are missing. Run:"; \
-	    echo "  sudo apt-get install -y$$missing"; \
-	    exit 1; \
-	  fi; \
-	fi
+	@scripts/system-deps.sh venv zbar postgres tmux sshd sqlite3
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | system-deps-demo
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-demo: system-deps $(STAMP)
+demo: system-deps-demo $(STAMP)
 	$(BIN)/stageterm demo
 
 lint: $(STAMP)
@@ -56,10 +42,8 @@ pytest: system-deps $(STAMP)
 
 test: lint typecheck contracts pytest
 
-screenshots: system-deps $(STAMP)
-	@command -v rsvg-convert >/dev/null && fc-list | grep -qi 'fira' || { \
-	  if [ "$(IS_ROOT)" = yes ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends librsvg2-bin fonts-firacode >/dev/null; \
-	  else echo "Run: sudo apt-get install -y librsvg2-bin fonts-firacode"; exit 1; fi; }
+screenshots: $(STAMP)
+	@scripts/system-deps.sh zbar render
 	$(BIN)/python -m stageterm.tui.screenshots screenshots
 
 bench: $(STAMP)
