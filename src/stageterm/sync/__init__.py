@@ -8,4 +8,11 @@ from stageterm.sync.outbox import retry_rejected
 from stageterm.sync.status import RejectedEvent, SyncStatus, read_status
 from stageterm.sync.worker import DrainReport, SyncWorker
 
-__all__ = ["DrainReport", "RejectedEvent", "SyncStatus", "SyncWorker", "read_status", "retry_rejected"]
+__all__ = [
+    "DrainReport",
+    "RejectedEvent",
+    "SyncStatus",
+    "SyncWorker",
+    "read_status",
+    "retry_rejected",
+]

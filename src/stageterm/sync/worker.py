@@ -23,7 +23,8 @@ from tenacity import (
     Retrying,
     retry_if_result,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
     wait_random_exponential,
 )
 
@@ -33,9 +34,12 @@ from stageterm.sync import outbox, status
 from stageterm.sync.epcis import Encoder, EpcisMapper
 from stageterm.sync.identifiers import Namer
 from stageterm.sync.options import SyncOptions
-from stageterm.sync.uplink import Answer, Uplink, Verdict
+from stageterm.sync.uplink import Answer, Uplink, Verdict, safe_url
 
 log = logging.getLogger("stageterm.sync")
+# A library does not print: without a handler configured by the application, Python's
+# last-resort handler would write our warnings to stderr next to the CLI's own line.
+log.addHandler(logging.NullHandler())
 BUSY_WAIT = 0.1  # seconds between looks while another terminal sends the head of the queue
 
 
@@ -117,6 +121,11 @@ class SyncWorker:
     def __repr__(self) -> str:
         return f"SyncWorker(owner={self.owner!r})"
 
+    @property
+    def shown_url(self) -> str:
+        """Upstream's address as it may be shown (no user:password@)."""
+        return safe_url(str(self._uplink_args["url"]))
+
     def _make_uplink(self) -> Uplink:
         if self._uplink is None:
             args = self._uplink_args
@@ -188,7 +197,8 @@ class SyncWorker:
             retry=retry_if_result(lambda r: r.failed and not stop.is_set()),
             # Between drains during an outage: doubling waits plus jitter, so terminals that
             # lost upstream together do not all come back in the same second.
-            wait=wait_exponential_jitter(initial=first, max=self.options.outage_max, jitter=first),
+            wait=wait_exponential(multiplier=first, max=self.options.outage_max)
+            + wait_random(0, first),
             stop=lambda _state: stop.is_set(),
             sleep=self._sleeper(stop),
             before_sleep=self._note_next_attempt,

@@ -1,0 +1,212 @@
+"""A real HTTP upstream on 127.0.0.1 for the sync tests and the benchmark.
+
+It records every request (body, headers, when) and answers as told: 2xx by default; a
+planned sequence of statuses (500, 503 with Retry-After, 401, ...); a 400 that names
+events by eventID; 409 for eventIDs it already has; slowly (for timeouts); or not at
+all (`stop()` closes the port and every open connection, so clients see "connection
+refused"). `hold(skip)` makes a request wait inside the server until `release()`, for
+killing a client mid-request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import ssl
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 200
+    body: Any = None
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    started: float
+    status: int = 0
+    finished: float = 0.0
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def event_ids(self) -> list[str]:
+        return event_ids(self.json)
+
+
+def event_ids(document: Any) -> list[str]:
+    """eventIDs of an EPCISDocument, or ids (as urn:uuid:) of our plain JSON list."""
+    if isinstance(document, dict):
+        return [e["eventID"] for e in document["epcisBody"]["eventList"]]
+    return [f"urn:uuid:{e['id']}" for e in document]
+
+
+class Receiver:
+    def __init__(self, *, token: str | None = None, tls: tuple[str, str] | None = None) -> None:
+        self.token = token
+        self.tls = tls
+        self.port = 0
+        self.requests: list[Received] = []
+        self.accepted: list[str] = []  # eventIDs captured, in the order they arrived
+        self.reject: dict[str, str] = {}  # eventID -> reason: answered 400 naming them
+        self.dedupe = True  # 409 for a document whose eventIDs were all captured before
+        self.delay = 0.0
+        self.arrived = threading.Event()
+        self._plan: deque[Reply] = deque()
+        self._hold: threading.Event | None = None
+        self._hold_skip = 0
+        self._holding: threading.Event | None = None
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._connections: set[socket.socket] = set()
+
+    # -- control ---------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/capture"
+
+    def start(self) -> Receiver:
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+        server.daemon_threads = True
+        if self.tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*self.tls)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+        self.port = server.server_address[1]
+        self._server = server
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        """Down: the port closes and open keep-alive connections are cut."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        with self._lock:
+            for conn in list(self._connections):
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+            self._connections.clear()
+
+    def plan(self, *replies: Reply | int) -> None:
+        """Answer the next requests like this, in order, then as usual."""
+        with self._lock:
+            self._plan.extend(r if isinstance(r, Reply) else Reply(r) for r in replies)
+
+    def hold(self, skip: int = 0) -> None:
+        """After `skip` more requests, the next one is recorded, then waits for `release()` (or 30 s)."""
+        self.arrived.clear()
+        self._hold_skip = skip
+        self._hold = threading.Event()
+
+    def release(self) -> None:
+        for hold in (self._hold, self._holding):
+            if hold is not None:
+                hold.set()
+
+    def _take_hold(self) -> threading.Event | None:
+        with self._lock:
+            if self._hold is None:
+                return None
+            if self._hold_skip > 0:
+                self._hold_skip -= 1
+                return None
+            hold, self._hold = self._hold, None
+            self._holding = hold
+            return hold
+
+    def received_ids(self) -> list[str]:
+        """Every eventID of every request, resends included, in arrival order."""
+        with self._lock:
+            return [i for r in self.requests for i in r.event_ids]
+
+    # -- answering -------------------------------------------------------------------
+
+    def _answer(self, request: Received) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            planned = self._plan.popleft() if self._plan else None
+        if (
+            self.token is not None
+            and request.headers.get("authorization") != f"Bearer {self.token}"
+        ):
+            return Reply(401, {"reason": "bad or missing token"})
+        if planned is not None:
+            return planned
+        ids = request.event_ids
+        named = [{"eventID": i, "reason": self.reject[i]} for i in ids if i in self.reject]
+        if named:
+            return Reply(400, {"rejected": named})
+        with self._lock:
+            seen = set(self.accepted)
+            if self.dedupe and ids and all(i in seen for i in ids):
+                return Reply(409, {"duplicates": ids})
+            self.accepted.extend(i for i in ids if i not in seen)
+        return Reply(200, {"captured": len(ids)}, delay=self.delay)
+
+
+def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real upstream
+
+        def setup(self) -> None:
+            super().setup()
+            with receiver._lock:
+                receiver._connections.add(self.connection)
+
+        def finish(self) -> None:
+            with receiver._lock:
+                receiver._connections.discard(self.connection)
+            with contextlib.suppress(OSError):
+                super().finish()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length)
+            request = Received(
+                self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic()
+            )
+            reply = receiver._answer(request)
+            if (hold := receiver._take_hold()) is not None:
+                receiver.arrived.set()
+                hold.wait(30)
+            elif reply.delay:
+                time.sleep(reply.delay)
+            payload = json.dumps(reply.body).encode() if reply.body is not None else b""
+            request.status = reply.status
+            try:
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+            except OSError:
+                self.close_connection = True  # the client went away (timed out or was killed)
+            request.finished = time.monotonic()
+
+    return Handler
