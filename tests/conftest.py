@@ -29,7 +29,7 @@ TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:  # so that `integration.pg` and `integration.helpers` import
     sys.path.insert(0, str(TESTS))
 
-from integration.pg import NoPostgres, PostgresServer  # noqa: E402
+from integration.pg import DatabasePool, NoPostgres, PostgresServer, Snapshot  # noqa: E402
 from stageterm.store.engine import Store, open_store  # noqa: E402
 from stageterm.store.migrate import upgrade  # noqa: E402
 
@@ -99,10 +99,16 @@ class SqliteBackend:
         return f"sqlite:///{dest}"
 
 
-@dataclass
 class PostgresBackend:
-    server: PostgresServer
-    name: str = "postgres"
+    """Templates are databases built once per session; a test gets a pooled database reset
+    to a template's rows (see integration/pg.py for why not CREATE DATABASE each time)."""
+
+    name = "postgres"
+
+    def __init__(self, server: PostgresServer) -> None:
+        self.server = server
+        self.snapshots: dict[str, Snapshot] = {}
+        self.pool = DatabasePool(server, self.template("migrated"))
 
     def template(self, key: str, build: Build | None = None) -> str:
         name = f"tmpl_{key}"
@@ -117,15 +123,21 @@ class PostgresBackend:
                 store.dispose()
         return name
 
+    def snapshot(self, key: str, build: Build | None = None) -> Snapshot:
+        if key not in self.snapshots:
+            self.snapshots[key] = Snapshot.take(self.server.url(self.template(key, build)))
+        return self.snapshots[key]
+
 
 class StoreFactory:
-    """Hands a test fresh stores of one backend and closes (and drops) them afterwards."""
+    """Hands a test fresh stores of one backend, and closes them afterwards."""
 
     def __init__(self, backend: SqliteBackend | PostgresBackend, tmp_path: Path) -> None:
         self.backend = backend
         self.tmp_path = tmp_path
         self._stores: list[Store] = []
-        self._databases: list[str] = []
+        self._pooled: list[str] = []
+        self._created: list[str] = []
         self._count = 0
 
     @property
@@ -137,16 +149,28 @@ class StoreFactory:
         return isinstance(self.backend, PostgresBackend)
 
     def url(self, key: str = "migrated", build: Build | None = None) -> str:
-        """URL of a fresh database copied from template `key` (built by `build` once)."""
+        """URL of a fresh database holding template `key` (built by `build` once)."""
         self._count += 1
         if isinstance(self.backend, SqliteBackend):
             return self.backend.copy(key, self.tmp_path / f"{key}-{self._count}.db", build)
-        name = self.backend.server.database(template=self.backend.template(key, build))
-        self._databases.append(name)
+        name = self.backend.pool.acquire(self.backend.snapshot(key, build))
+        self._pooled.append(name)
+        return self.backend.server.url(name)
+
+    def empty_url(self) -> str:
+        """URL of a brand-new database with nothing in it, not even the schema."""
+        self._count += 1
+        if isinstance(self.backend, SqliteBackend):
+            return f"sqlite:///{self.tmp_path / f'empty-{self._count}.db'}"
+        name = self.backend.server.database()
+        self._created.append(name)
         return self.backend.server.url(name)
 
     def store(self, key: str = "migrated", build: Build | None = None) -> Store:
-        store = open_store(self.url(key, build))
+        return self.track(open_store(self.url(key, build)))
+
+    def track(self, store: Store) -> Store:
+        """Dispose of `store` when the test ends."""
         self._stores.append(store)
         return store
 
@@ -154,10 +178,13 @@ class StoreFactory:
         for store in self._stores:
             store.dispose()
         if isinstance(self.backend, PostgresBackend):
-            for name in self._databases:
+            for name in self._pooled:
+                self.backend.pool.release(name)
+            for name in self._created:
                 self.backend.server.drop(name)
         self._stores.clear()
-        self._databases.clear()
+        self._pooled.clear()
+        self._created.clear()
 
 
 @pytest.fixture(scope="session")
