@@ -20,6 +20,7 @@ from stageterm.store.engine import Store, StoreError
 
 if TYPE_CHECKING:
     from stageterm.services import Services
+    from stageterm.tui.synclink import SyncLink
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,11 +62,36 @@ def build_context(settings: Settings) -> Context:
 
 
 def run_app(ctx: Context, *, demo: bool = False) -> int:
+    """The terminal UI; with an upstream URL, its sync worker too (run by the app in a thread)."""
     from stageterm.tui.app import StagetermApp
 
-    app = StagetermApp(services=ctx.services(demo=demo), settings=ctx.settings)
-    app.run()
+    services = ctx.services(demo=demo)
+    sync = _sync_link(ctx, demo) if ctx.settings.upstream_url else None
+    app = StagetermApp(services=services, settings=ctx.settings, sync=sync)
+    try:
+        app.run()
+    finally:
+        if sync is not None:
+            sync.close()
     return int(app.return_code or 0)
+
+
+def _sync_link(ctx: Context, demo: bool) -> SyncLink:
+    from functools import partial
+
+    from stageterm.sync import SyncWorker, retry_rejected
+    from stageterm.sync.identifiers import IdentifierError
+    from stageterm.sync.options import OptionsError, options_from_env
+    from stageterm.sync.uplink import UplinkConfigError
+    from stageterm.tui.synclink import SyncLink
+
+    store = ctx.store(demo=demo)
+    try:
+        options = options_from_env(batch=ctx.settings.sync_batch)
+        worker = SyncWorker.from_settings(store, ctx.settings, options)
+    except (OptionsError, UplinkConfigError, IdentifierError) as exc:
+        raise CommandError(str(exc), Exit.BAD_INPUT) from None
+    return SyncLink(worker, ctx.settings.upstream_url, partial(retry_rejected, store), worker.close)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

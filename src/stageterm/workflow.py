@@ -99,6 +99,38 @@ class Workflow:
             return Result(Outcome.INFO, "Whole units again.")
         return Result(Outcome.INFO, f"Next unit: move {quantity} only.")
 
+    def badge_needing_pin(self, raw: str) -> Operator | None:
+        """The person a raw scan names as a badge, when that badge needs a PIN right now.
+
+        Right now means the scan would sign in (nobody signed in) or approve (a move
+        waits for approval). The terminal asks for the PIN and then calls `sign_in` or
+        `approve`. Reads only; changes nothing.
+        """
+        if self.session.operator is not None and self.session.pending is None:
+            return None
+        scan = classify(raw, self.scanner)
+        badge: str | None = None
+        if isinstance(scan, BadgeScan):
+            badge = scan.badge
+        elif isinstance(scan, UnitScan) and scan.code and not scan.is_gs1:
+            known = self.services.location(scan.code) or self.services.unit(scan.code)
+            badge = None if known else scan.code
+        person = self.services.operator(badge) if badge else None
+        return person if person is not None and person.pin_hash else None
+
+    def unit_named(self, raw: str) -> Unit | None:
+        """The one unit a raw scan names (None for a location, badge, command, or no single
+        unit). For screens where a unit scan opens the unit instead of moving it. Reads only."""
+        scan = classify(raw, self.scanner)
+        if not isinstance(scan, UnitScan):
+            return None
+        if scan.code and not scan.is_gs1 and self.services.location(scan.code) is not None:
+            return None
+        found = self.services.find_units(
+            sscc=scan.sscc, gtin=scan.gtin, lot=scan.lot, serial=scan.serial, code=scan.code
+        )
+        return found[0] if len(found) == 1 else None
+
     def cancel(self) -> Result:
         self.session.pending = None
         self.session.held_unit = None

@@ -1,0 +1,57 @@
+"""A Linux terminal driver that survives bytes that are not UTF-8.
+
+Textual's stock `LinuxDriver` decodes terminal input with a strict UTF-8 decoder, so
+one stray byte from a misconfigured terminal client (Latin-1 "Ä" is 0xC4) raises in the
+input thread and the app exits (Textualize/textual#6456). This driver decodes with
+errors="replace": the byte arrives as U+FFFD, which the scan handling turns into a
+readable error, and the shift goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+from codecs import getincrementaldecoder
+
+from textual._loop import loop_last
+from textual._parser import ParseError
+from textual._xterm_parser import XTermParser
+from textual.drivers.linux_driver import LinuxDriver
+
+REPLACEMENT = "\ufffd"
+
+
+class ForgivingLinuxDriver(LinuxDriver):
+    """`LinuxDriver` with an input decoder that replaces undecodable bytes."""
+
+    def run_input_thread(self) -> None:
+        # Mirrors LinuxDriver.run_input_thread (textual 8.2); only the decoder differs.
+        selector = selectors.SelectSelector()
+        selector.register(self.fileno, selectors.EVENT_READ)
+        fileno = self.fileno
+        parser = XTermParser(self._debug)
+        decode = getincrementaldecoder("utf-8")(errors="replace").decode
+
+        def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
+            for last, (_key, mask) in loop_last(events):
+                if mask & selectors.EVENT_READ:
+                    text = decode(os.read(fileno, 1024 * 4), final=final and last)
+                    if not text:
+                        break
+                    for message in parser.feed(text):
+                        self.process_message(message)
+            for message in parser.tick():
+                self.process_message(message)
+
+        try:
+            while not self.exit_event.is_set():
+                process(selector.select(0.1))
+            selector.unregister(self.fileno)
+            process(selector.select(0.1), final=True)
+        finally:
+            selector.close()
+            try:
+                for _message in parser.feed(""):
+                    pass
+            except (EOFError, ParseError):
+                pass

@@ -1,0 +1,146 @@
+"""The lanes board: every lane's units, quantity, capacity use, oldest dwell and earliest
+due, grouped by customer or by route, groups and lanes in order of earliest due.
+
+A unit scanned here opens the unit; Enter on the empty scan field opens the highlighted
+lane. Reloads whenever the site's event counter moves (any terminal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import BindingType
+from textual.widget import Widget
+from textual.widgets import Static
+
+from stageterm.services import LaneQueue
+from stageterm.tui.keys import GROUP, HELP, KITTING, QUIT, STAGE, UNIT, Key
+from stageterm.tui.look import STYLE_BAD, STYLE_HEAD, aging, capacity, cells, clock, dwell, literal
+from stageterm.tui.screens.base import FloorScreen
+from stageterm.tui.screens.lane import LaneScreen
+from stageterm.tui.widgets.rows import Row, RowList
+
+WIDE = 60  # columns from which the board shows every column
+FAR = datetime.max.replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Board:
+    lanes: list[LaneQueue]
+    now: datetime
+    by: str
+
+
+def ordered(lanes: list[LaneQueue], by: str) -> list[LaneQueue]:
+    """Groups by their earliest due, lanes within a group by theirs, then by code."""
+
+    def due(q: LaneQueue) -> datetime:
+        return q.earliest_due.replace(tzinfo=None) if q.earliest_due else FAR
+
+    groups: dict[str, list[LaneQueue]] = {}
+    for q in lanes:
+        groups.setdefault(getattr(q.lane, by) or "", []).append(q)
+    for members in groups.values():
+        members.sort(key=lambda q: (due(q), q.lane.code))
+    order = sorted(groups, key=lambda g: (due(groups[g][0]), g == "", g))
+    return [q for g in order for q in groups[g]]
+
+
+def lane_row(q: LaneQueue, by: str, first_in_group: bool, now: datetime, wide: bool) -> Text:
+    group = literal(getattr(q.lane, by) or "-", 12) if first_in_group else ""
+    cap_text, cap_style = capacity(q.units, q.lane.capacity)
+    mark, word, age_style = aging(q.oldest_dwell_s) if q.units else ("", "", None)
+    due = clock(q.earliest_due, now) if q.earliest_due else "-"
+    due_style = STYLE_BAD if q.earliest_due and q.earliest_due < now else None
+    if wide:
+        return cells(
+            (group, 8), (literal(q.lane.code, 8), 6), (str(q.units), -5), (str(q.quantity), -6),
+            (cap_text, 10, cap_style), (dwell(q.oldest_dwell_s) if q.units else "-", -6),
+            (f"{mark}{word}".strip() if q.units else "", 8, age_style), (due[-5:], 5, due_style),
+        )  # fmt: skip
+    return cells(
+        (group, 5), (literal(q.lane.code, 8), 5), (cap_text, 10, cap_style),
+        (dwell(q.oldest_dwell_s) if q.units else "-", -5), (mark, 2, age_style), (due[-5:], 5, due_style),
+    )  # fmt: skip
+
+
+def header(by: str, wide: bool) -> Text:
+    group = "CUSTOMER" if by == "customer" else "ROUTE"
+    if wide:
+        text = cells(
+            (group, 8),
+            ("LANE", 6),
+            ("UNITS", -5),
+            ("QTY", -6),
+            ("CAP", 10),
+            ("OLDEST", -6),
+            ("AGE", 8),
+            ("DUE", 5),
+        )
+    else:
+        text = cells(
+            (group[:5], 5), ("LANE", 5), ("UNITS/CAP", 10), ("OLD", -5), ("!", 2), ("DUE", 5)
+        )
+    text.stylize(STYLE_HEAD)
+    return Text(" ").append_text(text)
+
+
+class LanesScreen(FloorScreen):
+    HEADING = "LANES"
+    KEYS: ClassVar[tuple[Key, ...]] = (HELP, STAGE, GROUP, UNIT, KITTING, QUIT)
+    OPENS_UNITS = True
+    PLACEHOLDER = "scan a unit to open it"
+    BINDINGS: ClassVar[list[BindingType]] = [GROUP.binding(priority=False)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.board: Board | None = None
+
+    @property
+    def by(self) -> str:
+        return self.floor.lanes_by
+
+    def body(self) -> Iterable[Widget]:
+        yield RowList(id="board", empty="Loading lanes...")
+        yield Static("", id="legend", classes="legend")
+
+    def fetch(self) -> Board:
+        by = self.by
+        return Board(self.floor.services.queue(by), self.floor.services.now(), by)
+
+    def show(self, data: Board) -> None:
+        self.board = data
+        self.draw()
+
+    def draw(self) -> None:
+        board = self.board
+        if board is None:
+            return
+        wide = self.size.width >= WIDE
+        rows: list[Row] = []
+        previous: str | None = None
+        for q in ordered(board.lanes, board.by):
+            group = getattr(q.lane, board.by) or ""
+            rows.append(Row(q.lane.code, lane_row(q, board.by, group != previous, board.now, wide)))
+            previous = group
+        self.query_one(RowList).show(rows, header(board.by, wide))
+        staged = sum(q.units for q in board.lanes)
+        if wide:
+            legend = f"{len(board.lanes)} lanes, {staged} units. ! aging >2h  !! old >8h. By {board.by}, earliest due first."
+        else:
+            legend = f"{staged} units. ! >2h  !! >8h. Due first."
+        self.query_one("#legend", Static).update(Text(legend, no_wrap=False))
+
+    def on_resize(self) -> None:
+        self.draw()
+
+    def action_toggle_group(self) -> None:
+        self.floor.lanes_by = "route" if self.by == "customer" else "customer"
+        self.load()
+
+    def on_row_list_chosen(self, message: RowList.Chosen) -> None:
+        self.app.push_screen(LaneScreen(message.key))

@@ -1,0 +1,55 @@
+"""Sign-in: scan your badge (a PIN is asked for where the badge has one)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.widget import Widget
+from textual.widgets import Static
+
+from stageterm.tui.banner import banner, banner_width
+from stageterm.tui.keys import HELP, QUIT, Key
+from stageterm.tui.look import literal
+from stageterm.tui.messages import ScanEntry
+from stageterm.tui.screens.base import FloorScreen
+
+
+class SignInBanner(Static):
+    """ "SIGN IN" in big letters when it fits, with the one thing to do."""
+
+    def render(self) -> Text:
+        width = self.content_size.width or 80
+        text = Text(no_wrap=True, overflow="crop")
+        if banner_width("SIGN IN") + 2 <= width:
+            text.append("\n".join(banner("SIGN IN")) + "\n\n", style="bold")
+        else:
+            text.append("SIGN IN\n\n", style="bold")
+        text.append("Scan your badge.", style="bold")
+        return text
+
+
+class SignInScreen(FloorScreen):
+    HEADING = "STAGETERM"
+    KEYS: ClassVar[tuple[Key, ...]] = (HELP, QUIT)
+    PROMPT = "Badge>"
+    PLACEHOLDER = "scan your badge"
+
+    def __init__(self, note: str = "") -> None:
+        super().__init__()
+        self.note = note
+
+    def body(self) -> Iterable[Widget]:
+        yield SignInBanner(id="signin-banner")
+        yield Static(Text(self.note), id="signin-note")
+
+    def record(self, entry: ScanEntry) -> None:
+        self.set_note(literal(entry.result.message, 200), stop=not entry.result.ok)
+
+    def set_note(self, note: str, *, stop: bool = False) -> None:
+        self.note = note
+        text = Text(("X " if stop else "") + note, style="bold" if stop else "")
+        widget = self.query_one("#signin-note", Static)
+        widget.update(text)
+        widget.set_class(stop, "-refused")

@@ -1,0 +1,64 @@
+"""The stage screen (home): the target, the big feedback panel, the scan field and the
+running list of this session's scans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual.widget import Widget
+
+from stageterm.domain.model import LocationKind
+from stageterm.tui.keys import CANCEL, HELP, KITTING, LANES, QUANTITY, QUIT, SYNC, UNIT, Key
+from stageterm.tui.messages import ScanEntry, SessionView
+from stageterm.tui.screens.base import FloorScreen
+from stageterm.tui.widgets.feedback import FeedbackPanel, TargetCard
+from stageterm.tui.widgets.scanlog import ScanLog
+
+
+class StageScreen(FloorScreen):
+    HEADING = "STAGE"
+    KEYS: ClassVar[tuple[Key, ...]] = (HELP, LANES, UNIT, KITTING, QUANTITY, CANCEL, SYNC, QUIT)
+    PLACEHOLDER = "scan a lane or a unit"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session = SessionView()
+
+    def body(self) -> Iterable[Widget]:
+        yield TargetCard(id="target")
+        yield FeedbackPanel(id="feedback")
+
+    def below_scan(self) -> Iterable[Widget]:
+        yield ScanLog(id="log")
+
+    def record(self, entry: ScanEntry, session: SessionView, blocking: int | None) -> None:
+        """A scan's answer: into the panel and the running list."""
+        self.query_one(FeedbackPanel).show(entry, blocking=blocking is not None)
+        self.query_one(ScanLog).add(entry)
+        self.set_session(session)
+
+    def acknowledged(self, session: SessionView) -> None:
+        self.query_one(FeedbackPanel).idle("Acknowledged. Scan again.")
+        self.set_session(session)
+
+    def set_session(self, session: SessionView) -> None:
+        moved_target = session.target != self.session.target
+        self.session = session
+        card = self.query_one(TargetCard)
+        card.show(session, card.fill if not moved_target else None)
+        self.load()
+
+    def fetch(self) -> str | None:
+        target = self.session.target
+        if target is None or target.kind not in (LocationKind.LANE, LocationKind.KITTING):
+            return None
+        found = self.floor.services.lane(target.code)
+        if found is None:
+            return None
+        _location, units = found
+        cap = f"/{target.capacity}" if target.capacity else ""
+        return f"{len(units)}{cap} units here"
+
+    def show(self, data: str | None) -> None:
+        self.query_one(TargetCard).show(self.session, data)

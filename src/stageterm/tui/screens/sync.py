@@ -1,0 +1,126 @@
+"""Sync status: events waiting to go upstream, the last success, the last error, and the
+events upstream rejected (a lead may put them back in the queue)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.binding import BindingType
+from textual.widget import Widget
+from textual.widgets import Static
+
+from stageterm.tui.keys import HELP, LANES, QUIT, RETRY, SEND_NOW, STAGE, Key
+from stageterm.tui.look import STYLE_BAD, STYLE_HEAD, STYLE_OK, clock, dwell, literal
+from stageterm.tui.screens.base import FloorScreen
+from stageterm.tui.widgets.rows import Row, RowList
+
+if TYPE_CHECKING:
+    from stageterm.sync import SyncStatus
+
+SYNC_OFF = "sync off (no STAGETERM_UPSTREAM_URL)"
+
+
+def sync_line(status: SyncStatus) -> str:
+    """The title bar's few words: "sync ok", "sync 12 waiting", "sync FAILING 40", "3 REJECTED"."""
+    words = "sync FAILING" if status.failing else "sync"
+    line = f"{words} {status.pending}" if status.pending or status.failing else f"{words} ok"
+    if status.rejected:
+        line += f" {status.rejected} REJECTED"
+    return line
+
+
+@dataclass(frozen=True)
+class SyncView:
+    status: SyncStatus | None
+    now: datetime
+
+
+def summary(view: SyncView, upstream: str) -> Text:
+    status, now = view.status, view.now
+    if status is None:
+        return Text(SYNC_OFF, style="bold")
+    text = Text(f"Upstream: {literal(upstream, 70)}\n")
+    text.append(f"Pending: {status.pending}", style=STYLE_BAD if status.failing else "bold")
+    if status.held:
+        text.append(f" ({status.held} behind a rejected event)")
+    age = status.oldest_pending_age(now.astimezone(UTC))
+    if age is not None:
+        text.append(f"  oldest {dwell(int(age))}")
+    text.append(f"\nLast success: {clock(status.last_success_at, now)}")
+    if status.failing:
+        text.append("  X FAILING", style=STYLE_BAD)
+    elif status.last_success_at is not None:
+        text.append("  + ok", style=STYLE_OK)
+    if status.last_error:
+        text.append(f"\nLast error ({clock(status.last_error_at, now)}): ", style="bold")
+        text.append(literal(status.last_error, 200))
+    if status.next_attempt_at is not None:
+        text.append(f"\nNext attempt: {clock(status.next_attempt_at, now)}")
+    text.append(f"\nRejected: {status.rejected}", style=STYLE_BAD if status.rejected else "")
+    return text
+
+
+class SyncScreen(FloorScreen):
+    HEADING = "SYNC"
+    KEYS: ClassVar[tuple[Key, ...]] = (HELP, STAGE, LANES, SEND_NOW, RETRY, QUIT)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        SEND_NOW.binding(priority=False),
+        RETRY.binding(priority=False),
+    ]
+
+    def body(self) -> Iterable[Widget]:
+        yield Static("", id="sync-summary", classes="summary")
+        yield RowList(id="rejected", empty="")
+
+    def fetch(self) -> SyncView:
+        sync = self.floor.sync
+        status = sync.worker.status(list_rejected=50) if sync is not None else None
+        return SyncView(status, self.floor.services.now())
+
+    def show(self, data: SyncView) -> None:
+        sync = self.floor.sync
+        self.query_one("#sync-summary", Static).update(summary(data, sync.upstream if sync else ""))
+        rows: list[Row] = []
+        if data.status is not None:
+            for event in data.status.rejected_events:
+                text = Text(
+                    f"#{event.seq} {literal(event.type, 8)} {literal(event.unit, 12)} ",
+                    no_wrap=True,
+                    overflow="crop",
+                )
+                text.append(literal(event.reason or "", 120), style=STYLE_BAD)
+                rows.append(Row(None, text))
+        heading = Text(" REJECTED EVENTS (a lead retries: ^E)", style=STYLE_HEAD) if rows else None
+        self.query_one(RowList).show(rows, heading, keep=False)
+
+    def action_send_now(self) -> None:
+        if self.floor.sync is None:
+            self.flash(SYNC_OFF)
+            return
+        self.floor.sync.worker.wake()
+        self.flash("Sending now.")
+        self.set_timer(1.5, self.load)
+
+    def action_retry(self) -> None:
+        sync, operator = self.floor.sync, self.floor.session.operator
+        if sync is None:
+            self.flash(SYNC_OFF)
+        elif operator is None or not operator.may_approve():
+            self.flash("Only a lead may retry rejected events.")
+        else:
+            self.run_worker(
+                self._retry, thread=True, group="retry", name="retry rejected", exit_on_error=False
+            )
+
+    def _retry(self) -> None:
+        sync = self.floor.sync
+        if sync is None:
+            return
+        count = sync.retry_rejected()
+        sync.worker.wake()
+        self.app.call_from_thread(self.flash, f"{count} rejected events back in the queue.")
+        self.app.call_from_thread(self.load)

@@ -1,0 +1,131 @@
+"""The stage screen's big panels: what the last scan did, and the current target.
+
+The feedback panel spells its outcome in three-row letters (OK, REFUSED, APPROVAL, ...)
+with a symbol and a sentence, so it reads across a dock and without colour. The target
+card shows the target code in the same big letters.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from stageterm.domain.model import Location
+from stageterm.tui.banner import banner, banner_width
+from stageterm.tui.look import NOT_TAKEN, OUTCOMES, literal
+from stageterm.tui.messages import ScanEntry, SessionView
+
+PANEL_CLASSES = ("-ok", "-info", "-approval", "-refused", "-idle")
+
+
+def _big(word: str, width: int) -> list[str]:
+    """The word in big letters when it fits, else as one plain line."""
+    if banner_width(word) + 2 <= width:
+        return banner(word)
+    return [word]
+
+
+class FeedbackPanel(Static):
+    DEFAULT_CLASSES = "feedback -idle"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", markup=False, id=id)
+        self.entry: ScanEntry | None = None
+        self.blocking = False
+        self.not_taken: str | None = None
+        self.idle_text = "Ready. Scan a lane, then units (or a unit, then a lane)."
+
+    def show(self, entry: ScanEntry, *, blocking: bool) -> None:
+        if not entry.taken:
+            self.not_taken = entry.raw
+        else:
+            self.entry, self.not_taken = entry, None
+        self.blocking = blocking
+        look = OUTCOMES[self.entry.result.outcome] if self.entry else NOT_TAKEN
+        self._set_class(look.css)
+        self.refresh(layout=True)
+
+    def idle(self, text: str | None = None) -> None:
+        self.entry, self.blocking, self.not_taken = None, False, None
+        if text is not None:
+            self.idle_text = text
+        self._set_class("-idle")
+        self.refresh(layout=True)
+
+    def _set_class(self, css: str) -> None:
+        self.remove_class(*PANEL_CLASSES)
+        self.add_class(css)
+
+    def render(self) -> Text:
+        width = max(10, self.content_size.width or self.size.width or 80)
+        text = Text(overflow="fold")
+        if self.entry is None:
+            text.append(self.idle_text)
+            return text
+        result = self.entry.result
+        look = OUTCOMES[result.outcome]
+        for line in _big(look.word, width):
+            text.append(line + "\n", style="bold")
+        text.append(f"{look.symbol} ", style="bold")
+        text.append(literal(result.message, 300))
+        if self.not_taken is not None:
+            text.append(f"\nX Not taken: {literal(self.not_taken, 30)}", style="bold")
+        if self.blocking:
+            text.append("\n>> Press Enter to acknowledge <<", style="bold reverse")
+        elif result.outcome.value == "needs_approval":
+            text.append("\n>> A lead scans their badge (F8: cancel) <<", style="bold reverse")
+        return text
+
+
+class TargetCard(Static):
+    DEFAULT_CLASSES = "target-card"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", markup=False, id=id)
+        self.session = SessionView()
+        self.fill: str | None = None  # "6/8 units" for the target, filled in by the screen
+
+    def show(self, session: SessionView, fill: str | None = None) -> None:
+        self.session = session
+        self.fill = fill
+        self.set_class(session.target is None, "-none")
+        self.refresh(layout=True)
+
+    def render(self) -> Text:
+        width = max(10, self.content_size.width or self.size.width or 80)
+        s = self.session
+        text = Text(no_wrap=True, overflow="crop")
+        if s.target is None:
+            text.append("NO TARGET", style="bold")
+            text.append("  scan a lane, kitting area or storage")
+        else:
+            self._target(text, s.target, width)
+        if s.held_unit:
+            text.append(f"\nHolding {literal(s.held_unit, 24)}: scan a target", style="bold")
+        if s.quantity:
+            text.append(f"\nNext unit: move {s.quantity} only", style="bold")
+        if s.pending:
+            role = s.pending.role.value if s.pending.role else "lead"
+            what = f"{literal(s.pending.unit, 20)} > {literal(s.pending.target, 12)}"
+            text.append(f"\nWaiting for a {role}: {what}", style="bold")
+        return text
+
+    def _target(self, text: Text, target: Location, width: int) -> None:
+        code = literal(target.code, 30)
+        who = " / ".join(literal(p, 12) for p in (target.customer, target.route) if p)
+        details = [
+            f"TARGET {target.kind.value}",
+            who or literal(target.work_order or target.name or "", 20),
+            self.fill or "",
+        ]
+        big = banner(code) if banner_width(code) + 12 <= width else None
+        if big is None:
+            text.append(f"TARGET {code}", style="bold reverse")
+            rest = "  ".join(d for d in details[1:] if d)
+            text.append(f"  {target.kind.value}  {rest}")
+            return
+        for row, line in enumerate(big):
+            if row:
+                text.append("\n")
+            text.append(line, style="bold")
+            text.append("   " + details[row], style="bold" if row == 0 else "")
