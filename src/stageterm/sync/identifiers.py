@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 DIGITAL_LINK = "https://id.gs1.org"
@@ -41,6 +42,7 @@ class IdentifierError(ValueError):
     """Configuration that cannot name things upstream (a one-line reason)."""
 
 
+@lru_cache(maxsize=65536)  # the same lots and places recur in every batch
 def quote_part(value: str) -> str:
     """One path segment, percent-encoded as GS1 Digital Link and RFC 3986 require."""
     return quote(value, safe="")
