@@ -20,7 +20,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -29,28 +29,12 @@ TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:  # so that `integration.pg` and `integration.helpers` import
     sys.path.insert(0, str(TESTS))
 
+from integration.helpers import FIXED_NOW, Clock  # noqa: E402
 from integration.pg import DatabasePool, NoPostgres, PostgresServer, Snapshot  # noqa: E402
 from stageterm.store.engine import Store, open_store  # noqa: E402
 from stageterm.store.migrate import upgrade  # noqa: E402
 
-# Monday morning, in a site one hour east of UTC: events keep the offset.
-FIXED_NOW = datetime(2026, 3, 2, 9, 30, 0, tzinfo=timezone(timedelta(hours=1)))
-
 Build = Callable[[Store], object]
-
-
-class Clock:
-    """A clock for Services that stands still until a test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> datetime:
-        self.current += timedelta(**delta)
-        return self.current
 
 
 @pytest.fixture

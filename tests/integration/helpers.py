@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import func, select, text
@@ -28,6 +28,24 @@ from stageterm.domain.model import Event, Unit
 from stageterm.imports import import_rows
 from stageterm.store.engine import Store
 from stageterm.store.tables import EventRow, UnitRow
+
+# Monday morning, in a site one hour east of UTC: events keep the offset.
+FIXED_NOW = datetime(2026, 3, 2, 9, 30, 0, tzinfo=timezone(timedelta(hours=1)))
+
+
+class Clock:
+    """A clock for Services that stands still until a test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
 
 # Who works the site (2002 and 9001 have PINs: approvals with them need the PIN).
 OPERATORS = [
