@@ -1,0 +1,362 @@
+"""Master data in: CSV and JSON, checked row by row, all or nothing, `FILE:LINE: reason`.
+
+On the test site (helpers.py), on a SQLite file and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from integration.helpers import FIXED_NOW, all_events, all_units, table_dump
+from stageterm.domain.model import EventType, Quality, SyncState, UnitState
+from stageterm.domain.pins import check_pin
+from stageterm.imports import ImportFailed, import_file
+from stageterm.services import Services
+from stageterm.store.engine import Store
+from stageterm.store.tables import OperatorRow
+
+UNITS_HEADER = "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order"
+
+
+def clock():  # type: ignore[no-untyped-def]
+    return FIXED_NOW
+
+
+def write(tmp_path: Path, name: str, body: str | list[dict[str, object]]) -> Path:
+    path = tmp_path / name
+    path.write_text(body if isinstance(body, str) else json.dumps(body), encoding="utf-8")
+    return path
+
+
+def everything(store: Store) -> tuple[object, ...]:
+    return (
+        table_dump(store, "locations", "code"),
+        table_dump(store, "operators", "badge"),
+        table_dump(store, "orders", "ref"),
+        table_dump(store, "order_lines", "id"),
+        all_units(store),
+        len(all_events(store)),
+    )
+
+
+@contextmanager
+def nothing_written(store: Store) -> Iterator[None]:
+    before = everything(store)
+    yield
+    assert everything(store) == before
+
+
+def problems_of(store: Store, kind: str, path: Path) -> list[str]:
+    with nothing_written(store), pytest.raises(ImportFailed) as failed:
+        import_file(store, kind, path, clock=clock)
+    return failed.value.problems
+
+
+# -- bad files and bad rows: reported with their line, nothing written ---------------------------
+
+
+def test_an_unknown_column_is_named_on_the_header_line(site_store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, "units.csv", UNITS_HEADER + ",colour\nN-1,FG-1,,,,,5,,,,S-01,,red\n")
+    [problem] = problems_of(site_store, "units", path)
+    assert problem.startswith("units.csv:1: unknown column 'colour'")
+    assert "code,item" in problem  # and says which columns it takes
+
+
+def test_a_missing_required_cell_is_reported_at_its_line(site_store: Store, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "units.csv", f"{UNITS_HEADER}\nN-1,FG-1,,,,,5,,,,S-01,\nN-2,,,,,,5,,,,S-01,\n"
+    )
+    assert problems_of(site_store, "units", path) == ["units.csv:3: item is empty"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "row", "reason"),
+    [
+        ("locations", "code,kind", "X-1,shelf", "kind 'shelf' is not one of"),
+        ("locations", "code,kind,capacity", "X-1,lane,ten", "capacity 'ten' is not a whole number"),
+        ("locations", "code,kind,capacity", "X-1,lane,0", "capacity must be at least 1"),
+        ("units", UNITS_HEADER, "N-1,FG-1,,,,,-3,,,,S-01,", "quantity must be at least 1"),
+        (
+            "units",
+            UNITS_HEADER,
+            "N-1,FG-1,,,,,2.5,,,,S-01,",
+            "quantity '2.5' is not a whole number",
+        ),
+        (
+            "units",
+            UNITS_HEADER,
+            "N-1,FG-1,,,,,5,,31/12/2026,,S-01,",
+            "expiry '31/12/2026' is not a date",
+        ),
+        ("units", UNITS_HEADER, "N-1,FG-1,,,,,5,,,good,S-01,", "quality 'good' is not one of"),
+        (
+            "units",
+            UNITS_HEADER,
+            "N-1,FG-1,123,,,,5,,,,S-01,",
+            "gtin '123' is not 8, 12, 13 or 14 digits",
+        ),
+        ("units", UNITS_HEADER, "N-1,FG-1,,,,12345,5,,,,S-01,", "sscc '12345' is not 18 digits"),
+        ("units", UNITS_HEADER, "N-1,FG-1,,,,,5,,,,X-9,", "location 'X-9' is not known"),
+        ("units", UNITS_HEADER, "N-1,FG-1,,,,,5,,,,D-N,", "location D-N is a dock"),
+        ("units", UNITS_HEADER, "N-1,FG-1,,,,,5,,,,S-01,SO-404", "order 'SO-404' is not known"),
+        ("units", UNITS_HEADER, "U-01,FG-1,,,,,5,,,,S-01,", "unit U-01 already exists"),
+        (
+            "orders",
+            "ref,kind,due_at",
+            "SO-9,outbound,tomorrow",
+            "due_at 'tomorrow' is not a date-time",
+        ),
+        (
+            "orders",
+            "ref,kind,item,quantity",
+            "SO-9,outbound,FG-1,",
+            "an order line needs both item and quantity",
+        ),
+        ("operators", "badge,name,role", "4001,Sam,boss", "role 'boss' is not one of"),
+        (
+            "operators",
+            "badge,name,role,pin",
+            "4001,Sam,operator,12",
+            "pin must be 4 to 32 characters",
+        ),
+    ],
+)
+def test_bad_cells_are_reported_with_file_line_and_reason(
+    site_store: Store, tmp_path: Path, kind: str, header: str, row: str, reason: str
+) -> None:
+    path = write(tmp_path, f"{kind}.csv", f"{header}\n{row}\n")
+    [problem] = problems_of(site_store, kind, path)
+    assert problem.startswith(f"{kind}.csv:2: {reason}"), problem
+
+
+def test_a_duplicate_is_reported_at_the_later_line(site_store: Store, tmp_path: Path) -> None:
+    body = "code,kind\nX-1,lane\nX-2,lane\nX-1,storage\n"
+    assert problems_of(site_store, "locations", write(tmp_path, "locs.csv", body)) == [
+        "locs.csv:4: duplicate code 'X-1'"
+    ]
+
+
+def test_every_bad_row_is_reported_at_once(site_store: Store, tmp_path: Path) -> None:
+    body = (
+        f"{UNITS_HEADER}\nN-1,FG-1,,,,,5,,,,S-01,\nN-2,,,,,,5,,,,S-01,\nN-3,FG-1,,,,,x,,,,S-01,\n"
+    )
+    problems = problems_of(site_store, "units", write(tmp_path, "units.csv", body))
+    assert [p.split(": ")[0] for p in problems] == ["units.csv:3", "units.csv:4"]
+
+
+def test_one_bad_row_and_nothing_of_the_file_is_written(site_store: Store, tmp_path: Path) -> None:
+    good = "\n".join(f"N-{i},FG-1,,,,,5,EA,,,S-01," for i in range(1, 50))
+    body = f"{UNITS_HEADER}\n{good}\nN-50,FG-1,,,,,5,EA,,,NOWHERE,\n"
+    [problem] = problems_of(site_store, "units", write(tmp_path, "units.csv", body))
+    assert problem.startswith("units.csv:51: location 'NOWHERE'")
+    assert not any(code.startswith("N-") for code in all_units(site_store))
+
+
+def test_a_bad_update_leaves_known_locations_as_they_were(
+    site_store: Store, tmp_path: Path
+) -> None:
+    body = "code,kind,capacity\nL-ACME-N,lane,9\nL-NEW,lane,nine\n"
+    problems_of(site_store, "locations", write(tmp_path, "locs.csv", body))
+    assert Services(site_store).location("L-ACME-N").capacity == 2  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "problem"),
+    [
+        ("units.csv", "", "units.csv:1: empty file, expected a header row"),
+        ("units.csv", f"{UNITS_HEADER}\nN-1,FG-1,5\n", "units.csv:2: 3 cells, header has 12"),
+        ("units.json", '{"code": "N-1"}', "units.json: JSON must be a list of objects"),
+        (
+            "units.json",
+            '[{"code": "N-1", "item": "FG-1", "quantity": 5}, "N-2"]',
+            "units.json:2: not an object",
+        ),
+    ],
+)
+def test_unreadable_files(
+    site_store: Store, tmp_path: Path, name: str, body: str, problem: str
+) -> None:
+    assert problems_of(site_store, "units", write(tmp_path, name, body)) == [problem]
+
+
+def test_a_missing_file(site_store: Store, tmp_path: Path) -> None:
+    assert problems_of(site_store, "units", tmp_path / "gone.csv") == ["gone.csv: no such file"]
+
+
+def test_an_unknown_kind(site_store: Store, tmp_path: Path) -> None:
+    [problem] = problems_of(site_store, "pallets", write(tmp_path, "p.csv", "code\nP-1\n"))
+    assert "unknown import kind 'pallets'" in problem
+    assert "locations, units, orders, operators" in problem
+
+
+def test_control_characters_in_a_cell_are_refused(site_store: Store, tmp_path: Path) -> None:
+    body = f"{UNITS_HEADER}\nN-1,FG\x1b[31m,,,,,5,,,,S-01,\n"
+    [problem] = problems_of(site_store, "units", write(tmp_path, "units.csv", body))
+    assert problem == "units.csv:2: item has control characters"
+
+
+# -- JSON -------------------------------------------------------------------------------------
+
+
+def test_bad_json_is_reported_at_the_line_of_the_mistake(site_store: Store, tmp_path: Path) -> None:
+    body = '[\n  {"code": "N-1", "item": "FG-1", "quantity": 5},\n  {"code": "N-2" "item": "FG-1"}\n]\n'
+    [problem] = problems_of(site_store, "units", write(tmp_path, "units.json", body))
+    assert problem.startswith("units.json:3: not valid JSON")
+
+
+def test_json_lines_are_positions_in_the_list(site_store: Store, tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [
+        {"code": "N-1", "item": "FG-1", "quantity": 5, "location": "S-01"},
+        {"code": "N-2", "item": "FG-1", "quantity": 5, "location": "S-01"},
+        {"code": "N-3", "item": "FG-1", "quantity": "many", "location": "S-01"},
+        {"code": "N-2", "item": "FG-1", "quantity": 5, "location": "S-01"},
+    ]
+    problems = problems_of(site_store, "units", write(tmp_path, "units.json", rows))
+    assert sorted(problems) == [
+        "units.json:3: quantity 'many' is not a whole number",
+        "units.json:4: duplicate code 'N-2'",
+    ]
+
+
+def test_json_unknown_key_is_named_at_its_position(site_store: Store, tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [
+        {"code": "X-1", "kind": "lane"},
+        {"code": "X-2", "kind": "lane", "size": 3},
+    ]
+    [problem] = problems_of(site_store, "locations", write(tmp_path, "locs.json", rows))
+    assert problem.startswith("locs.json:2: unknown column 'size'")
+
+
+def test_json_numbers_nulls_and_empty_strings(site_store: Store, tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [
+        {"code": "N-1", "item": "FG-1", "quantity": 7, "location": "S-01", "lot": None, "uom": ""},
+    ]
+    import_file(site_store, "units", write(tmp_path, "units.json", rows), clock=clock)
+    unit = all_units(site_store)["N-1"]
+    assert (unit.quantity, unit.lot, unit.uom) == (7, None, None)
+
+
+# -- what gets written -------------------------------------------------------------------------
+
+
+def test_units_arrive_with_a_receive_event_that_stays_local(
+    site_store: Store, tmp_path: Path
+) -> None:
+    body = (
+        f"{UNITS_HEADER}\n"
+        "N-1,FG-1,9501101530010,LOT-9,SER-1,009501101500000099,12,EA,2026-09-30,hold,S-01,SO-1\n"
+        "N-2,C-1,,,,,30,,,,KIT-FREE,\n"
+        "N-3,FG-2,,,,,1,,,quarantine,Q-01,\n"
+    )
+    report = import_file(
+        site_store, "units", write(tmp_path, "units.csv", body), clock=clock, operator="9001"
+    )
+    assert (report.kind, report.created, report.updated) == ("units", 3, 0)
+    units = all_units(site_store)
+    n1 = units["N-1"]
+    assert (n1.gtin, n1.lot, n1.serial, n1.sscc, n1.quantity, n1.uom) == (
+        "09501101530010",  # a GTIN-13 is kept as GTIN-14
+        "LOT-9",
+        "SER-1",
+        "009501101500000099",
+        12,
+        "EA",
+    )
+    assert (n1.quality, n1.state, n1.location, n1.order, n1.expiry.isoformat()) == (  # type: ignore[union-attr]
+        Quality.HOLD,
+        UnitState.STORED,
+        "S-01",
+        "SO-1",
+        "2026-09-30",
+    )
+    # A unit received into a kitting area or lane is staged there from that moment.
+    assert (units["N-2"].state, units["N-2"].staged_at) == (UnitState.STAGED, FIXED_NOW)
+    assert units["N-3"].quality is Quality.QUARANTINE
+    receipts = [e for e in all_events(site_store) if e.unit.startswith("N-")]
+    assert [(e.type, e.sync_state, e.operator) for e in receipts] == [
+        (EventType.RECEIVE, SyncState.LOCAL, "9001")
+    ] * 3
+    assert receipts[0].reason == "import units.csv"
+
+
+def test_known_locations_are_updated_and_new_ones_added(site_store: Store, tmp_path: Path) -> None:
+    body = "code,kind,name,customer,route,carrier,capacity,work_order\nL-ACME-N,lane,Lane A,ACME,NORTH,DHL,6,\nL-NEW,lane,,,,,,\n"
+    report = import_file(site_store, "locations", write(tmp_path, "locs.csv", body), clock=clock)
+    assert (report.created, report.updated) == (1, 1)
+    services = Services(site_store)
+    lane = services.location("L-ACME-N")
+    assert lane is not None
+    assert (lane.name, lane.carrier, lane.capacity) == ("Lane A", "DHL", 6)
+    assert services.location("L-NEW") is not None
+
+
+def test_known_orders_are_updated_with_their_new_lines(site_store: Store, tmp_path: Path) -> None:
+    body = (
+        "ref,kind,customer,route,carrier,due_at,item,quantity\n"
+        "WO-1,production,,,,2026-03-02T15:00:00+01:00,C-1,20\n"
+        "WO-1,production,,,,2026-03-02T15:00:00+01:00,C-7,4\n"
+        "SO-9,outbound,CORA,EAST,DSV,2026-03-03T08:00:00+01:00,FG-1,10\n"
+    )
+    report = import_file(site_store, "orders", write(tmp_path, "orders.csv", body), clock=clock)
+    assert (report.created, report.updated) == (1, 1)
+    wo = {p.order.ref: p for p in Services(site_store).kitting()}["WO-1"]
+    # The lines are the file's now: C-2 is gone, C-7 is new, C-1 asks for 20.
+    assert {(line.item, line.required) for line in wo.lines} == {("C-1", 20), ("C-7", 4)}
+
+
+def test_order_rows_must_agree_on_the_header(site_store: Store, tmp_path: Path) -> None:
+    body = "ref,kind,customer,route,item,quantity\nSO-9,outbound,CORA,EAST,FG-1,1\nSO-9,outbound,CORA,WEST,FG-2,1\n"
+    [problem] = problems_of(site_store, "orders", write(tmp_path, "orders.csv", body))
+    assert problem.startswith("orders.csv:3: order SO-9 differs from its earlier rows")
+
+
+def test_known_operators_are_updated_and_pins_are_hashed(site_store: Store, tmp_path: Path) -> None:
+    body = "badge,name,role,pin\n1001,Ana Ortiz-Lee,lead,731904\n4001,Sam Reyes,operator,\n"
+    report = import_file(site_store, "operators", write(tmp_path, "ops.csv", body), clock=clock)
+    assert (report.created, report.updated) == (1, 1)
+    with site_store.read() as session:
+        rows = {r.badge: r for r in session.execute(select(OperatorRow)).scalars()}
+    ana, sam = rows["1001"], rows["4001"]
+    assert (ana.name, ana.role) == ("Ana Ortiz-Lee", "lead")
+    assert ana.pin_hash is not None and ana.pin_hash != "731904"
+    assert check_pin("731904", ana.pin_hash)
+    assert sam.pin_hash is None
+    services = Services(site_store)
+    assert services.sign_in("1001", "731904").role.value == "lead"
+
+
+def test_an_update_without_a_pin_keeps_the_pin(site_store: Store, tmp_path: Path) -> None:
+    body = "badge,name,role\n2002,Mia Novak,lead\n"
+    import_file(site_store, "operators", write(tmp_path, "ops.csv", body), clock=clock)
+    assert Services(site_store).sign_in("2002", "2468").badge == "2002"
+
+
+def test_a_pin_is_never_stored_in_plain(site_store: Store, backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    body = "badge,name,role,pin\n4001,Sam Reyes,lead,73190482\n"
+    import_file(site_store, "operators", write(tmp_path, "ops.csv", body), clock=clock)
+    if backend.is_postgres:
+        with site_store.read() as session:
+            dump = " ".join(
+                str(row)
+                for table in ("operators", "events", "locations")
+                for row in session.execute(text(f"SELECT * FROM {table}"))
+            )
+        assert "73190482" not in dump
+    else:
+        site_store.dispose()  # every byte on disk: the database and its WAL
+        path = Path(site_store.url.removeprefix("sqlite:///"))
+        for file in path.parent.glob(path.name + "*"):
+            assert b"73190482" not in file.read_bytes(), file
+
+
+def test_a_utf8_bom_from_a_spreadsheet_is_ignored(site_store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "locs.csv"
+    path.write_bytes("\ufeffcode,kind,name\nX-1,storage,Réserve\n".encode())
+    import_file(site_store, "locations", path, clock=clock)
+    assert Services(site_store).location("X-1").name == "Réserve"  # type: ignore[union-attr]
