@@ -167,7 +167,15 @@ def seed(store: Store, now: datetime | None = None, *, seed_value: int = 7) -> b
 
 def _stage_some(store: Store, now: datetime, rng: random.Random) -> None:
     """A morning's staging: units into their route's lane at past times, some kitting."""
-    moments = iter(sorted(now - timedelta(minutes=rng.randint(5, 600)) for _ in range(60)))
+    # How long ago each lane started filling: some fresh, some aging (>2 h), a few old (>8 h).
+    first_in = dict(
+        zip(
+            (f"L-{i:02d}" for i in range(1, 13)),
+            (25, 160, 510, 70, 290, 15, 130, 45, 540, 95, 230, 10),
+            strict=True,
+        )
+    )
+    filled: dict[str, int] = {}
     current = {"t": now}
     services = Services(store, terminal="demo-dock-1", clock=lambda: current["t"])
     lanes = [
@@ -185,11 +193,14 @@ def _stage_some(store: Store, now: datetime, rng: random.Random) -> None:
         lane = next((c for c, cu, r in lanes if r == route and cu in (customer, None)), None)
         if lane is None:
             continue
-        current["t"] = next(moments)
+        # Each lane fills oldest first: a few minutes between its units.
+        filled[lane] = filled.get(lane, 0) + 1
+        age = max(2, first_in[lane] - 6 * (filled[lane] - 1) - rng.randint(0, 4))
+        current["t"] = now - timedelta(minutes=age)
         result = services.move(f"U{n:05d}", lane, "1001" if n % 2 else "1002")
         if result.outcome.value == "needs_approval":
             services.move(f"U{n:05d}", lane, "1001", approve="2001")
         staged += 1
-    for n, area in ((141, "KIT-A"), (142, "KIT-A"), (145, "KIT-B")):
-        current["t"] = next(moments)
+    for n, area, age in ((141, "KIT-A", 80), (142, "KIT-A", 50), (145, "KIT-B", 20)):
+        current["t"] = now - timedelta(minutes=age)
         services.move(f"U{n:05d}", area, "1002", quantity=20, approve="2001")
