@@ -8,14 +8,16 @@ Run as a script it is the worker of the crash and concurrency tests (a separate
 process, so it can be killed or raced):
 
     python helpers.py burst URL UNIT... LANE...       move units between lanes until killed
-    python helpers.py race URL BADGE LANE DIR UNIT... stage units, racing other processes
+    python helpers.py race URL DIR JOBS               terminals (one process each) racing
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -195,7 +197,7 @@ def build_open_site(store: Store, now: datetime, units: int, lanes: int, people:
         ),
         clock=clock,
     )
-    rows = [{"code": "S-01", "kind": "storage"}] + [
+    rows = [{"code": "S-01", "kind": "storage"}, {"code": "K-01", "kind": "kitting"}] + [
         {"code": f"L-{i:02d}", "kind": "lane"} for i in range(1, lanes + 1)
     ]
     import_rows(store, "locations", "locations.csv", _numbered(rows), clock=clock)
@@ -288,25 +290,34 @@ def _services(url: str, terminal: str):  # type: ignore[no-untyped-def]
 
 
 def burst(url: str, units: list[str], lanes: list[str]) -> None:
-    """Move units round the lanes forever; print each committed event id as it commits."""
+    """Move units round the lanes forever, every third move splitting one off into K-01.
+
+    Prints each answer as soon as its transaction has committed.
+    """
     services = _services(url, "burst")
     out = sys.stdout
     step = 0
     while True:
         unit = units[step % len(units)]
-        lane = lanes[(step // len(units)) % len(lanes)]
-        result = services.move(unit, lane, "5001")
+        if step % 3 == 2:
+            result = services.move(unit, "K-01", "5001", quantity=1)
+        else:
+            where = services.unit(unit).location  # type: ignore[union-attr]
+            lane = lanes[(lanes.index(where) + 1) % len(lanes)] if where in lanes else lanes[0]
+            result = services.move(unit, lane, "5001")
         out.write(json.dumps({"outcome": result.outcome.value, "event_id": result.event_id}) + "\n")
         out.flush()
         step += 1
 
 
-def race(url: str, badge: str, lane: str, sync_dir: str, units: list[str]) -> None:
+def race(
+    url: str, badge: str, lane: str, sync_dir: str, units: list[str]
+) -> list[dict[str, object]]:
     """Stage `units` into `lane` as a terminal would, racing other processes.
 
     Like `stageterm move`: read each unit (its version), then move it expecting that
     version. All reads happen first, then every process starts moving at the same
-    moment, so each unit is contended by everyone who read it.
+    moment (when `go` appears in `sync_dir`), so each unit is contended by everyone.
     """
     services = _services(url, f"race-{badge}")
     seen = {}
@@ -315,17 +326,17 @@ def race(url: str, badge: str, lane: str, sync_dir: str, units: list[str]) -> No
         seen[code] = unit.version if unit else None
     here = Path(sync_dir)
     (here / f"ready-{badge}").touch()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while not (here / "go").exists():
         if time.monotonic() > deadline:
             raise SystemExit("never told to go")
         time.sleep(0.002)
-    answers = []
+    answers: list[dict[str, object]] = []
     for code in units:
         started = time.monotonic()
         try:
             result = services.move(code, lane, badge, expected_version=seen[code])
-            answer = {
+            answer: dict[str, object] = {
                 "unit": code,
                 "outcome": result.outcome.value,
                 "code": result.code,
@@ -341,7 +352,39 @@ def race(url: str, badge: str, lane: str, sync_dir: str, units: list[str]) -> No
             }
         answer["seconds"] = time.monotonic() - started
         answers.append(answer)
-    json.dump(answers, sys.stdout)
+    services.store.dispose()
+    return answers
+
+
+def race_many(url: str, sync_dir: str, jobs: list[dict[str, object]]) -> int:
+    """One process per job (forked after the imports, so eight terminals start in no time).
+
+    Each child writes its answers to `answers-BADGE.json` in `sync_dir`.
+    """
+    children = {}
+    for job in jobs:
+        badge, lane, units = str(job["badge"]), str(job["lane"]), list(job["units"])  # type: ignore[call-overload]
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                answers = race(url, badge, lane, sync_dir, units)
+                (Path(sync_dir) / f"answers-{badge}.json").write_text(json.dumps(answers))
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stderr.flush()
+                os._exit(code)
+        children[pid] = badge
+    failed = []
+    for pid, badge in children.items():
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            failed.append(badge)
+    if failed:
+        print(f"terminals {failed} failed", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def main(argv: list[str]) -> None:
@@ -350,8 +393,10 @@ def main(argv: list[str]) -> None:
         units = [a for a in rest if a.startswith("P")]
         burst(url, units, [a for a in rest if a.startswith("L-")])
     elif command == "race":
-        badge, lane, sync_dir, *units = rest
-        race(url, badge, lane, sync_dir, units)
+        sync_dir, spec = rest
+        import stageterm.services  # noqa: F401 - imported once, before the terminals fork
+
+        sys.exit(race_many(url, sync_dir, json.loads(spec)))
     else:
         raise SystemExit(f"unknown command {command}")
 

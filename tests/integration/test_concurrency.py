@@ -1,0 +1,133 @@
+"""Eight terminals staging the same units into different lanes at the same moment.
+
+Each terminal is its own process and does what `stageterm move` does: read the unit
+(its version), then move it expecting that version. All eight read every unit first and
+then start moving together, so every unit is contended by all of them. On one SQLite
+file in WAL mode and on PostgreSQL:
+
+- exactly one terminal wins each unit, and the unit ends in the winner's lane;
+- each loser is told, in a sentence, who moved the unit, where, and when;
+- the projection equals a replay of the log; nothing deadlocks; nobody ever sees
+  "database is locked" or any other error.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from integration import helpers
+from integration.helpers import (
+    FIXED_NOW,
+    all_events,
+    all_units,
+    assert_projection_is_replay,
+    build_open_site,
+)
+from stageterm.domain.model import EventType, UnitState
+
+TERMINALS = 8
+UNITS = [f"P{i:04d}" for i in range(1, 41)]
+LOSER = re.compile(
+    r"^Unit (?P<unit>P\d{4}) was just moved to (?P<lane>L-\d\d) by (?P<name>Picker \d) "
+    r"at \d\d:\d\d:\d\d; scan it again\.$"
+)
+
+pytestmark = pytest.mark.slow
+
+
+def race(url: str, sync_dir: Path) -> dict[str, list[dict[str, object]]]:
+    """Eight racing terminals, one process each; what each was answered, by badge."""
+    rng = random.Random(6)
+    jobs = []
+    for n in range(1, TERMINALS + 1):
+        units = UNITS[:]
+        rng.shuffle(units)  # each terminal works the units in its own order
+        jobs.append({"badge": f"50{n:02d}", "lane": f"L-{n:02d}", "units": units})
+    launcher = subprocess.Popen(
+        [sys.executable, helpers.__file__, "race", url, str(sync_dir), json.dumps(jobs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(sync_dir.glob("ready-*"))) < TERMINALS:
+            if launcher.poll() is not None or time.monotonic() > deadline:
+                launcher.kill()
+                pytest.fail(f"the terminals did not start: {launcher.communicate()[1]}")
+            time.sleep(0.005)
+        (sync_dir / "go").touch()
+        _, err = launcher.communicate(timeout=120)  # a deadlock would end here
+    except subprocess.TimeoutExpired:
+        launcher.kill()
+        pytest.fail("the terminals did not finish: deadlock or an endless wait")
+    assert launcher.returncode == 0, err
+    assert "locked" not in err.lower() and "Traceback" not in err, err
+    return {
+        str(job["badge"]): json.loads((sync_dir / f"answers-{job['badge']}.json").read_text())
+        for job in jobs
+    }
+
+
+def test_eight_terminals_race_for_the_same_units(backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = backend.url(
+        "open-race",
+        lambda s: build_open_site(
+            s, FIXED_NOW, units=len(UNITS), lanes=TERMINALS, people=TERMINALS
+        ),
+    )
+    sync_dir = tmp_path / "sync"
+    sync_dir.mkdir()
+
+    answers = race(url, sync_dir)
+
+    store = backend.track(helpers_open(url))
+    by_unit: dict[str, dict[str, dict[str, object]]] = defaultdict(dict)
+    for badge, said in answers.items():
+        assert sorted(a["unit"] for a in said) == UNITS
+        for answer in said:
+            text = json.dumps(answer).lower()
+            assert "locked" not in text and answer["outcome"] != "exception", answer
+            by_unit[str(answer["unit"])][badge] = answer
+
+    units = all_units(store)
+    events = all_events(store)
+    for code in UNITS:
+        said = by_unit[code]
+        winners = [badge for badge, a in said.items() if a["outcome"] == "moved"]
+        assert len(winners) == 1, f"{code}: won by {winners}"
+        winner = winners[0]
+        lane = f"L-{int(winner[2:]):02d}"
+        # The unit is in exactly one place: the winner's lane.
+        assert (units[code].location, units[code].state) == (lane, UnitState.STAGED)
+        assert [e.type for e in events if e.unit == code] == [EventType.RECEIVE, EventType.STAGE]
+        for badge, answer in said.items():
+            if badge == winner:
+                continue
+            assert (answer["outcome"], answer["code"]) == ("refused", "moved-meanwhile"), answer
+            told = LOSER.match(str(answer["message"]))
+            assert told, answer["message"]
+            assert (told["unit"], told["lane"], told["name"]) == (
+                code,
+                lane,
+                f"Picker {int(winner[2:])}",
+            )
+    # Everyone got an answer quickly: waiting for a turn, never for a timeout.
+    slowest = max(float(a["seconds"]) for said in answers.values() for a in said)  # type: ignore[arg-type]
+    assert slowest < 10, f"a move waited {slowest:.1f} s"
+    assert_projection_is_replay(store)
+
+
+def helpers_open(url: str):  # type: ignore[no-untyped-def]
+    from stageterm.store.engine import open_store
+
+    return open_store(url)
