@@ -5,7 +5,9 @@
 Builds a SQLite file with a site (4 locations, 20k units) and N pending stage and move
 events (bulk inserted: setup is not what is measured), starts a receiver on 127.0.0.1 in
 a separate process (it reads each body, counts its events and answers 200), then times
-`SyncWorker.drain_once()` from the first claim to the last event marked synced.
+`SyncWorker.drain_once()` from the first claim to the last event marked synced. It drains
+the same backlog `--runs` times (marking it pending again in between) and judges the
+median, since a shared machine's load moves single runs a lot.
 
 Budget (SPEC §10): at least 5,000 events/s, and a 100k backlog drained in under 30 s.
 Prints a markdown table with the machine it ran on.
@@ -21,12 +23,13 @@ import sqlite3
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from stageterm.domain.model import (
     Event,
@@ -42,6 +45,7 @@ from stageterm.store.migrate import upgrade
 from stageterm.store.tables import EventRow, LocationRow, UnitRow
 from stageterm.sync import SyncWorker, read_status
 from stageterm.sync.epcis import Format
+from stageterm.sync.facts import EVENTS
 from stageterm.sync.options import SyncOptions
 
 BUDGET_RATE = 5000.0
@@ -54,6 +58,9 @@ def serve(port_queue: Any, counter: Any) -> None:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body leave in separate writes; with Nagle on, the second waits for
+        # the client's delayed ACK (tens of ms per request on loopback).
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -129,18 +136,60 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+@dataclass
+class Run:
+    sent: int
+    requests: int
+    seconds: float
+    left: int
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds if self.seconds else 0.0
+
+
+def drain(store: Store, url: str, options: SyncOptions) -> Run:
+    worker = SyncWorker(store, url=url, site="bench", options=options)
+    try:
+        t0 = time.perf_counter()
+        report = worker.drain_once()
+        seconds = time.perf_counter() - t0
+    finally:
+        worker.close()
+    return Run(report.sent, report.requests, seconds, read_status(store).pending)
+
+
+def requeue(store: Store) -> None:
+    """Everything pending again, for the next run on the same file."""
+    with store.write() as s:
+        s.execute(
+            update(EVENTS).values(
+                sync_state="pending",
+                synced_at=None,
+                sync_attempts=0,
+                lease_owner=None,
+                lease_until=None,
+            )
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--format", choices=[f.value for f in Format], default=Format.EPCIS.value)
+    parser.add_argument(
+        "--runs", type=int, default=3, help="drains of the same backlog; the median counts"
+    )
     args = parser.parse_args(argv)
 
     ports: Any = multiprocessing.Queue()
     counter: Any = multiprocessing.Value("q", 0)
     receiver = multiprocessing.Process(target=serve, args=(ports, counter), daemon=True)
     receiver.start()
-    port = ports.get(timeout=10)
+    url = f"http://127.0.0.1:{ports.get(timeout=10)}/capture"
+    load = os.getloadavg()[0]
+    runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(store)
@@ -148,37 +197,32 @@ def main(argv: list[str] | None = None) -> int:
         build_site(store, args.events)
         setup_s = time.perf_counter() - t0
         options = SyncOptions(batch=args.batch, format=Format(args.format))
-        worker = SyncWorker(
-            store, url=f"http://127.0.0.1:{port}/capture", site="bench", options=options
-        )
-        t0 = time.perf_counter()
-        report = worker.drain_once()
-        drain_s = time.perf_counter() - t0
-        left = read_status(store).pending
-        worker.close()
+        for number in range(max(1, args.runs)):
+            if number:
+                requeue(store)
+            runs.append(drain(store, url, options))
         store.dispose()
     receiver.terminate()
-    rate = report.sent / drain_s if drain_s else 0.0
-    per_100k = 100_000 / rate if rate else float("inf")
-    ok = (
-        rate >= BUDGET_RATE
-        and per_100k < BUDGET_100K_S
-        and left == 0
-        and counter.value >= report.sent
-    )
+    median = sorted(runs, key=lambda r: r.rate)[len(runs) // 2]
+    per_100k = 100_000 / median.rate if median.rate else float("inf")
+    complete = all(r.left == 0 and r.sent == args.events for r in runs)
+    ok = complete and median.rate >= BUDGET_RATE and per_100k < BUDGET_100K_S
     print(f"## Sync drain to a loopback receiver ({args.format}, batch {args.batch})\n")
-    print("| what | measured | budget |")
+    print("| what | measured (median of runs) | budget |")
     print("|---|---|---|")
     print(
-        f"| events drained | {report.sent:,} in {report.requests} requests (receiver counted {counter.value:,}; {left} left pending) | all |"
+        f"| events drained per run | {median.sent:,} in {median.requests} requests, {median.left} left pending | all |"
     )
-    print(f"| time to drain | {drain_s:.2f} s | 100k < {BUDGET_100K_S:.0f} s |")
-    print(f"| throughput | {rate:,.0f} events/s | ≥ {BUDGET_RATE:,.0f} events/s |")
+    print(f"| time to drain | {median.seconds:.2f} s | 100k < {BUDGET_100K_S:.0f} s |")
+    print(f"| throughput | {median.rate:,.0f} events/s | ≥ {BUDGET_RATE:,.0f} events/s |")
     print(f"| 100k backlog at this rate | {per_100k:.1f} s | < {BUDGET_100K_S:.0f} s |")
     print(f"| verdict | {'within budget' if ok else 'OVER BUDGET'} | |\n")
-    print(f"Setup (bulk insert of {args.events:,} events, not timed above): {setup_s:.1f} s.  ")
-    print(f"Machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; Python {platform.python_version()}, "
-          f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}.")  # fmt: skip
+    print("Runs: " + ", ".join(f"{r.rate:,.0f} events/s ({r.seconds:.1f} s)" for r in runs) + ".  ")
+    print(
+        f"Receiver counted {counter.value:,} events in all. Setup (bulk insert of {args.events:,} events, not timed): {setup_s:.1f} s.  "
+    )
+    print(f"Machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; load average {load:.2f} at start; "
+          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}.")  # fmt: skip
     return 0 if ok else 1
 
 

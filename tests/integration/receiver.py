@@ -168,6 +168,7 @@ class Receiver:
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as a real upstream
+        disable_nagle_algorithm = True  # headers and body are separate writes
 
         def setup(self) -> None:
             super().setup()

@@ -50,11 +50,11 @@ def uris(events: list) -> list[str]:  # type: ignore[type-arg]
 
 
 def test_pending_events_arrive_in_order_as_valid_epcis_and_are_marked_synced(
-    sqlite_store: Store, receiver: Receiver
+    store: Store, receiver: Receiver
 ) -> None:
-    site = Site(sqlite_store)
+    site = Site(store)  # on SQLite and on PostgreSQL
     events = site.stages(1100, units=40)
-    worker = worker_for(sqlite_store, receiver)
+    worker = worker_for(store, receiver)
     report = worker.drain_once()
     assert (report.sent, report.batches, report.failed) == (1100, 3, False)
     assert receiver.received_ids() == uris(events)

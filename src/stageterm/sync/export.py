@@ -12,7 +12,7 @@ from typing import IO
 
 from stageterm.store.engine import Store
 from stageterm.sync.epcis import Encoder, Format, document_head, dumps
-from stageterm.sync.facts import exported_events, load_facts
+from stageterm.sync.facts import FactsCache, exported_events
 
 PAGE = 1000
 _EMPTY_LIST = '"eventList":[]}}'
@@ -30,10 +30,11 @@ def write_export(store: Store, out: IO[str], encoder: Encoder, *, since: int = 0
     out.write(opening)
     written = 0
     after = since
+    cache = FactsCache()
     while True:
         with store.read() as session:
             events = exported_events(session, after, PAGE)
-            facts = load_facts(session, events)
+            facts = cache.facts(session, events)
         if not events:
             break
         for item in encoder.items(events, facts):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import quote
 
 DIGITAL_LINK = "https://id.gs1.org"
@@ -71,7 +71,7 @@ def site_slug(site: str) -> str:
     return slug or "site"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Namer:
     """Names for one site. `sgln_prefix` (CompanyPrefix.LocationReference) turns on SGLNs."""
 
@@ -87,7 +87,7 @@ class Namer:
                     "write CompanyPrefix.LocationReference, 12 digits and a dot, e.g. 4012345.00001"
                 )
 
-    @property
+    @cached_property
     def base(self) -> str:
         return f"https://{site_slug(self.site)}.stageterm.local"
 

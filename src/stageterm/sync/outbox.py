@@ -37,8 +37,8 @@ from stageterm.sync.facts import (
     RECEIVE,
     REJECTED,
     SYNCED,
+    FactsCache,
     events_by_seq,
-    load_facts,
 )
 
 
@@ -105,6 +105,7 @@ def claim(
     lease: timedelta,
     up_to_seq: int | None = None,
     now: datetime | None = None,
+    cache: FactsCache | None = None,
 ) -> Claim:
     """Lease the head of the queue (up to `limit` events) for `owner`.
 
@@ -115,11 +116,18 @@ def claim(
     for _ in range(3):
         try:
             with store.write() as session:
-                result = _claim_in(session, owner, limit, lease, up_to_seq, now)
-                if result is not None:
-                    return result
+                result = _lease_head(session, owner, limit, lease, up_to_seq, now)
         except _Raced:
             continue
+        if isinstance(result, str):
+            return Claim(owner, [], Facts(), busy_with=result)
+        if result:
+            # Read the batch after the lease is committed: the write lock (which the
+            # terminals recording scans wait for) is held only for the lease itself.
+            with store.read() as session:
+                events = events_by_seq(session, result)
+                facts = (cache or FactsCache()).facts(session, events)
+            return Claim(owner, events, facts)
         # PostgreSQL may return nothing when the rows it waited on were synced meanwhile
         # (FOR UPDATE re-checks them after the LIMIT): look again before saying "empty".
         if not _any_claimable(store, up_to_seq):
@@ -127,14 +135,15 @@ def claim(
     return Claim(owner, [], Facts())
 
 
-def _claim_in(
+def _lease_head(
     session: Session,
     owner: str,
     limit: int,
     lease: timedelta,
     up_to_seq: int | None,
     now: datetime,
-) -> Claim | None:
+) -> list[int] | str:
+    """The seqs leased, or the owner of a live lease on the head (then nothing is leased)."""
     head = (
         select(EVENTS.c.seq, EVENTS.c.lease_owner, EVENTS.c.lease_until)
         .where(_claimable())
@@ -146,14 +155,14 @@ def _claim_in(
         head = head.where(EVENTS.c.seq <= up_to_seq)
     rows = session.execute(head).all()
     if not rows:
-        return None
+        return []
     dead: set[str] = set()
     for _seq, lease_owner, until in rows:
         if lease_owner and lease_owner != owner and until is not None and until > now:
             if lease_owner in dead or owner_is_dead(lease_owner):
                 dead.add(lease_owner)
                 continue
-            return Claim(owner, [], Facts(), busy_with=lease_owner)
+            return str(lease_owner)
     seqs = [row[0] for row in rows]
     free = or_(
         EVENTS.c.lease_until.is_(None),
@@ -170,8 +179,7 @@ def _claim_in(
     )
     if _count(taken) != len(seqs):
         raise _Raced  # rolls the whole claim back: all of the head or nothing
-    events = events_by_seq(session, seqs)
-    return Claim(owner, events, load_facts(session, events))
+    return seqs
 
 
 def _any_claimable(store: Store, up_to_seq: int | None) -> bool:

@@ -32,6 +32,7 @@ from stageterm.config import Secret, Settings
 from stageterm.store.engine import Store
 from stageterm.sync import outbox, status
 from stageterm.sync.epcis import Encoder, EpcisMapper
+from stageterm.sync.facts import FactsCache
 from stageterm.sync.identifiers import Namer
 from stageterm.sync.options import SyncOptions
 from stageterm.sync.uplink import Answer, Uplink, Verdict, safe_url
@@ -155,9 +156,15 @@ class SyncWorker:
         report = DrainReport()
         up_to = outbox.max_pending_seq(self.store)
         limit = self.options.batch
+        cache = FactsCache()
         while up_to is not None and not stop.is_set():
             claim = outbox.claim(
-                self.store, self.owner, limit=limit, lease=self.options.lease_time, up_to_seq=up_to
+                self.store,
+                self.owner,
+                limit=limit,
+                lease=self.options.lease_time,
+                up_to_seq=up_to,
+                cache=cache,
             )
             if claim.busy_with:
                 if stop.wait(BUSY_WAIT):
