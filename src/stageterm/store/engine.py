@@ -8,6 +8,9 @@ Reads use a plain (deferred) BEGIN so that they never wait for writers under WAL
 
 from __future__ import annotations
 
+import random
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,21 +22,44 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 15_000
+WRITER_BUSY_MS = 5
 
 
 class StoreError(Exception):
     """A database problem an operator or IT person can act on (one-line reason)."""
 
 
+def _begin_immediate(raw: sqlite3.Connection) -> None:
+    """Take the write lock, waiting our turn in short, jittered steps.
+
+    SQLite's own busy handler backs off to 100 ms sleeps, so a writer that has waited a
+    while loses the lock to every newcomer: with 8 terminals on one file that gave a p99
+    of over a second. Polling every 0.5-2 ms keeps the queue fair enough for a scan.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.0005, 0.002))
+
+
 def _sqlite_engine(url: str, begin: str) -> Engine:
     engine = create_engine(url, poolclass=NullPool if ":memory:" in url else None)
+    writer = begin == "BEGIN IMMEDIATE"
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN out of the driver's hands so that we choose the mode below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # The writer waits in _begin_immediate; inside its transaction nothing else blocks.
+        cursor.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS if writer else BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -41,7 +67,10 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+        if writer:
+            _begin_immediate(connection.connection.dbapi_connection)
+        else:
+            connection.exec_driver_sql(begin)
 
     return engine
 
