@@ -28,7 +28,7 @@ from stageterm.domain.model import (
 )
 from stageterm.sync import cbv
 from stageterm.sync.epcis import Encoder, EpcisMapper, Facts, Format, plain_event
-from stageterm.sync.identifiers import IdentifierError, Namer
+from stageterm.sync.identifiers import Namer
 
 SCHEMA_PATH = Path(__file__).parents[1] / "data" / "epcis" / "EPCIS-JSON-Schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
@@ -278,36 +278,25 @@ def test_receive_events_are_never_mapped() -> None:
         MAPPER.event(event(EventType.RECEIVE), FACTS)
 
 
-def test_a_gtin_lot_unit_is_a_digital_link_class_with_its_quantity() -> None:
-    mapped = MAPPER.event(event(EventType.STAGE, unit="C1", quantity=12), FACTS)
-    assert mapped["quantityList"] == [
-        {"epcClass": "https://id.gs1.org/01/04012345000016/10/B2", "quantity": 12, "uom": "KGM"}
-    ]
-    assert "epcList" not in mapped
-    assert mapped["stageterm:unit"] == "C1"
+def test_a_unit_is_named_by_its_own_gs1_id_else_by_its_gtin_class_else_by_a_site_uri() -> None:
+    def what(code: str) -> dict[str, Any]:
+        mapped = MAPPER.event(event(EventType.STAGE, unit=code, quantity=7), FACTS)
+        return {k: mapped[k] for k in ("epcList", "quantityList", "stageterm:uom") if k in mapped}
 
-
-def test_an_sscc_names_the_pallet_and_odd_lot_characters_are_percent_encoded() -> None:
-    mapped = MAPPER.event(event(EventType.STAGE, unit="P1", quantity=40), FACTS)
-    assert mapped["epcList"] == ["https://id.gs1.org/00/340123450000000017"]
-    assert mapped["stageterm:lot"] == "L 7/a"
-    assert mapped["stageterm:quantity"] == 40
-    split = MAPPER.event(
-        event(EventType.STAGE, unit="P2"),
-        Facts(units={"P2": Unit("P2", "I", 1, gtin="4012345000009", lot="L 7/a")}),
-    )
-    assert (
-        split["quantityList"][0]["epcClass"] == "https://id.gs1.org/01/04012345000009/10/L%207%2Fa"
-    )
-
-
-def test_a_serialised_unit_is_an_sgtin_and_a_plain_unit_a_site_uri() -> None:
-    assert MAPPER.event(event(EventType.STAGE, unit="S1"), FACTS)["epcList"] == [
-        "https://id.gs1.org/01/04012345000023/21/SN%2F9"
-    ]
-    plain = MAPPER.event(event(EventType.STAGE, unit="X1", quantity=5), FACTS)
-    assert plain["epcList"] == ["https://plant-1.stageterm.local/unit/X1"]
-    assert plain["stageterm:uom"] == "box"  # not a UN/ECE code: kept as our own field
+    assert what("P1") == {"epcList": ["https://id.gs1.org/00/340123450000000017"]}  # SSCC
+    assert what("S1") == {"epcList": ["https://id.gs1.org/01/04012345000023/21/SN%2F9"]}
+    assert what("C1") == {
+        "quantityList": [
+            {"epcClass": "https://id.gs1.org/01/04012345000016/10/B2", "quantity": 7, "uom": "KGM"}
+        ]
+    }
+    # Not a UN/ECE code: kept in our own field.
+    assert what("X1") == {
+        "epcList": ["https://plant-1.stageterm.local/unit/X1"],
+        "stageterm:uom": "box",
+    }
+    pallet = MAPPER.event(event(EventType.STAGE, unit="P1", quantity=40), FACTS)
+    assert (pallet["stageterm:lot"], pallet["stageterm:quantity"]) == ("L 7/a", 40)  # its contents
 
 
 def test_locations_are_sglns_when_the_site_has_a_gln_else_site_uris() -> None:
@@ -316,8 +305,6 @@ def test_locations_are_sglns_when_the_site_has_a_gln_else_site_uris() -> None:
     assert with_gln["readPoint"] == {"id": "urn:epc:id:sgln:4012345.00001.LANE-1"}
     plain = MAPPER.event(ONE_OF_EACH[0], FACTS)
     assert plain["bizLocation"] == {"id": "https://plant-1.stageterm.local/loc/LANE-1"}
-    with pytest.raises(IdentifierError, match=r"CompanyPrefix\.LocationReference"):
-        Namer("Plant 1", "4012345")
 
 
 def test_orders_go_in_biz_transactions_and_lane_facts_in_our_namespace() -> None:
