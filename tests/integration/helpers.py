@@ -9,6 +9,7 @@ process, so it can be killed or raced):
 
     python helpers.py burst URL UNIT... LANE...       move units between lanes until killed
     python helpers.py race URL DIR JOBS               terminals (one process each) racing
+    python helpers.py upgrade URL DIR N               N processes upgrading at once
 """
 
 from __future__ import annotations
@@ -213,6 +214,20 @@ def build_open_site(store: Store, now: datetime, units: int, lanes: int, people:
     )
 
 
+def alembic(store: Store, verb: str, revision: str) -> None:
+    """`alembic upgrade|downgrade REVISION` on `store`, as an older or newer install would run it."""
+    from alembic import command
+    from alembic.config import Config
+
+    from stageterm.store.migrate import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.writer.begin() as conn:
+        config.attributes["connection"] = conn
+        getattr(command, verb)(config, revision)
+
+
 # -- whole-database checks -------------------------------------------------------------------
 
 
@@ -387,6 +402,35 @@ def race_many(url: str, sync_dir: str, jobs: list[dict[str, object]]) -> int:
     return 1 if failed else 0
 
 
+def upgrade_many(url: str, sync_dir: str, count: int) -> int:
+    """`count` processes (forked after the imports) upgrading one database at the same moment,
+    as terminals starting together would; each writes what it got to `upgrade-N.txt`."""
+    from stageterm.store.engine import open_store
+    from stageterm.store.migrate import upgrade
+
+    here = Path(sync_dir)
+    children = []
+    for n in range(count):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                store = open_store(url)
+                (here / f"ready-{n}").touch()
+                while not (here / "go").exists():
+                    time.sleep(0.001)
+                try:
+                    got = f"ok {upgrade(store)}"
+                except Exception as exc:
+                    got = f"{type(exc).__name__}: {exc}"
+                (here / f"upgrade-{n}.txt").write_text(got)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    return 0
+
+
 def main(argv: list[str]) -> None:
     command, url, *rest = argv
     if command == "burst":
@@ -397,6 +441,9 @@ def main(argv: list[str]) -> None:
         import stageterm.services  # noqa: F401 - imported once, before the terminals fork
 
         sys.exit(race_many(url, sync_dir, json.loads(spec)))
+    elif command == "upgrade":
+        sync_dir, count = rest
+        sys.exit(upgrade_many(url, sync_dir, int(count)))
     else:
         raise SystemExit(f"unknown command {command}")
 

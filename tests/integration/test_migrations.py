@@ -4,9 +4,7 @@ reversible, and in agreement with the SQLModel tables the code uses."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
@@ -14,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from integration.helpers import (
     FIXED_NOW,
+    alembic,
     all_events,
     all_units,
     assert_projection_is_replay,
@@ -22,7 +21,7 @@ from integration.helpers import (
 )
 from stageterm.services import Outcome, Services
 from stageterm.store.engine import Store, open_store
-from stageterm.store.migrate import MIGRATIONS, current_revision, head_revision, upgrade
+from stageterm.store.migrate import current_revision, head_revision, upgrade
 from stageterm.store.tables import metadata
 
 
@@ -40,14 +39,6 @@ def schema(store: Store) -> dict[str, object]:
             for table in sorted(found.get_table_names())
         }
     return shape
-
-
-def alembic(store: Store, verb: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with store.writer.begin() as conn:
-        config.attributes["connection"] = conn
-        getattr(command, verb)(config, revision)
 
 
 @pytest.fixture
