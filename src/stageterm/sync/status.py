@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -67,16 +67,10 @@ def read_status(store: Store, *, list_rejected: int = 0) -> SyncStatus:
         pending, oldest = session.execute(
             select(func.count(), func.min(EVENTS.c.occurred_at)).where(visible)
         ).one()
-        earlier = EVENTS.alias("earlier")
-        behind = exists().where(
-            earlier.c.unit == EVENTS.c.unit,
-            earlier.c.sync_state == REJECTED,
-            earlier.c.seq < EVENTS.c.seq,
-        )
-        held = session.execute(select(func.count()).where(visible, behind)).scalar_one()
         rejected = session.execute(
             select(func.count()).where(EVENTS.c.sync_state == REJECTED)
         ).scalar_one()
+        held = _held(session, visible) if rejected else 0
         listed = _rejected(session, list_rejected) if list_rejected else []
         row = session.get(SyncStatusRow, UPSTREAM)
     return SyncStatus(
@@ -91,6 +85,17 @@ def read_status(store: Store, *, list_rejected: int = 0) -> SyncStatus:
         next_attempt_at=row.next_attempt_at if row else None,
         rejected_events=listed,
     )
+
+
+def _held(session: Session, visible: ColumnElement[bool]) -> int:
+    """Pending events behind a rejected earlier event of their unit (only asked when some are rejected)."""
+    earlier = EVENTS.alias("earlier")
+    behind = exists().where(
+        earlier.c.unit == EVENTS.c.unit,
+        earlier.c.sync_state == REJECTED,
+        earlier.c.seq < EVENTS.c.seq,
+    )
+    return int(session.execute(select(func.count()).where(visible, behind)).scalar_one())
 
 
 def _aware(value: object) -> datetime | None:
