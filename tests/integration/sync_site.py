@@ -183,7 +183,9 @@ _checker = jsonschema.FormatChecker()
 
 @_checker.checks("uri")
 def _is_uri(value: object) -> bool:
-    return isinstance(value, str) and bool(_URI_CHARS.match(value)) and not _BAD_ESCAPE.search(value)
+    return (
+        isinstance(value, str) and bool(_URI_CHARS.match(value)) and not _BAD_ESCAPE.search(value)
+    )
 
 
 @_checker.checks("date-time")
@@ -191,7 +193,9 @@ def _is_date_time(value: object) -> bool:
     return isinstance(value, str) and bool(_DATE_TIME.match(value))
 
 
-_VALIDATOR = jsonschema.Draft7Validator(json.loads(SCHEMA_PATH.read_text()), format_checker=_checker)
+_VALIDATOR = jsonschema.Draft7Validator(
+    json.loads(SCHEMA_PATH.read_text()), format_checker=_checker
+)
 
 
 def epcis_errors(document: object) -> list[str]:
