@@ -117,6 +117,7 @@ class StagetermApp(App[int]):
         await self.push_screen(SignInScreen())
         self._thread("scan desk", self.desk.run, self._stop)
         self.set_interval(CHANGE_POLL_S, self._poll_changes)
+        self._poll_changes()
         idle_s = self.settings.idle_minutes * 60
         if idle_s > 0:
             self.set_interval(max(0.2, min(5.0, idle_s / 4)), self._check_idle)
@@ -198,9 +199,9 @@ class StagetermApp(App[int]):
 
     async def on_unit_asked(self, message: UnitAsked) -> None:
         if isinstance(self.screen, UnitScreen):
-            self.screen.open(message.code)
+            self.screen.open(message.code, message.note)
         else:
-            await self.push_screen(UnitScreen(message.code))
+            await self.push_screen(UnitScreen(message.code, message.note))
 
     # -- screens -----------------------------------------------------------------------------------
 
@@ -290,11 +291,10 @@ class StagetermApp(App[int]):
         self.post_message(SiteChanged(self.services.change_counter()))
 
     def on_site_changed(self, message: SiteChanged) -> None:
-        first = self._counter is None
         if message.counter == self._counter:
             return
         self._counter = message.counter
-        if not first and isinstance(self.screen, FloorScreen):
+        if isinstance(self.screen, FloorScreen):
             self.screen.changed_elsewhere()
 
     def _poll_sync(self) -> None:
@@ -320,8 +320,8 @@ class StagetermApp(App[int]):
         idle_s = self.settings.idle_minutes * 60
         if self.session.operator is not None and monotonic() - self.last_input >= idle_s:
             self.last_input = monotonic()
-            minutes = f"{self.settings.idle_minutes:g}"
-            self.desk.put(requests.SignOut(f"Signed out after {minutes} min without a key."))
+            idle = f"{self.settings.idle_minutes:g} min" if idle_s >= 60 else f"{idle_s:.0f} s"
+            self.desk.put(requests.SignOut(f"Signed out after {idle} without a key."))
 
     def _tick(self) -> None:
         self.update_bars()
@@ -340,6 +340,10 @@ class StagetermApp(App[int]):
     # -- the one place worker errors become visible ------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.worker_changed(event)
+
+    def worker_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker's state change ends here (screens forward theirs): failures are shown."""
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error

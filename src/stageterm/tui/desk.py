@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from stageterm.scanning import clean_for_display
 from stageterm.services import Outcome, Result, Services
 from stageterm.tui.driver import REPLACEMENT
 from stageterm.tui.messages import (
@@ -157,7 +158,21 @@ class ScanDesk:
             approving = self.workflow.session.operator is not None
             self.post(PinAsked(person.badge, person.name, approving))
             return
-        self._answer(request.raw, self.workflow.scan(request.raw))
+        result = self.workflow.scan(request.raw)
+        if request.opens_units and result.code in ("unknown-unit", "ambiguous"):
+            # Looking something up: say so on the unit screen, not as a refusal on stage.
+            self.post(UnitAsked(request.raw, result.message))
+            return
+        if self.workflow.session.operator is None and result.code in (
+            "unknown-unit",
+            "unknown-location",
+        ):
+            # Signed out, a code that names nothing is a badge this site does not know.
+            shown = clean_for_display(request.raw, 30)
+            result = Result(
+                Outcome.REFUSED, f"Badge {shown} is not known here.", code="unknown-operator"
+            )
+        self._answer(request.raw, result)
 
     # -- answers -------------------------------------------------------------------------------
 

@@ -74,9 +74,10 @@ class PinAsked(Message):
 
 @dataclass
 class UnitAsked(Message):
-    """A unit was scanned on a screen where that opens the unit."""
+    """A unit was scanned on a screen where that opens the unit (`note`: why none was found)."""
 
     code: str
+    note: str | None = None
 
 
 @dataclass

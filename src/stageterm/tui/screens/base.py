@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Label
+from textual.worker import Worker
 
 from stageterm.tui.keys import HELP, LANES, QUIT, STAGE, UNIT, Key
 from stageterm.tui.widgets.bars import KeyBar, TitleBar
@@ -68,9 +69,18 @@ class FloorScreen(Screen[None]):
     # -- focus: the scan field always has it -----------------------------------------------------
 
     def on_screen_resume(self) -> None:
+        if not self.query(ScanField):
+            # Resumed before its widgets are composed (a screen switch under load): once more
+            # after the next refresh, when they are there.
+            self.call_after_refresh(self.on_screen_resume)
+            return
         self.focus_scan()
         self.floor.update_bars(self)
+        self.ready()
         self.load()
+
+    def ready(self) -> None:
+        """The widgets exist and the screen is on top (called on every resume)."""
 
     def focus_scan(self) -> None:
         self.query_one(ScanField).focus()
@@ -102,6 +112,9 @@ class FloorScreen(Screen[None]):
 
     def _fetch_in_thread(self) -> None:
         self.post_message(self.Loaded(self, self.fetch()))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.floor.worker_changed(event)  # worker messages do not bubble: one handler, in the app
 
     def on_floor_screen_loaded(self, message: FloorScreen.Loaded) -> None:
         if message.screen is self:

@@ -94,7 +94,7 @@ class LanesScreen(FloorScreen):
     KEYS: ClassVar[tuple[Key, ...]] = (HELP, STAGE, GROUP, UNIT, KITTING, QUIT)
     OPENS_UNITS = True
     PLACEHOLDER = "scan a unit to open it"
-    BINDINGS: ClassVar[list[BindingType]] = [GROUP.binding(priority=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [GROUP.binding()]
 
     def __init__(self) -> None:
         super().__init__()

@@ -24,6 +24,8 @@ class StageScreen(FloorScreen):
     def __init__(self) -> None:
         super().__init__()
         self.session = SessionView()
+        # Answers that arrive before the widgets exist (the first one, at sign-in).
+        self._early: list[tuple[ScanEntry, SessionView, int | None]] = []
 
     def body(self) -> Iterable[Widget]:
         yield TargetCard(id="target")
@@ -32,8 +34,16 @@ class StageScreen(FloorScreen):
     def below_scan(self) -> Iterable[Widget]:
         yield ScanLog(id="log")
 
+    def ready(self) -> None:
+        early, self._early = self._early, []
+        for entry, session, blocking in early:
+            self.record(entry, session, blocking)
+
     def record(self, entry: ScanEntry, session: SessionView, blocking: int | None) -> None:
         """A scan's answer: into the panel and the running list."""
+        if not self.query(FeedbackPanel):
+            self._early.append((entry, session, blocking))
+            return
         self.query_one(FeedbackPanel).show(entry, blocking=blocking is not None)
         self.query_one(ScanLog).add(entry)
         self.set_session(session)

@@ -68,8 +68,8 @@ class SyncScreen(FloorScreen):
     HEADING = "SYNC"
     KEYS: ClassVar[tuple[Key, ...]] = (HELP, STAGE, LANES, SEND_NOW, RETRY, QUIT)
     BINDINGS: ClassVar[list[BindingType]] = [
-        SEND_NOW.binding(priority=False),
-        RETRY.binding(priority=False),
+        SEND_NOW.binding(),
+        RETRY.binding(),
     ]
 
     def body(self) -> Iterable[Widget]:

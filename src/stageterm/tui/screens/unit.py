@@ -33,7 +33,7 @@ def facts(detail: UnitDetail, now: datetime) -> Text:
     unit = detail.unit
     text = Text(literal(unit.code, 30), style="bold reverse")
     text.append(
-        f"  {literal(unit.item, 20)}  x{unit.quantity} {literal(unit.uom or '', 6)}".rstrip()
+        f"  {literal(unit.item, 40)}  x{unit.quantity} {literal(unit.uom or '', 6)}".rstrip()
     )
     quality = (
         unit.quality.value
@@ -98,9 +98,10 @@ class UnitScreen(FloorScreen):
     OPENS_UNITS = True
     PLACEHOLDER = "scan or type a unit code"
 
-    def __init__(self, code: str | None = None) -> None:
+    def __init__(self, code: str | None = None, note: str | None = None) -> None:
         super().__init__()
         self.code = code
+        self.note = note  # why the scan found no single unit
         self.view: UnitView | None = None
 
     def body(self) -> Iterable[Widget]:
@@ -109,8 +110,8 @@ class UnitScreen(FloorScreen):
         )
         yield RowList(id="history", empty="")
 
-    def open(self, code: str) -> None:
-        self.code = code
+    def open(self, code: str, note: str | None = None) -> None:
+        self.code, self.note = code, note
         self.load()
 
     def fetch(self) -> UnitView | None:
@@ -130,7 +131,8 @@ class UnitScreen(FloorScreen):
         summary = self.query_one("#unit-facts", Static)
         rows = self.query_one(RowList)
         if view.detail is None:
-            summary.update(Text(f"X No unit {literal(view.code, 30)} here.", style="bold"))
+            note = self.note or f"No unit {view.code} here."
+            summary.update(Text(f"X {literal(note, 200)}", style="bold"))
             rows.show([])
             return
         wide = self.size.width >= WIDE

@@ -1,0 +1,139 @@
+"""Text from scans and imports is shown literally, never run as markup; a failing worker
+shows a message and the terminal goes on; ASCII mode draws only ASCII; NO_COLOR reads."""
+
+from __future__ import annotations
+
+import pytest
+from tui_kit import post_keys, screen_text, shows, until
+
+from stageterm.imports import import_rows
+from stageterm.services import Services
+from stageterm.store.engine import Store
+from stageterm.tui.screens.kitting import KittingScreen
+from stageterm.tui.screens.lanes import LanesScreen
+from stageterm.tui.screens.prompts import PromptScreen
+from stageterm.tui.screens.stage import StageScreen
+from stageterm.tui.screens.unit import UnitScreen
+
+CLICK = "[@click=app.quit]boom"
+RED = "[red]x"
+
+
+@pytest.fixture
+def hostile_store(demo_store: Store, fixed_now) -> Store:
+    row = {
+        "code": RED, "item": CLICK, "gtin": None, "lot": "[b]lot", "serial": None, "sscc": None,
+        "quantity": "5", "uom": "EA", "expiry": None, "quality": "released", "location": "S-01", "order": None,
+    }  # fmt: skip
+    import_rows(demo_store, "units", "hostile.csv", [(2, row)], clock=lambda: fixed_now)
+    return demo_store
+
+
+async def signed_in(pilot) -> None:
+    post_keys(pilot.app, "1001\r")
+    await until(pilot, lambda: isinstance(pilot.app.screen, StageScreen), what="the stage screen")
+
+
+async def test_imported_markup_is_shown_as_text(
+    hostile_store, make_app, services: Services, size
+) -> None:
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await signed_in(pilot)
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, UnitScreen))
+        post_keys(app, RED + "\r")
+        text = await shows(pilot, RED, "[b]lot")
+        assert CLICK in text
+        # Unit-first then storage: the move happens, its sentence shows the code literally.
+        await pilot.press("f2")
+        post_keys(app, RED + "\r")
+        await shows(pilot, f"Holding {RED}")
+        post_keys(app, "S-02\r")
+        await shows(pilot, f"Unit {RED} to S-02")
+        await pilot.click("#feedback")  # a [@click] that had become markup would quit here
+        await pilot.pause(0.2)
+        assert app.is_running
+    assert services.unit(RED).location == "S-02"
+
+
+async def test_hostile_scans_are_refused_not_obeyed(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        for junk in (CLICK, "[bold red]NOPE[/]", "x" * 3000):
+            post_keys(app, junk + "\r")
+            await until(pilot, lambda: app.blocking is not None, what=f"refusal of {junk[:20]}")
+            text = screen_text(app)
+            assert junk[:20] in text or "too long" in text.lower() or "x" * 20 in text
+            await pilot.pause(0.2)
+            await pilot.press("enter")
+            await until(pilot, lambda: app.blocking is None, what="acknowledged")
+        assert app.is_running
+
+
+async def test_a_failing_worker_is_shown_and_the_terminal_goes_on(
+    make_app, services: Services, monkeypatch
+) -> None:
+    def broken(by: str = "route") -> list:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "queue", broken)
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await signed_in(pilot)
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, LanesScreen))
+        await shows(pilot, "! lanes load failed")
+        await pilot.press("f2")
+        post_keys(app, "L-04\rU00003\r")
+        await shows(pilot, "Unit U00003 to L-04")
+
+
+async def test_ascii_mode_draws_only_ascii(make_app) -> None:
+    app = make_app(ascii=True)
+    async with app.run_test(size=(40, 16)) as pilot:
+        seen = [screen_text(app)]
+        await signed_in(pilot)
+        post_keys(app, "L-03\rU00037\r")
+        await shows(pilot, "Press Enter")
+        seen.append(screen_text(app))
+        for key, screen in (("f3", LanesScreen), ("f5", KittingScreen), ("f4", UnitScreen)):
+            await pilot.press(key)
+            await until(pilot, lambda screen=screen: isinstance(app.screen, screen))
+            await pilot.pause(0.3)
+            seen.append(screen_text(app))
+        await pilot.press("f2")
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        post_keys(app, "L-03\rU00005\r2002\r")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen), what="PIN prompt")
+        post_keys(app, "24")
+        await pilot.pause(0.2)
+        seen.append(screen_text(app))
+    for text in seen:
+        bad = sorted({c for c in text if not c.isascii()})
+        assert not bad, f"non-ASCII {bad} in:\n{text}"
+    assert "+--" in seen[-1] or "|" in seen[-1]  # the prompt's border, drawn in ASCII
+
+
+async def test_without_ascii_mode_the_same_screens_use_unicode(make_app) -> None:
+    """The control for the test above: it would notice box and ellipsis characters."""
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-03\rU00005\r2002\r")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen), what="PIN prompt")
+        await pilot.pause(0.2)
+        assert any(not c.isascii() for c in screen_text(app))
+
+
+async def test_no_color_keeps_the_words(make_app, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        assert app.no_color
+        await signed_in(pilot)
+        post_keys(app, "L-03\rU00037\r")
+        text = await shows(pilot, "X Unit U00037", ">> Press Enter to acknowledge <<")
+        assert "REF" in text

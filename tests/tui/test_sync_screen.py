@@ -1,0 +1,104 @@
+"""The sync status screen and the title bar's sync word, with a sync worker stand-in."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import timedelta
+
+from tui_kit import post_keys, shows, until
+
+from stageterm.sync import RejectedEvent, SyncStatus
+from stageterm.tui.app import StagetermApp
+from stageterm.tui.screens.stage import StageScreen
+from stageterm.tui.screens.sync import SyncScreen
+from stageterm.tui.synclink import SyncLink, without_credentials
+
+
+class FakeWorker:
+    def __init__(self, status: SyncStatus) -> None:
+        self.current = status
+        self.wakes = 0
+        self.ran = threading.Event()
+
+    def status(self, list_rejected: int = 0) -> SyncStatus:
+        return self.current
+
+    def wake(self) -> None:
+        self.wakes += 1
+
+    def run(self, stop: threading.Event, on_report=None) -> None:
+        self.ran.set()
+        stop.wait()
+
+
+def link(worker: FakeWorker, retried: list[int]) -> SyncLink:
+    def retry() -> int:
+        retried.append(1)
+        worker.current = replace(worker.current, rejected=0, rejected_events=[])
+        return 1
+
+    return SyncLink(
+        worker, "https://user:secret@erp.example:8443/epcis?key=abc", retry, lambda: None
+    )
+
+
+def failing_status(fixed_now) -> SyncStatus:
+    return SyncStatus(
+        pending=12,
+        rejected=1,
+        oldest_pending_at=fixed_now - timedelta(minutes=20),
+        last_success_at=fixed_now - timedelta(hours=1),
+        last_error="503 Service Unavailable",
+        last_error_at=fixed_now - timedelta(minutes=1),
+        rejected_events=[RejectedEvent("e1", 42, "U00002", "stage", "unknown location [L-03]")],
+    )
+
+
+async def test_sync_status_and_retry_by_a_lead(services, fixed_now) -> None:
+    worker, retried = FakeWorker(failing_status(fixed_now)), []
+    app = StagetermApp(services=services, sync=link(worker, retried))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, worker.ran.is_set, what="the sync thread")
+        await shows(pilot, "sync FAILING 12 1 REJECTED")
+        post_keys(app, "1001\r")
+        await until(pilot, lambda: isinstance(app.screen, StageScreen))
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, SyncScreen))
+        text = await shows(
+            pilot, "Pending: 12", "X FAILING", "503 Service Unavailable", "Rejected: 1"
+        )
+        assert "unknown location [L-03]" in text and "#42" in text
+        assert "secret" not in text and "key=abc" not in text and "erp.example:8443/epcis" in text
+        await pilot.press("ctrl+e")
+        await shows(pilot, "Only a lead may retry")
+        assert retried == []
+        await pilot.press("ctrl+r")
+        await shows(pilot, "Sending now")
+        assert worker.wakes >= 1
+        # A lead signs in and retries.
+        await pilot.press("ctrl+d")
+        post_keys(app, "2001\r")
+        await until(pilot, lambda: isinstance(app.screen, StageScreen))
+        await pilot.press("f6")
+        await until(pilot, lambda: isinstance(app.screen, SyncScreen))
+        await pilot.press("ctrl+e")
+        await shows(pilot, "1 rejected events back in the queue", "Rejected: 0")
+        assert retried == [1]
+
+
+async def test_a_move_wakes_the_sync(services, fixed_now) -> None:
+    worker = FakeWorker(SyncStatus())
+    app = StagetermApp(services=services, sync=link(worker, []))
+    async with app.run_test(size=(40, 16)) as pilot:
+        await shows(pilot, "sync ok")
+        post_keys(app, "1001\r")
+        await until(pilot, lambda: isinstance(app.screen, StageScreen))
+        post_keys(app, "L-04\rU00003\r")
+        await shows(pilot, "Unit U00003 to L-04")
+        assert worker.wakes == 1
+
+
+def test_upstream_is_shown_without_credentials() -> None:
+    assert without_credentials("https://u:p@host:1/x?token=1#f") == "https://host:1/x"
+    assert without_credentials("http://[::1") == "(unreadable URL)"
