@@ -106,7 +106,7 @@ def test_upstream_down_exits_5_with_one_line_and_keeps_everything(
     receiver.stop()
     done = cli("sync", "--once", db=sqlite_store.url, env=sync_env)
     assert done.returncode == 5
-    assert done.stderr.count("\n") == 1 and "upstream unreachable" in done.stderr
+    assert done.stderr.count("\n") == 1 and f"upstream {receiver.url} unreachable" in done.stderr
     assert "12 events kept pending" in done.stderr
     status = cli("sync", "--status", db=sqlite_store.url)
     assert "pending:       12" in status.stdout and "last error:" in status.stdout

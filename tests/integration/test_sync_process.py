@@ -138,4 +138,5 @@ def test_a_real_process_with_upstream_down_says_one_line_and_exits_5(
     done = run_cli("sync", "--once", db=sqlite_store.url, env=sync_env)
     assert done.returncode == 5
     assert done.stderr.splitlines() == [done.stderr.strip()]  # no log lines, no traceback
-    assert done.stderr.startswith("stageterm: upstream unreachable:") and done.stdout == ""
+    assert done.stderr.startswith(f"stageterm: upstream {receiver.url} unreachable: ")
+    assert done.stderr.rstrip().endswith("3 events kept pending") and done.stdout == ""

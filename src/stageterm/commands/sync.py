@@ -101,10 +101,9 @@ def _once(worker: SyncWorker, ctx: Context) -> int:
     report = worker.drain_once()
     state = worker.status()
     if report.failed:
-        why = "upstream refused" if report.refused else "upstream unreachable"
+        # The error names upstream and what went wrong ("… unreachable: …", "… answered 503").
         print(
-            f"stageterm: {why}: {_shown(report.error)}; {state.pending} events kept pending",
-            file=ctx.err,
+            f"stageterm: {_shown(report.error)}; {state.pending} events kept pending", file=ctx.err
         )
         return Exit.UPSTREAM
     ctx.print(_summary(report, state))
@@ -182,7 +181,7 @@ def _status(ctx: Context, *, as_json: bool) -> int:
     ctx.print(f"last success:  {_when(state.last_success_at, now)}")
     if state.failing or state.last_error:
         ctx.print(f"last error:    {_shown(state.last_error)} ({_when(state.last_error_at, now)})")
-    if state.failing and state.next_attempt_at:
+    if state.failing and state.next_attempt_at and state.next_attempt_at > now:
         ctx.print(f"next attempt:  {_when(state.next_attempt_at, now)}")
     ctx.print(f"rejected:      {state.rejected}")
     for event in state.rejected_events:
