@@ -86,7 +86,9 @@ def test_bad_files_are_reported_one_line_each_and_the_rest_still_decode(tmp_path
     assert line.endswith(")  -> unit code=L-A01")
 
 
-def test_escape_sequences_in_a_barcode_never_reach_the_terminal(tmp_path: Path) -> None:
+def test_escape_sequences_in_a_barcode_never_reach_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     zxingcpp = pytest.importorskip("zxingcpp")
     hostile = "\x1b[2J\x1b]0;owned\x07[red]x"
     symbol = zxingcpp.create_barcode(hostile, zxingcpp.BarcodeFormat.QRCode)
@@ -98,19 +100,26 @@ def test_escape_sequences_in_a_barcode_never_reach_the_terminal(tmp_path: Path) 
         "\\x1b[2J" in shown.stdout and "error: Scan has terminal escape sequences" in shown.stdout
     )
 
-    as_json = run(tmp_path, "decode", "--json", "hostile.png")
-    assert "\x1b" not in as_json.stdout
-    [answer] = [json.loads(line) for line in as_json.stdout.splitlines()]
-    assert answer["text"] == hostile  # the exact text, safely escaped by JSON
+    # The same command in this process (saves a second start-up): JSON keeps the exact
+    # text, escaped by JSON itself.
+    monkeypatch.setenv("STAGETERM_DB", f"sqlite:///{tmp_path / 'unused.db'}")
+    assert main(["decode", "--json", str(tmp_path / "hostile.png")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    [answer] = [json.loads(line) for line in out.splitlines()]
+    assert answer["text"] == hostile
     assert answer["scan"]["kind"] == "error"
 
 
-def test_codes_code128_cannot_carry_exit_2_and_write_nothing(tmp_path: Path) -> None:
-    result = run(tmp_path, "label", "L-A01", "LÄGER\x1b[31m", "--out", "labels")
-    assert result.returncode == 2
-    [line] = result.stderr.splitlines()
+def test_codes_code128_cannot_carry_exit_2_and_write_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("STAGETERM_DB", f"sqlite:///{tmp_path / 'unused.db'}")
+    out = tmp_path / "labels"
+    assert main(["label", "L-A01", "LÄGER\x1b[31m", "--out", str(out)]) == 2
+    [line] = capsys.readouterr().err.splitlines()
     assert "not printable ASCII" in line and "\x1b" not in line
-    assert not (tmp_path / "labels").exists()
+    assert not out.exists()
 
 
 def test_a_machine_without_any_decoder_is_told_how_to_install_one(

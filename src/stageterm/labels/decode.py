@@ -5,19 +5,21 @@ Policy (docs/decoders.md says the same, with measurements):
 - Every available decoder reads the image, zxing-cpp first when it is installed, then zbar.
   zxing-cpp alone reads DataMatrix and reports the AIM identifier and the GS1 flag; zbar
   still reads a few damaged linear codes zxing-cpp gives up on, so both run.
-- A symbol both decoders read is reported once, with zxing-cpp's richer answer. Symbols are
-  matched by symbology and text (not position): a code printed twice on one image is
-  reported twice only when one decoder saw it twice.
+- Each distinct symbol (symbology and text) is reported once per image, with the answer of
+  the first decoder that read it, so zxing-cpp's AIM identifier and GS1 flag win. A code
+  printed twice on one image is therefore listed once.
+- ITF is believed only as ITF-14 with a valid check digit: both decoders find phantom
+  short ITF in noise.
 - When no decoder finds anything, the image is tried again in other forms (turned 45°,
-  de-noised, softened, sharpened, enlarged) until one gives a result. Both decoders read 0/90/180/270°
-  and anything within about 30° of those natively, so turning by 45° covers the diagonals.
+  de-noised, softened, sharpened, enlarged) until one gives a result. Both decoders read 0/90/180/270° and within about 30° of those natively, so
+  turning by 45° covers the diagonals.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from os import PathLike
 
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
@@ -25,19 +27,31 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 from stageterm.labels.decoded import Decoded, ImageUnreadable
 from stageterm.labels.readers import Reader, available_readers
 
+BILINEAR = Image.Resampling.BILINEAR
+BICUBIC = Image.Resampling.BICUBIC
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Another form of the image to decode when nothing was found in the image as it is."""
+
+    name: str
+    transform: Callable[[Image.Image], Image.Image]
+
+
 # Each retry is a full decode of the whole image, so the list is short; the order is by how
 # often each form rescued an image in benchmarks/decode_image.py, cheapest first on ties.
-RETRIES: tuple[tuple[str, Callable[[Image.Image], Image.Image]], ...] = (
+RETRIES = (
     # Both decoders read within about 30° of upright or sideways, not the diagonals.
-    ("turned 45°", lambda im: im.rotate(45, Image.Resampling.BILINEAR, expand=True, fillcolor=255)),
+    Retry("turned 45°", lambda im: im.rotate(45, BILINEAR, expand=True, fillcolor=255)),
     # Speckle breaks bars into many edges; a 3x3 median removes it and keeps 2-pixel bars.
-    ("de-noised", lambda im: im.filter(ImageFilter.MedianFilter(3))),
+    Retry("de-noised", lambda im: im.filter(ImageFilter.MedianFilter(3))),
     # Grain (Gaussian noise) trips zbar's edge detector; a light blur evens it out.
-    ("softened", lambda im: im.filter(ImageFilter.GaussianBlur(1.5))),
-    # Out-of-focus edges: an unsharp mask restores enough contrast for zxing-cpp.
-    ("sharpened", lambda im: im.filter(ImageFilter.UnsharpMask(4, 200, 2))),
-    # zxing-cpp needs about 2 pixels per bar; zbar reads thinner ones.
-    ("enlarged", lambda im: im.resize((im.width * 2, im.height * 2), Image.Resampling.BICUBIC)),
+    Retry("softened", lambda im: im.filter(ImageFilter.GaussianBlur(1.5))),
+    # Out-of-focus edges: an unsharp mask restores enough contrast to find the bars.
+    Retry("sharpened", lambda im: im.filter(ImageFilter.UnsharpMask(4, 200, 2))),
+    # zxing-cpp needs about 2 pixels per bar; for zbar it also helps on blurred speckle.
+    Retry("enlarged", lambda im: im.resize((im.width * 2, im.height * 2), BICUBIC)),
 )
 
 
@@ -94,39 +108,56 @@ def decode_pil(image: Image.Image, decoders: Sequence[str] | None = None) -> lis
 
 
 def decode_with(image: Image.Image, readers: dict[str, Reader]) -> list[Decoded]:
-    found = _read_all(image, readers)
-    for _name, retry in RETRIES:
+    """Every barcode in a grey image with these readers, retrying other forms if needed."""
+    found = read_once(image, readers)
+    for retry in RETRIES:
         if found:
             break
-        found = _read_all(retry(image), readers)
+        found = read_once(retry.transform(image), readers)
     return found
 
 
-def _read_all(image: Image.Image, readers: dict[str, Reader]) -> list[Decoded]:
-    return merge([read(image) for read in readers.values()])
+def read_once(image: Image.Image, readers: dict[str, Reader]) -> list[Decoded]:
+    """One pass of every reader over the image as it is, merged, phantoms dropped."""
+    return merge([[d for d in read(image) if plausible(d)] for read in readers.values()])
+
+
+def plausible(decoded: Decoded) -> bool:
+    """False for what is almost surely a phantom: ITF other than a valid ITF-14.
+
+    Interleaved 2 of 5 has no check character, and both decoders find short ITF "symbols"
+    in speckle and in the bars of other codes. Warehouses use ITF only as ITF-14 (a GTIN-14
+    on cartons), whose last digit is a GS1 check digit, so only that is believed.
+    """
+    if decoded.symbology != "itf":
+        return True
+    digits = decoded.payload
+    return len(digits) == 14 and digits.isdigit() and gs1_check_digit(digits[:-1]) == digits[-1]
+
+
+def gs1_check_digit(body: str) -> str:
+    # GS1 mod 10: weights 3, 1, 3, … from the rightmost digit of the body.
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return str((10 - total % 10) % 10)
 
 
 def merge(per_decoder: Sequence[list[Decoded]]) -> list[Decoded]:
     """One list from several decoders' answers, given in preference order, without repeats.
 
-    A later decoder adds a symbol only when it saw it more often than every earlier one.
+    Each distinct symbol (symbology and text) is listed once, as the first decoder to read
+    it reported it. Positions are not compared: zxing-cpp sometimes reports one noisy symbol
+    twice from different rows, which no position test separates from two printed copies.
     """
-    kept: list[Decoded] = []
-    best: Counter[tuple[str, str]] = Counter()
+    kept: dict[tuple[str, str], Decoded] = {}
     for results in per_decoder:
-        seen: Counter[tuple[str, str]] = Counter()
         for decoded in results:
-            key = _identity(decoded)
-            seen[key] += 1
-            if seen[key] > best[key]:
-                kept.append(decoded)
-        for key, count in seen.items():
-            best[key] = max(best[key], count)
-    return kept
+            kept.setdefault(_identity(decoded), decoded)
+    return list(kept.values())
 
 
 def _identity(decoded: Decoded) -> tuple[str, str]:
-    # zbar reports a UPC-A as a 13-digit EAN-13 with a leading 0; zxing-cpp as UPC-A.
-    if decoded.symbology in ("upca", "ean13"):
+    # One product number, several names: zbar calls a UPC-A or UPC-E "EAN-13", zxing-cpp
+    # calls it by its kind; both give (or pad to) the same 13 digits.
+    if decoded.symbology in ("upca", "upce", "ean13"):
         return "ean13", decoded.payload.zfill(13)
     return decoded.symbology, decoded.payload

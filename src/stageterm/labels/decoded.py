@@ -16,8 +16,23 @@ ZBAR_INSTALL = "sudo apt-get install -y libzbar0"
 # (ISO/IEC 15424 and the GS1 General Specifications, §5.4.3).
 GS1_AIMS = frozenset({"]C1", "]d2", "]Q3", "]e0", "]J1", "]e1", "]e2", "]e3"})
 
+# The GS1 identifier a scanner sends for each symbology that can carry GS1 data.
+_GS1_AIM_FOR = {
+    "code128": "]C1",
+    "datamatrix": "]d2",
+    "qrcode": "]Q3",
+    "dotcode": "]J1",
+    "databar": "]e0",
+    "databaromni": "]e0",
+    "databarexp": "]e0",
+    "databarltd": "]e0",
+    "databarstk": "]e0",
+    "databarstkomni": "]e0",
+    "databarexpstk": "]e0",
+}
+
 # Where zbar's name for a symbology differs from zxing-cpp's, zxing-cpp's wins.
-_ALIASES = {"i25": "itf", "isbn13": "ean13", "databarexpanded": "databarexp"}
+_ALIASES = {"i25": "itf", "isbn13": "ean13"}
 
 
 @dataclass(frozen=True)
@@ -38,8 +53,9 @@ class Decoded:
     @property
     def payload(self) -> str:
         """The text without the AIM prefix: what both decoders agree on for one symbol."""
-        if self.gs1 and self.aim and self.text.startswith(self.aim):
-            return self.text[len(self.aim) :]
+        # Only GS1 text carries a prefix, and it is always "]" plus two characters.
+        if self.gs1 and self.text.startswith("]"):
+            return self.text[3:]
         return self.text
 
 
@@ -77,3 +93,12 @@ def symbology_name(raw: str) -> str:
     """One vocabulary for both decoders: `CODE128`, `Code128`, `Code 128` -> `code128`."""
     name = re.sub(r"[^a-z0-9]", "", raw.lower())
     return _ALIASES.get(name, name)
+
+
+def gs1_aim(symbology: str, reported: str | None) -> str:
+    """The AIM prefix for a GS1 symbol's text: as reported when it is a GS1 identifier,
+    else the symbology's GS1 one. zxing-cpp reports `]d8` for a GS1 DataMatrix in the
+    rectangular extension (DMRE) sizes, which `classify` would not take for GS1."""
+    if reported is not None and reported in GS1_AIMS:
+        return reported
+    return _GS1_AIM_FOR.get(symbology, reported or "")

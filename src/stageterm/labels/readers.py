@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from stageterm.labels.decoded import GS1_AIMS, Decoded, DecoderMissing, symbology_name
+from stageterm.labels.decoded import GS1_AIMS, Decoded, DecoderMissing, gs1_aim, symbology_name
 
 Reader = Callable[[Image.Image], list[Decoded]]
 
@@ -35,6 +35,22 @@ def _load_zbar() -> Reader:
     # pyzbar looks for libzbar when pyzbar.pyzbar is first imported and raises ImportError
     # (OSError on some platforms) when it is not there.
     pyzbar = importlib.import_module("pyzbar.pyzbar")
+    kinds = pyzbar.ZBarSymbol
+    # zbar's defaults minus GS1 DataBar: its DataBar decoder prints "Assertion failed"
+    # warnings straight to stderr on noisy images, which would garble the command's
+    # one-line reports. zxing-cpp reads DataBar (with its GS1 flag) where installed.
+    # UPC-A and UPC-E stay off as named kinds, so zbar reports them in their 13-digit
+    # EAN-13 form, exactly as zxing-cpp 3 writes their text.
+    symbols = [
+        kinds.EAN13,
+        kinds.EAN8,
+        kinds.I25,
+        kinds.CODABAR,
+        kinds.CODE39,
+        kinds.CODE93,
+        kinds.CODE128,
+        kinds.QRCODE,
+    ]
 
     def read(image: Image.Image) -> list[Decoded]:
         return [
@@ -47,7 +63,7 @@ def _load_zbar() -> Reader:
                 aim=None,
                 gs1=False,
             )
-            for symbol in pyzbar.decode(image)
+            for symbol in pyzbar.decode(image, symbols=symbols)
         ]
 
     return read
@@ -61,20 +77,15 @@ def _load_zxing() -> Reader:
         # Plain text mode gives the element string with ASCII 29 between GS1 fields, which
         # is what a scanner sends; the default (HRI) mode would give "(01)…(10)…".
         for barcode in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain):
+            # `format` is the specific kind (EAN13, UPCE, MicroQRCode); zxing-cpp 3's
+            # `symbology` only names the family (EANUPC, QRCode).
+            symbology = symbology_name(barcode.format.name)
             aim = barcode.symbology_identifier or None
             gs1 = barcode.content_type == zxingcpp.ContentType.GS1 or aim in GS1_AIMS
-            # zxing-cpp 3 names the family in `symbology` (`format` may be a variant such
-            # as "QR Code Model 2"); zxing-cpp 2 only has `format`.
-            family = getattr(barcode, "symbology", None) or barcode.format
-            found.append(
-                Decoded(
-                    text=f"{aim}{barcode.text}" if gs1 and aim else barcode.text,
-                    symbology=symbology_name(family.name),
-                    decoder=ZXING,
-                    aim=aim,
-                    gs1=gs1,
-                )
-            )
+            text = barcode.text
+            if gs1:
+                text = gs1_aim(symbology, aim) + text
+            found.append(Decoded(text, symbology, ZXING, aim, gs1))
         return found
 
     return read
