@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from stageterm import __version__
 from stageterm.commands import command_modules
@@ -23,11 +23,19 @@ if TYPE_CHECKING:
     from stageterm.tui.synclink import SyncLink
 
 
+class UsageParser(argparse.ArgumentParser):
+    """argparse ends a usage error with exit 2; SPEC §5 keeps 2 for bad input and 1 for usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(Exit.USAGE, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     db_help = "database: a path, sqlite:///FILE or postgresql://… (else $STAGETERM_DB)"
-    common = argparse.ArgumentParser(add_help=False)
+    common = UsageParser(add_help=False)
     common.add_argument("--db", metavar="URL", help=db_help)
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog="stageterm",
         description="Scan material into staging lanes and kitting areas; watch lane queues; sync upstream. "
         "With no command, opens the terminal UI.",

@@ -254,10 +254,6 @@ def test_an_unknown_unit_is_refused_with_exit_3(run_cli, demo_db: str) -> None: 
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: argparse ends usage errors with exit 2, SPEC §5 promises 1 (2 is bad input)",
-)
 def test_a_usage_error_is_exit_1(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("move", "U00003", "--operator", "1001", db=demo_db)  # no --to
     assert result.returncode == 1

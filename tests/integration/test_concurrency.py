@@ -160,24 +160,11 @@ def upgrade_together(url: str, tmp_path: Path) -> tuple[list[str], str]:
 
 
 # Known bugs, reported to the lead (remove the marks when fixed; the tests then must pass):
-PG_UPGRADE_RACE = (
-    "bug: on PostgreSQL, migrate.upgrade() runs the migrations in concurrent transactions with no lock, "
-    "so terminals starting together fail with 'database error while upgrading: duplicate key ...' "
-    "(fix: SELECT pg_advisory_xact_lock(...) first in the upgrade transaction)"
-)
-SQLITE_NEW_FILE_RACE = (
-    "bug: on a brand-new SQLite file, 'PRAGMA journal_mode = WAL' in the connect hook fails with "
-    "'database is locked' (no busy wait) when several terminals open it at once"
-)
-
-
 def test_terminals_starting_together_after_a_software_upgrade_all_open_the_site(
     backend, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:  # type: ignore[no-untyped-def]
     # Upgrade day: the site's database is at the first schema; every terminal starts the
     # new version at once, and each of them tries to bring the database up to date.
-    if backend.is_postgres:
-        request.applymarker(pytest.mark.xfail(reason=PG_UPGRADE_RACE, strict=False))
     url = backend.empty_url()
     store = backend.track(open_store(url))
     alembic(store, "upgrade", "0001")
@@ -192,10 +179,5 @@ def test_terminals_starting_together_after_a_software_upgrade_all_open_the_site(
 def test_terminals_starting_together_on_a_new_database_all_open_it(
     backend, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:  # type: ignore[no-untyped-def]
-    request.applymarker(
-        pytest.mark.xfail(
-            reason=PG_UPGRADE_RACE if backend.is_postgres else SQLITE_NEW_FILE_RACE, strict=False
-        )
-    )
     got, err = upgrade_together(backend.empty_url(), tmp_path)
     assert got == [f"ok {head_revision()}"] * TERMINALS, err

@@ -58,11 +58,13 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
         # Take BEGIN out of the driver's hands so that we choose the mode below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # The writer waits in _begin_immediate; inside its transaction nothing else blocks.
-        cursor.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS if writer else BUSY_TIMEOUT_MS}")
+        # Wait patiently while a new file is switched to WAL by another terminal starting too.
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        if writer:  # the writer waits in _begin_immediate; inside its transaction nothing blocks
+            cursor.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

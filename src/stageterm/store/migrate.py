@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from stageterm.store.engine import Store, StoreError
@@ -38,22 +39,38 @@ def current_revision(store: Store) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+# Any constant will do: it names "the stageterm schema" among PostgreSQL advisory locks.
+_PG_MIGRATION_LOCK = 0x57A6E7E4
+
+
 def upgrade(store: Store) -> str | None:
-    """Bring the database to the newest schema; returns the revision it is at."""
-    config = _config()
+    """Bring the database to the newest schema; returns the revision it is at.
+
+    Terminals starting together must not migrate twice: the check and the migrations run
+    in one write transaction that holds the write lock (SQLite: BEGIN IMMEDIATE;
+    PostgreSQL: an advisory lock), so the second terminal finds the work done.
+    """
+    head = head_revision()
     try:
-        current = current_revision(store)
-        if current == head_revision():
-            return current
-        if current is not None and not _known(current):
-            # A newer version migrated this database; migrations only add, so an older
-            # install may still run against it (the rollback plan in docs/deployment.md).
-            return current
+        if current_revision(store) == head:  # the usual start: nothing to do, no write lock
+            return head
         with store.writer.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                )
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current == head:
+                return head
+            if current is not None and not _known(current):
+                # A newer version migrated this database; migrations only add, so an older
+                # install may still run against it (the rollback plan in docs/deployment.md).
+                return current
+            config = _config()
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
         raise StoreError(f"cannot open database: {exc.orig}") from exc
     except SQLAlchemyError as exc:
         raise StoreError(f"database error while upgrading: {exc}") from exc
-    return head_revision()
+    return head
