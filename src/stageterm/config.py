@@ -97,7 +97,7 @@ class Settings:
     upstream_ca_bundle: str = ""
     """PEM file of CAs trusted for upstream TLS (STAGETERM_UPSTREAM_CA_BUNDLE); empty: system CAs."""
     sgln_prefix: str = ""
-    """GS1 company prefix for SGLN location ids (STAGETERM_SGLN_PREFIX); empty: site URIs."""
+    """Company prefix and location reference for SGLN ids, e.g. 4012345.00001 (STAGETERM_SGLN_PREFIX); empty: site URIs."""
     idle_minutes: float = 10.0
     """Sign out after this many minutes without a key (STAGETERM_IDLE_MINUTES); 0 turns it off."""
     ascii: bool = False

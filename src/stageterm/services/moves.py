@@ -254,6 +254,7 @@ class MovesMixin(ServiceBase):
             "from_state": unit.state,
             "from_quality": unit.quality,
             "to_location": unit.location,
+            "quantity": unit.quantity,  # what the event concerns, as it was then
         }
         values.update(fields)
         return Event(
