@@ -20,6 +20,7 @@ from stageterm.cli import main
 from stageterm.config import Secret
 from stageterm.domain.model import EventType
 from stageterm.store.engine import Store
+from stageterm.store.tables import OperatorRow
 from stageterm.sync import SyncWorker, read_status
 
 TOKEN = "tok-SECRET-0xC0FFEE"
@@ -148,7 +149,16 @@ def test_retry_rejected_from_the_command_line(cli, sqlite_store, receiver, sync_
     status = cli("sync", "--status", db=sqlite_store.url).stdout
     assert "rejected:      1" in status and f"{events[1].id}  U000001  stage  lot unknown" in status
     receiver.reject.clear()
-    retried = cli("sync", "--retry-rejected", events[1].id, db=sqlite_store.url)
+    with sqlite_store.write() as s:
+        s.add(OperatorRow(badge="OP", name="Ana", role="operator"))
+        s.add(OperatorRow(badge="LEAD", name="Lee", role="lead"))
+    for who in ((), ("--operator", "OP")):  # parked for a reason: only a lead sends them again
+        refused = cli("sync", "--retry-rejected", events[1].id, *who, db=sqlite_store.url)
+        assert refused.returncode == 3 and "lead" in refused.stderr
+    assert read_status(sqlite_store).rejected == 1
+    retried = cli(
+        "sync", "--retry-rejected", events[1].id, "--operator", "LEAD", db=sqlite_store.url
+    )
     assert "1 rejected events back in the queue" in retried.stdout
     worker = SyncWorker(sqlite_store, url=receiver.url, token=Secret(TOKEN))
     assert worker.drain_once().sent == 1

@@ -57,6 +57,9 @@ def register(
         metavar="EVENT_ID",
         help="put rejected events (all, or those named) back in the queue",
     )
+    p.add_argument(
+        "--operator", metavar="BADGE", help="with --retry-rejected: a lead's (or admin's) badge"
+    )
     p.add_argument("--format", choices=FORMATS, default=FORMATS[0], help="request body")
     p.add_argument("--json", action="store_true", help="with --status: machine-readable")
     p.set_defaults(handler=run)
@@ -68,6 +71,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.status:
         return _status(ctx, as_json=args.json)
     if args.retry_rejected is not None:
+        # Rejected events are parked for a reason: a lead decides they go again.
+        person = ctx.services().operator(args.operator) if args.operator else None
+        if person is None or not person.may_approve():
+            raise CommandError(
+                "--retry-rejected needs --operator with a lead's or admin's badge", Exit.REFUSED
+            )
         count = retry_rejected(ctx.store(), args.retry_rejected or None)
         ctx.print(f"{count} rejected events back in the queue")
         return Exit.DONE
