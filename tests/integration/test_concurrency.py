@@ -159,9 +159,8 @@ def upgrade_together(url: str, tmp_path: Path) -> tuple[list[str], str]:
     return sorted((sync_dir / f"upgrade-{n}.txt").read_text() for n in range(TERMINALS)), err
 
 
-# Known bugs, reported to the lead (remove the marks when fixed; the tests then must pass):
 def test_terminals_starting_together_after_a_software_upgrade_all_open_the_site(
-    backend, tmp_path: Path, request: pytest.FixtureRequest
+    backend, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     # Upgrade day: the site's database is at the first schema; every terminal starts the
     # new version at once, and each of them tries to bring the database up to date.
@@ -176,8 +175,6 @@ def test_terminals_starting_together_after_a_software_upgrade_all_open_the_site(
     assert len(all_units(store)) == 5
 
 
-def test_terminals_starting_together_on_a_new_database_all_open_it(
-    backend, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:  # type: ignore[no-untyped-def]
+def test_terminals_starting_together_on_a_new_database_all_open_it(backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     got, err = upgrade_together(backend.empty_url(), tmp_path)
     assert got == [f"ok {head_revision()}"] * TERMINALS, err
