@@ -27,3 +27,9 @@ def services(site_store: Store, clock) -> Services:  # type: ignore[no-untyped-d
 def other_terminal(site_store: Store, clock) -> Services:  # type: ignore[no-untyped-def]
     """A second terminal (T-2) on the same database."""
     return Services(site_store, terminal="T-2", clock=clock)
+
+
+@pytest.fixture
+def sqlite_site(sqlite_factory, fixed_now: datetime) -> Store:  # type: ignore[no-untyped-def]
+    """The same site on SQLite only, for what does not depend on the database (parsing, scans)."""
+    return sqlite_factory.store("site", lambda store: build_site(store, fixed_now))

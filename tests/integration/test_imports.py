@@ -1,6 +1,8 @@
 """Master data in: CSV and JSON, checked row by row, all or nothing, `FILE:LINE: reason`.
 
-On the test site (helpers.py), on a SQLite file and on PostgreSQL.
+On the test site (helpers.py). What is written (and what is not) is checked on a SQLite
+file and on PostgreSQL; reading and checking cells, which never reach the database,
+on SQLite only.
 """
 
 from __future__ import annotations
@@ -61,18 +63,20 @@ def problems_of(store: Store, kind: str, path: Path) -> list[str]:
 # -- bad files and bad rows: reported with their line, nothing written ---------------------------
 
 
-def test_an_unknown_column_is_named_on_the_header_line(site_store: Store, tmp_path: Path) -> None:
+def test_an_unknown_column_is_named_on_the_header_line(sqlite_site: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "units.csv", UNITS_HEADER + ",colour\nN-1,FG-1,,,,,5,,,,S-01,,red\n")
-    [problem] = problems_of(site_store, "units", path)
+    [problem] = problems_of(sqlite_site, "units", path)
     assert problem.startswith("units.csv:1: unknown column 'colour'")
     assert "code,item" in problem  # and says which columns it takes
 
 
-def test_a_missing_required_cell_is_reported_at_its_line(site_store: Store, tmp_path: Path) -> None:
+def test_a_missing_required_cell_is_reported_at_its_line(
+    sqlite_site: Store, tmp_path: Path
+) -> None:
     path = write(
         tmp_path, "units.csv", f"{UNITS_HEADER}\nN-1,FG-1,,,,,5,,,,S-01,\nN-2,,,,,,5,,,,S-01,\n"
     )
-    assert problems_of(site_store, "units", path) == ["units.csv:3: item is empty"]
+    assert problems_of(sqlite_site, "units", path) == ["units.csv:3: item is empty"]
 
 
 @pytest.mark.parametrize(
@@ -128,25 +132,25 @@ def test_a_missing_required_cell_is_reported_at_its_line(site_store: Store, tmp_
     ],
 )
 def test_bad_cells_are_reported_with_file_line_and_reason(
-    site_store: Store, tmp_path: Path, kind: str, header: str, row: str, reason: str
+    sqlite_site: Store, tmp_path: Path, kind: str, header: str, row: str, reason: str
 ) -> None:
     path = write(tmp_path, f"{kind}.csv", f"{header}\n{row}\n")
-    [problem] = problems_of(site_store, kind, path)
+    [problem] = problems_of(sqlite_site, kind, path)
     assert problem.startswith(f"{kind}.csv:2: {reason}"), problem
 
 
-def test_a_duplicate_is_reported_at_the_later_line(site_store: Store, tmp_path: Path) -> None:
+def test_a_duplicate_is_reported_at_the_later_line(sqlite_site: Store, tmp_path: Path) -> None:
     body = "code,kind\nX-1,lane\nX-2,lane\nX-1,storage\n"
-    assert problems_of(site_store, "locations", write(tmp_path, "locs.csv", body)) == [
+    assert problems_of(sqlite_site, "locations", write(tmp_path, "locs.csv", body)) == [
         "locs.csv:4: duplicate code 'X-1'"
     ]
 
 
-def test_every_bad_row_is_reported_at_once(site_store: Store, tmp_path: Path) -> None:
+def test_every_bad_row_is_reported_at_once(sqlite_site: Store, tmp_path: Path) -> None:
     body = (
         f"{UNITS_HEADER}\nN-1,FG-1,,,,,5,,,,S-01,\nN-2,,,,,,5,,,,S-01,\nN-3,FG-1,,,,,x,,,,S-01,\n"
     )
-    problems = problems_of(site_store, "units", write(tmp_path, "units.csv", body))
+    problems = problems_of(sqlite_site, "units", write(tmp_path, "units.csv", body))
     assert [p.split(": ")[0] for p in problems] == ["units.csv:3", "units.csv:4"]
 
 
@@ -180,65 +184,67 @@ def test_a_bad_update_leaves_known_locations_as_they_were(
     ],
 )
 def test_unreadable_files(
-    site_store: Store, tmp_path: Path, name: str, body: str, problem: str
+    sqlite_site: Store, tmp_path: Path, name: str, body: str, problem: str
 ) -> None:
-    assert problems_of(site_store, "units", write(tmp_path, name, body)) == [problem]
+    assert problems_of(sqlite_site, "units", write(tmp_path, name, body)) == [problem]
 
 
-def test_a_missing_file(site_store: Store, tmp_path: Path) -> None:
-    assert problems_of(site_store, "units", tmp_path / "gone.csv") == ["gone.csv: no such file"]
+def test_a_missing_file(sqlite_site: Store, tmp_path: Path) -> None:
+    assert problems_of(sqlite_site, "units", tmp_path / "gone.csv") == ["gone.csv: no such file"]
 
 
-def test_an_unknown_kind(site_store: Store, tmp_path: Path) -> None:
-    [problem] = problems_of(site_store, "pallets", write(tmp_path, "p.csv", "code\nP-1\n"))
+def test_an_unknown_kind(sqlite_site: Store, tmp_path: Path) -> None:
+    [problem] = problems_of(sqlite_site, "pallets", write(tmp_path, "p.csv", "code\nP-1\n"))
     assert "unknown import kind 'pallets'" in problem
     assert "locations, units, orders, operators" in problem
 
 
-def test_control_characters_in_a_cell_are_refused(site_store: Store, tmp_path: Path) -> None:
+def test_control_characters_in_a_cell_are_refused(sqlite_site: Store, tmp_path: Path) -> None:
     body = f"{UNITS_HEADER}\nN-1,FG\x1b[31m,,,,,5,,,,S-01,\n"
-    [problem] = problems_of(site_store, "units", write(tmp_path, "units.csv", body))
+    [problem] = problems_of(sqlite_site, "units", write(tmp_path, "units.csv", body))
     assert problem == "units.csv:2: item has control characters"
 
 
 # -- JSON -------------------------------------------------------------------------------------
 
 
-def test_bad_json_is_reported_at_the_line_of_the_mistake(site_store: Store, tmp_path: Path) -> None:
+def test_bad_json_is_reported_at_the_line_of_the_mistake(
+    sqlite_site: Store, tmp_path: Path
+) -> None:
     body = '[\n  {"code": "N-1", "item": "FG-1", "quantity": 5},\n  {"code": "N-2" "item": "FG-1"}\n]\n'
-    [problem] = problems_of(site_store, "units", write(tmp_path, "units.json", body))
+    [problem] = problems_of(sqlite_site, "units", write(tmp_path, "units.json", body))
     assert problem.startswith("units.json:3: not valid JSON")
 
 
-def test_json_lines_are_positions_in_the_list(site_store: Store, tmp_path: Path) -> None:
+def test_json_lines_are_positions_in_the_list(sqlite_site: Store, tmp_path: Path) -> None:
     rows: list[dict[str, object]] = [
         {"code": "N-1", "item": "FG-1", "quantity": 5, "location": "S-01"},
         {"code": "N-2", "item": "FG-1", "quantity": 5, "location": "S-01"},
         {"code": "N-3", "item": "FG-1", "quantity": "many", "location": "S-01"},
         {"code": "N-2", "item": "FG-1", "quantity": 5, "location": "S-01"},
     ]
-    problems = problems_of(site_store, "units", write(tmp_path, "units.json", rows))
+    problems = problems_of(sqlite_site, "units", write(tmp_path, "units.json", rows))
     assert sorted(problems) == [
         "units.json:3: quantity 'many' is not a whole number",
         "units.json:4: duplicate code 'N-2'",
     ]
 
 
-def test_json_unknown_key_is_named_at_its_position(site_store: Store, tmp_path: Path) -> None:
+def test_json_unknown_key_is_named_at_its_position(sqlite_site: Store, tmp_path: Path) -> None:
     rows: list[dict[str, object]] = [
         {"code": "X-1", "kind": "lane"},
         {"code": "X-2", "kind": "lane", "size": 3},
     ]
-    [problem] = problems_of(site_store, "locations", write(tmp_path, "locs.json", rows))
+    [problem] = problems_of(sqlite_site, "locations", write(tmp_path, "locs.json", rows))
     assert problem.startswith("locs.json:2: unknown column 'size'")
 
 
-def test_json_numbers_nulls_and_empty_strings(site_store: Store, tmp_path: Path) -> None:
+def test_json_numbers_nulls_and_empty_strings(sqlite_site: Store, tmp_path: Path) -> None:
     rows: list[dict[str, object]] = [
         {"code": "N-1", "item": "FG-1", "quantity": 7, "location": "S-01", "lot": None, "uom": ""},
     ]
-    import_file(site_store, "units", write(tmp_path, "units.json", rows), clock=clock)
-    unit = all_units(site_store)["N-1"]
+    import_file(sqlite_site, "units", write(tmp_path, "units.json", rows), clock=clock)
+    unit = all_units(sqlite_site)["N-1"]
     assert (unit.quantity, unit.lot, unit.uom) == (7, None, None)
 
 
@@ -310,9 +316,9 @@ def test_known_orders_are_updated_with_their_new_lines(site_store: Store, tmp_pa
     assert {(line.item, line.required) for line in wo.lines} == {("C-1", 20), ("C-7", 4)}
 
 
-def test_order_rows_must_agree_on_the_header(site_store: Store, tmp_path: Path) -> None:
+def test_order_rows_must_agree_on_the_header(sqlite_site: Store, tmp_path: Path) -> None:
     body = "ref,kind,customer,route,item,quantity\nSO-9,outbound,CORA,EAST,FG-1,1\nSO-9,outbound,CORA,WEST,FG-2,1\n"
-    [problem] = problems_of(site_store, "orders", write(tmp_path, "orders.csv", body))
+    [problem] = problems_of(sqlite_site, "orders", write(tmp_path, "orders.csv", body))
     assert problem.startswith("orders.csv:3: order SO-9 differs from its earlier rows")
 
 
@@ -355,8 +361,8 @@ def test_a_pin_is_never_stored_in_plain(site_store: Store, backend, tmp_path: Pa
             assert b"73190482" not in file.read_bytes(), file
 
 
-def test_a_utf8_bom_from_a_spreadsheet_is_ignored(site_store: Store, tmp_path: Path) -> None:
+def test_a_utf8_bom_from_a_spreadsheet_is_ignored(sqlite_site: Store, tmp_path: Path) -> None:
     path = tmp_path / "locs.csv"
     path.write_bytes("\ufeffcode,kind,name\nX-1,storage,Réserve\n".encode())
-    import_file(site_store, "locations", path, clock=clock)
-    assert Services(site_store).location("X-1").name == "Réserve"  # type: ignore[union-attr]
+    import_file(sqlite_site, "locations", path, clock=clock)
+    assert Services(sqlite_site).location("X-1").name == "Réserve"  # type: ignore[union-attr]

@@ -14,7 +14,6 @@ from integration.helpers import (
     LOT_OF_U01,
     SSCC_OF_U01,
     all_units,
-    build_site,
     event_count,
 )
 from stageterm.domain.model import EventType, UnitState
@@ -252,12 +251,6 @@ HOSTILE = [
     "ÄÖÜ\u202eLANE",  # right-to-left override
     "U-01" + "\u200b",  # zero-width space
 ]
-
-
-@pytest.fixture
-def sqlite_site(sqlite_factory, fixed_now) -> Store:  # type: ignore[no-untyped-def]
-    """The site on SQLite only: what a scan means does not depend on the database."""
-    return sqlite_factory.store("site", lambda store: build_site(store, fixed_now))
 
 
 @pytest.mark.parametrize("raw", HOSTILE, ids=range(len(HOSTILE)))
