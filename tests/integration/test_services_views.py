@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from integration.helpers import all_units, assert_projection_is_replay
 from stageterm.domain.model import EventType
 from stageterm.services import Outcome, Services
 
@@ -172,3 +173,29 @@ def test_views_move_with_the_clock(staged_morning: Services, clock) -> None:  # 
     clock.advance(hours=1)
     lane = {q.lane.code: q for q in staged_morning.queue()}["L-ACME-N"]
     assert lane.oldest_dwell_s == 90 * 60
+
+
+def test_the_demo_site_gives_leads_something_real_to_watch(seeded_store, fixed_now) -> None:  # type: ignore[no-untyped-def]
+    services = Services(seeded_store, clock=lambda: fixed_now)
+    units = all_units(seeded_store)
+    assert len([u for u in units.values() if not u.parent]) == 200
+    qualities = {u.quality.value for u in units.values()}
+    assert {"released", "quarantine", "hold"} <= qualities
+    assert any(u.expiry and u.expiry < fixed_now.date() for u in units.values())  # some expired
+    expiries_by_item: dict[str, set[object]] = {}
+    for u in units.values():
+        expiries_by_item.setdefault(u.item, set()).add(u.expiry)
+    assert any(len(e) > 1 for e in expiries_by_item.values())  # FEFO has something to say
+
+    lanes = services.queue(by="customer")
+    assert len(lanes) == 12
+    assert {q.lane.customer for q in lanes} == {"ACME", "BOLT", "CORA", None}
+    assert {q.lane.route for q in lanes} == {"NORTH", "SOUTH", "EAST", "WEST"}
+    staged = [q for q in lanes if q.units]
+    assert len(staged) >= 6 and all(q.oldest_dwell_s and q.oldest_dwell_s > 0 for q in staged)
+    kits = {p.order.ref: p for p in services.kitting()}
+    assert set(kits) == {"WO-5001", "WO-5002"}
+    assert any(line.staged for p in kits.values() for line in p.lines)
+    roles = {services.operator(b).role.value for b in ("1001", "2001", "3001", "9001")}  # type: ignore[union-attr]
+    assert roles == {"operator", "lead", "quality", "admin"}
+    assert_projection_is_replay(seeded_store)
