@@ -1,11 +1,14 @@
 """Fixtures shared by the whole suite: stores on SQLite and PostgreSQL, a clock, the CLI.
 
 - `store`: a migrated, empty database, once on a SQLite file and once on PostgreSQL
-  (the PostgreSQL run is marked `postgres`; one throwaway server per xdist worker,
-  a fresh database per test copied from a template).
+  (the PostgreSQL run is marked `postgres`: `-m "not postgres"` leaves it out). One
+  throwaway server per xdist worker (tests/integration/pg.py); a test gets a pooled
+  database reset to a template's rows. Without server binaries the PostgreSQL runs
+  are skipped with the reason, unless $CI or $STAGETERM_TEST_REQUIRE_POSTGRES is set.
 - `sqlite_store`: the same on SQLite only.
-- `backend`: the parametrised factory behind them, for fixtures that fill a template
-  once per session and copy it per test (`backend.store("name", build)`).
+- `backend` / `sqlite_factory`: the factories behind them, for fixtures that fill a
+  template once per session and copy it per test (`backend.store("name", build)`);
+  `backend.empty_url()` is a database with nothing in it, not even the schema.
 - `clock` / `fixed_now`: a settable clock for Services.
 - `seeded_store`: the demo site (stageterm.demo.seed) at `fixed_now`, on both backends.
 - `run_cli`: the installed `stageterm` entry point in a subprocess, isolated from the
