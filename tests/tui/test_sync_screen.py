@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from tui_kit import post_keys, shows, until
 
@@ -44,13 +44,14 @@ def link(worker: FakeWorker, retried: list[int]) -> SyncLink:
 
 
 def failing_status(fixed_now) -> SyncStatus:
+    wall = datetime.now(UTC)  # the sync stamps its attempts with the computer's clock
     return SyncStatus(
         pending=12,
         rejected=1,
         oldest_pending_at=fixed_now - timedelta(minutes=20),
-        last_success_at=fixed_now - timedelta(hours=1),
+        last_success_at=wall - timedelta(hours=1, minutes=2),
         last_error="503 Service Unavailable",
-        last_error_at=fixed_now - timedelta(minutes=1),
+        last_error_at=wall - timedelta(minutes=1, seconds=5),
         rejected_events=[RejectedEvent("e1", 42, "U00002", "stage", "unknown location [L-03]")],
     )
 
@@ -60,7 +61,7 @@ async def test_sync_status_and_retry_by_a_lead(services, fixed_now) -> None:
     app = StagetermApp(services=services, sync=link(worker, retried))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, worker.ran.is_set, what="the sync thread")
-        await shows(pilot, "sync FAILING 12 1 REJECTED")
+        await shows(pilot, "SYNC DOWN 12 1 REJECTED")
         post_keys(app, "1001\r")
         await until(pilot, lambda: isinstance(app.screen, StageScreen))
         await pilot.press("f6")

@@ -312,8 +312,11 @@ class StagetermApp(App[int]):
             self.post_message(SyncChecked(sync_line(self.sync.worker.status())))
 
     def on_sync_checked(self, message: SyncChecked) -> None:
-        if message.line != self.sync_line:
-            self.sync_line = message.line
+        self.sync_checked(message.line)
+
+    def sync_checked(self, line: str) -> None:
+        if line != self.sync_line:
+            self.sync_line = line
             self.update_bars()
 
     def _check_idle(self) -> None:

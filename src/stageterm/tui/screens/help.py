@@ -53,7 +53,7 @@ def _heading(text: str) -> Row:
 
 
 def _wrapped(text: str, width: int, indent: int) -> list[str]:
-    return textwrap.wrap(text, max(10, width - indent - 1)) or [""]
+    return textwrap.wrap(text, max(10, width - indent - 3)) or [""]
 
 
 def _pair(keys: str, what: str, width: int) -> list[Row]:

@@ -28,7 +28,7 @@ class Kits:
 
 def order_row(kit: KitProgress, now: datetime, wide: bool) -> Text:
     short_lines = sum(1 for line in kit.lines if line.short)
-    state = "COMPLETE" if kit.complete else f"SHORT {short_lines}/{len(kit.lines)} lines"
+    state = "COMPLETE" if kit.complete else f"SHORT: {short_lines} of {len(kit.lines)} lines"
     text = Text(no_wrap=True, overflow="crop")
     text.append(literal(kit.order.ref, 16), style="bold")
     text.append(f" {literal(', '.join(kit.areas) or '-', 16)}")

@@ -33,7 +33,8 @@ def lane_summary(view: LaneView, code: str) -> Text:
     lane = view.location
     if lane is None:
         return Text(f"No location {literal(code, 30)} here.", style="bold")
-    text = Text(literal(lane.code, 20), style="bold reverse")
+    text = Text()
+    text.append(literal(lane.code, 20), style="bold reverse")
     text.append(f"  {lane.kind.value}")
     facts = [
         literal(p, 16) for p in (lane.customer, lane.route, lane.carrier, lane.work_order) if p

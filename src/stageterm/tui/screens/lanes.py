@@ -83,7 +83,7 @@ def header(by: str, wide: bool) -> Text:
         )
     else:
         text = cells(
-            (group[:5], 5), ("LANE", 5), ("UNITS/CAP", 10), ("OLD", -5), ("!", 2), ("DUE", 5)
+            (group[:4], 5), ("LANE", 5), ("UNITS/CAP", 10), ("OLD", -5), ("!", 2), ("DUE", 5)
         )
     text.stylize(STYLE_HEAD)
     return Text(" ").append_text(text)

@@ -17,7 +17,11 @@ from stageterm.tui.screens.base import FloorScreen
 
 
 class SignInBanner(Static):
-    """ "SIGN IN" in big letters when it fits, with the one thing to do."""
+    """The words SIGN IN in big letters when they fit, the one thing to do, and this terminal."""
+
+    def __init__(self, terminal: str, *, id: str | None = None) -> None:
+        self.terminal_id = terminal
+        super().__init__("", id=id)
 
     def render(self) -> Text:
         width = self.content_size.width or 80
@@ -27,6 +31,7 @@ class SignInBanner(Static):
         else:
             text.append("SIGN IN\n\n", style="bold")
         text.append("Scan your badge.", style="bold")
+        text.append(f"\nTerminal {literal(self.terminal_id, 30)}", style="dim")
         return text
 
 
@@ -41,7 +46,7 @@ class SignInScreen(FloorScreen):
         self.note = note
 
     def body(self) -> Iterable[Widget]:
-        yield SignInBanner(id="signin-banner")
+        yield SignInBanner(self.floor.services.terminal, id="signin-banner")
         yield Static(Text(self.note), id="signin-note")
 
     def record(self, entry: ScanEntry) -> None:

@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from stageterm.tui.keys import HELP, LANES, QUIT, RETRY, SEND_NOW, STAGE, Key
-from stageterm.tui.look import STYLE_BAD, STYLE_HEAD, STYLE_OK, clock, dwell, literal
+from stageterm.tui.look import STYLE_BAD, STYLE_HEAD, STYLE_OK, dwell, literal
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.rows import Row, RowList
 
@@ -25,41 +25,56 @@ SYNC_OFF = "sync off (no STAGETERM_UPSTREAM_URL)"
 
 
 def sync_line(status: SyncStatus) -> str:
-    """The title bar's few words: "sync ok", "sync 12 waiting", "sync FAILING 40", "3 REJECTED"."""
-    words = "sync FAILING" if status.failing else "sync"
-    line = f"{words} {status.pending}" if status.pending or status.failing else f"{words} ok"
-    if status.rejected:
-        line += f" {status.rejected} REJECTED"
-    return line
+    """The title bar's few words: "sync ok", "sync 12 to send", "SYNC DOWN 40", "+ 3 REJECTED"."""
+    if status.failing:
+        line = f"SYNC DOWN {status.pending}"
+    elif status.pending:
+        line = f"sync {status.pending} to send"
+    else:
+        line = "sync ok"
+    return f"{line} {status.rejected} REJECTED" if status.rejected else line
 
 
 @dataclass(frozen=True)
 class SyncView:
     status: SyncStatus | None
-    now: datetime
+    now: datetime  # the site's clock: events are stamped with it
+    wall: datetime  # the computer's clock: the sync stamps its attempts with it
+
+
+def ago(at: datetime | None, wall: datetime) -> str:
+    if at is None:
+        return "never"
+    seconds = int((wall - at).total_seconds())
+    return f"in {dwell(-seconds)}" if seconds < 0 else f"{dwell(seconds)} ago"
 
 
 def summary(view: SyncView, upstream: str) -> Text:
-    status, now = view.status, view.now
+    status, wall = view.status, view.wall
     if status is None:
-        return Text(SYNC_OFF, style="bold")
+        text = Text(SYNC_OFF + "\n", style="bold")
+        text.append(
+            "Events are kept here. Set STAGETERM_UPSTREAM_URL to send them upstream.", style=""
+        )
+        return text
     text = Text(f"Upstream: {literal(upstream, 70)}\n")
     text.append(f"Pending: {status.pending}", style=STYLE_BAD if status.failing else "bold")
     if status.held:
         text.append(f" ({status.held} behind a rejected event)")
-    age = status.oldest_pending_age(now.astimezone(UTC))
-    if age is not None:
+    age = status.oldest_pending_age(view.now.astimezone(UTC))
+    if age is not None and status.pending:
         text.append(f"  oldest {dwell(int(age))}")
-    text.append(f"\nLast success: {clock(status.last_success_at, now)}")
+    text.append(f"\nLast success: {ago(status.last_success_at, wall)}")
     if status.failing:
         text.append("  X FAILING", style=STYLE_BAD)
     elif status.last_success_at is not None:
         text.append("  + ok", style=STYLE_OK)
     if status.last_error:
-        text.append(f"\nLast error ({clock(status.last_error_at, now)}): ", style="bold")
+        text.append(f"\nLast error {ago(status.last_error_at, wall)}: ", style="bold")
         text.append(literal(status.last_error, 200))
     if status.next_attempt_at is not None:
-        text.append(f"\nNext attempt: {clock(status.next_attempt_at, now)}")
+        due = status.next_attempt_at > wall
+        text.append(f"\nNext attempt: {ago(status.next_attempt_at, wall) if due else 'now'}")
     text.append(f"\nRejected: {status.rejected}", style=STYLE_BAD if status.rejected else "")
     return text
 
@@ -79,10 +94,12 @@ class SyncScreen(FloorScreen):
     def fetch(self) -> SyncView:
         sync = self.floor.sync
         status = sync.worker.status(list_rejected=50) if sync is not None else None
-        return SyncView(status, self.floor.services.now())
+        return SyncView(status, self.floor.services.now(), datetime.now(UTC))
 
     def show(self, data: SyncView) -> None:
         sync = self.floor.sync
+        if data.status is not None:
+            self.floor.sync_checked(sync_line(data.status))
         self.query_one("#sync-summary", Static).update(summary(data, sync.upstream if sync else ""))
         rows: list[Row] = []
         if data.status is not None:

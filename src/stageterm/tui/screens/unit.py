@@ -31,7 +31,8 @@ class UnitView:
 
 def facts(detail: UnitDetail, now: datetime) -> Text:
     unit = detail.unit
-    text = Text(literal(unit.code, 30), style="bold reverse")
+    text = Text()
+    text.append(literal(unit.code, 30), style="bold reverse")
     text.append(
         f"  {literal(unit.item, 40)}  x{unit.quantity} {literal(unit.uom or '', 6)}".rstrip()
     )
