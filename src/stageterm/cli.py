@@ -70,17 +70,29 @@ def build_context(settings: Settings) -> Context:
 
 
 def run_app(ctx: Context, *, demo: bool = False) -> int:
-    """The terminal UI; with an upstream URL, its sync worker too (run by the app in a thread)."""
+    """The terminal UI. It paints the sign-in screen first and opens the database (and,
+    with an upstream URL, the sync worker) in a worker thread, so a slow database start
+    never shows a blank terminal; an error opening it ends the app as any command's would."""
     from stageterm.tui.app import StagetermApp
 
-    services = ctx.services(demo=demo)
-    sync = _sync_link(ctx, demo) if ctx.settings.upstream_url else None
-    app = StagetermApp(services=services, settings=ctx.settings, sync=sync)
+    opened: list[SyncLink] = []
+
+    def open_sync() -> SyncLink | None:
+        if not ctx.settings.upstream_url:
+            return None
+        opened.append(_sync_link(ctx, demo))
+        return opened[-1]
+
+    app = StagetermApp(
+        services=lambda: ctx.services(demo=demo), settings=ctx.settings, sync=open_sync
+    )
     try:
         app.run()
     finally:
-        if sync is not None:
+        for sync in opened:
             sync.close()
+    if app.open_error is not None:
+        raise app.open_error
     return int(app.return_code or 0)
 
 

@@ -7,37 +7,15 @@ as messages and decide which screen shows them.
 
 from __future__ import annotations
 
-import sys
-import threading
-from collections.abc import Sequence
-from datetime import datetime
-from time import monotonic
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from textual import constants, events
-from textual.app import App
 from textual.binding import BindingType
-from textual.driver import Driver
-from textual.filter import LineFilter
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
-from stageterm.config import Settings
-from stageterm.scanning import ScannerSettings
-from stageterm.services import Services
 from stageterm.tui import desk as requests
-from stageterm.tui.ascii import AsciiFilter
-from stageterm.tui.desk import ScanDesk
+from stageterm.tui.floor import FloorApp
 from stageterm.tui.keys import GLOBAL_KEYS
-from stageterm.tui.messages import (
-    Acknowledged,
-    Answered,
-    PinAsked,
-    SessionView,
-    SiteChanged,
-    SyncChecked,
-    UnitAsked,
-)
+from stageterm.tui.messages import Acknowledged, Answered, PinAsked, UnitAsked
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.screens.help import HelpScreen
 from stageterm.tui.screens.kitting import KittingScreen
@@ -45,95 +23,31 @@ from stageterm.tui.screens.lanes import LanesScreen
 from stageterm.tui.screens.prompts import PromptScreen, pin_prompt, quantity_prompt
 from stageterm.tui.screens.signin import SignInScreen
 from stageterm.tui.screens.stage import StageScreen
-from stageterm.tui.screens.sync import SyncScreen, sync_line
+from stageterm.tui.screens.sync import SyncScreen
 from stageterm.tui.screens.unit import UnitScreen
-from stageterm.tui.synclink import SyncLink
-from stageterm.tui.widgets.bars import TitleBar
 from stageterm.tui.widgets.scanfield import ScanField
-from stageterm.workflow import Workflow
 
-CHANGE_POLL_S = 2.0
-SYNC_POLL_S = 5.0
 SIGNED_OUT_OK = ("help", "quit")  # what works before anyone signs in
 
 
-class StagetermApp(App[int]):
+class StagetermApp(FloorApp):
     CSS_PATH = "styles/app.tcss"
     TITLE = "stageterm"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [key.binding() for key in GLOBAL_KEYS]
 
-    def __init__(
-        self, services: Services, settings: Settings | None = None, sync: SyncLink | None = None
-    ) -> None:
-        self.settings = settings or Settings()
-        super().__init__()
-        self.services = services
-        self.sync = sync
-        scanner = ScannerSettings(
-            gs_substitutes=self.settings.gs_substitutes,
-            prefix=self.settings.scan_prefix,
-            suffix=self.settings.scan_suffix,
-        )
-        self.workflow = Workflow(services, scanner)
-        self.desk = ScanDesk(self.workflow, self.post_message)
-        self.session = SessionView()
-        self.blocking: int | None = None  # seq of the refusal waiting for Enter
-        self.stage: StageScreen | None = None
-        self.bells = 0
-        self.lanes_by = "customer"  # the lanes board's grouping, kept between visits
-        self.sync_line = "sync off" if sync is None else "sync ..."
-        self.last_input = monotonic()
-        self._counter: int | None = None
-        self._stop = threading.Event()
-        self._ascii_filter = AsciiFilter() if self.settings.ascii else None
-
-    # -- the terminal ----------------------------------------------------------------------------
-
-    def get_driver_class(self) -> type[Driver]:
-        if constants.DRIVER is None and sys.platform != "win32":
-            from stageterm.tui.driver import ForgivingLinuxDriver
-
-            return ForgivingLinuxDriver
-        return super().get_driver_class()
-
-    def get_line_filters(self) -> Sequence[LineFilter]:
-        filters = super().get_line_filters()
-        return [*filters, self._ascii_filter] if self._ascii_filter else filters
-
-    def bell(self) -> None:
-        self.bells += 1
-        super().bell()
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
-            self.last_input = monotonic()
-        await super().on_event(event)
-
-    # -- start and stop ----------------------------------------------------------------------------
+    blocking: int | None = None  # seq of the refusal waiting for Enter
+    stage: StageScreen | None = None  # the home screen of the signed-in operator
+    lanes_by = "customer"  # the lanes board's grouping, kept between visits
 
     async def on_mount(self) -> None:
         self.set_class(self.settings.ascii, "-ascii")
-        await self.push_screen(SignInScreen())
-        self._thread("scan desk", self.desk.run, self._stop)
-        self.set_interval(CHANGE_POLL_S, self._poll_changes)
-        self._poll_changes()
-        idle_s = self.settings.idle_minutes * 60
-        if idle_s > 0:
-            self.set_interval(max(0.2, min(5.0, idle_s / 4)), self._check_idle)
-        self.set_interval(30, self._tick)
-        if self.sync is not None:
-            self._thread("sync", self.sync.worker.run, self._stop)
-            self.set_interval(SYNC_POLL_S, self._poll_sync)
-            self._poll_sync()
+        await self.push_screen(SignInScreen(note="" if self.is_open else "Opening the database..."))
+        self.begin()
 
-    def _thread(self, name: str, target: object, *args: object) -> None:
-        # Daemon threads: a loop that outlives a crashed UI must not hold the process open.
-        threading.Thread(target=target, args=args, name=name, daemon=True).start()  # type: ignore[arg-type]
-
-    def exit(self, result: int | None = None, return_code: int = 0, message: object = None) -> None:
-        self._stop.set()
-        super().exit(result, return_code, message)  # type: ignore[arg-type]
+    def opened(self) -> None:
+        if isinstance(self.screen, SignInScreen) and self.screen.note.startswith("Opening"):
+            self.screen.set_note("")
 
     # -- scans in ------------------------------------------------------------------------------------
 
@@ -272,85 +186,6 @@ class StagetermApp(App[int]):
         self.desk.put(requests.SignOut("Signed out."))
 
     async def action_quit(self) -> None:
-        self.workflow.sign_out()
+        if self.is_open:
+            self.workflow.sign_out()
         self.exit(0)
-
-    # -- background: changes elsewhere, sync, idle, clock ---------------------------------------------
-
-    def _poll_changes(self) -> None:
-        self.run_worker(
-            self._count_changes,
-            thread=True,
-            exclusive=True,
-            group="changes",
-            name="change counter",
-            exit_on_error=False,
-        )
-
-    def _count_changes(self) -> None:
-        self.post_message(SiteChanged(self.services.change_counter()))
-
-    def on_site_changed(self, message: SiteChanged) -> None:
-        if message.counter == self._counter:
-            return
-        self._counter = message.counter
-        if isinstance(self.screen, FloorScreen):
-            self.screen.changed_elsewhere()
-
-    def _poll_sync(self) -> None:
-        self.run_worker(
-            self._check_sync,
-            thread=True,
-            exclusive=True,
-            group="sync-status",
-            name="sync status",
-            exit_on_error=False,
-        )
-
-    def _check_sync(self) -> None:
-        if self.sync is not None:
-            self.post_message(SyncChecked(sync_line(self.sync.worker.status())))
-
-    def on_sync_checked(self, message: SyncChecked) -> None:
-        self.sync_checked(message.line)
-
-    def sync_checked(self, line: str) -> None:
-        if line != self.sync_line:
-            self.sync_line = line
-            self.update_bars()
-
-    def _check_idle(self) -> None:
-        idle_s = self.settings.idle_minutes * 60
-        if self.session.operator is not None and monotonic() - self.last_input >= idle_s:
-            self.last_input = monotonic()
-            idle = f"{self.settings.idle_minutes:g} min" if idle_s >= 60 else f"{idle_s:.0f} s"
-            self.desk.put(requests.SignOut(f"Signed out after {idle} without a key."))
-
-    def _tick(self) -> None:
-        self.update_bars()
-
-    def now(self) -> datetime:
-        return self.services.now()
-
-    def update_bars(self, screen: Screen[Any] | None = None) -> None:
-        target = screen or self.screen
-        operator = self.session.operator
-        who = f"{operator.name} ({operator.role.value})" if operator else ""
-        status = f"{self.sync_line}  {self.now():%H:%M}"
-        for bar in target.query(TitleBar):
-            bar.set(who=who, status=status)
-
-    # -- the one place worker errors become visible ------------------------------------------------------
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.worker_changed(event)
-
-    def worker_changed(self, event: Worker.StateChanged) -> None:
-        """Every worker's state change ends here (screens forward theirs): failures are shown."""
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        self.log.error(f"worker {event.worker.name!r} failed: {error!r}")
-        text = f"{event.worker.name or 'background work'} failed: {error}"
-        if isinstance(self.screen, FloorScreen):
-            self.screen.flash(text[:200])

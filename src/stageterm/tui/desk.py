@@ -70,12 +70,20 @@ Request = Scan | Pin | Acknowledge | Quantity | Cancel | SignOut
 
 
 class ScanDesk:
-    def __init__(self, workflow: Workflow, post: Callable[[Message], object]) -> None:
-        self.workflow = workflow
+    """Requests may be queued before the desk runs (while the database opens); `run` takes them."""
+
+    def __init__(self, post: Callable[[Message], object]) -> None:
+        self._workflow: Workflow | None = None
         self.post = post
         self._requests: queue.SimpleQueue[Request] = queue.SimpleQueue()
         self._seq = 0
         self._blocked: int | None = None
+
+    @property
+    def workflow(self) -> Workflow:
+        if self._workflow is None:
+            raise RuntimeError("the scan desk is not running yet")
+        return self._workflow
 
     @property
     def services(self) -> Services:
@@ -85,8 +93,9 @@ class ScanDesk:
         """Queue a request (any thread)."""
         self._requests.put(request)
 
-    def run(self, stop: threading.Event) -> None:
-        """Deal with requests until `stop` is set (the desk thread's body)."""
+    def run(self, workflow: Workflow, stop: threading.Event) -> None:
+        """Deal with requests with `workflow` until `stop` is set (the desk thread's body)."""
+        self._workflow = workflow
         while not stop.is_set():
             try:
                 request = self._requests.get(timeout=0.1)

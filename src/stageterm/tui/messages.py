@@ -9,7 +9,7 @@ from datetime import datetime
 from textual.message import Message
 
 from stageterm.domain.model import Location, Operator, Role
-from stageterm.services import Outcome, Result
+from stageterm.services import Outcome, Result, Services
 
 
 @dataclass(frozen=True)
@@ -92,3 +92,11 @@ class SyncChecked(Message):
     """A fresh one-line sync state for the title bars."""
 
     line: str
+
+
+@dataclass
+class Opened(Message):
+    """The database is open (the app was started before it, to paint at once)."""
+
+    services: Services
+    sync: object  # SyncLink | None (typed loosely: messages do not import the sync link)

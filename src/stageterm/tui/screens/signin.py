@@ -16,12 +16,12 @@ from stageterm.tui.messages import ScanEntry
 from stageterm.tui.screens.base import FloorScreen
 
 
-class SignInBanner(Static):
+class SignInBanner(Widget):
     """The words SIGN IN in big letters when they fit, the one thing to do, and this terminal."""
 
     def __init__(self, terminal: str, *, id: str | None = None) -> None:
         self.terminal_id = terminal
-        super().__init__("", id=id)
+        super().__init__(id=id)
 
     def render(self) -> Text:
         width = self.content_size.width or 80
@@ -46,7 +46,7 @@ class SignInScreen(FloorScreen):
         self.note = note
 
     def body(self) -> Iterable[Widget]:
-        yield SignInBanner(self.floor.services.terminal, id="signin-banner")
+        yield SignInBanner(self.floor.terminal_id, id="signin-banner")
         yield Static(Text(self.note), id="signin-note")
 
     def record(self, entry: ScanEntry) -> None:

@@ -9,19 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from stageterm.tui.keys import Key
 from stageterm.tui.look import STYLE_BAD
 
 
-class TitleBar(Static):
+class TitleBar(Widget):
     """`SCREEN  who  right-hand status` on one line; the right side wins when space is short."""
 
     DEFAULT_CLASSES = "title-bar"
 
     def __init__(self, title: str) -> None:
-        super().__init__("", markup=False)
+        super().__init__()
         self.heading = title
         self.who = ""
         self.status = ""
@@ -47,13 +47,13 @@ class TitleBar(Static):
         return text
 
 
-class KeyBar(Static):
+class KeyBar(Widget):
     """The keys of this screen that fit the width: "F1/^G Help" when there is room, else "F1 Help"."""
 
     DEFAULT_CLASSES = "key-bar"
 
     def __init__(self, keys: Sequence[Key]) -> None:
-        super().__init__("", markup=False)
+        super().__init__()
         self.keys = list(keys)
         self.flash_text: str | None = None
 

@@ -8,7 +8,7 @@ card shows the target code in the same big letters.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from stageterm.domain.model import Location
 from stageterm.tui.banner import banner, banner_width
@@ -25,11 +25,11 @@ def _big(word: str, width: int) -> list[str]:
     return [word]
 
 
-class FeedbackPanel(Static):
+class FeedbackPanel(Widget):
     DEFAULT_CLASSES = "feedback -idle"
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", markup=False, id=id)
+        super().__init__(id=id)
         self.entry: ScanEntry | None = None
         self.blocking = False
         self.not_taken: str | None = None
@@ -43,6 +43,7 @@ class FeedbackPanel(Static):
         self.blocking = blocking
         look = OUTCOMES[self.entry.result.outcome] if self.entry else NOT_TAKEN
         self._set_class(look.css)
+        self.clear_cached_dimensions()
         self.refresh(layout=True)
 
     def idle(self, text: str | None = None) -> None:
@@ -50,6 +51,7 @@ class FeedbackPanel(Static):
         if text is not None:
             self.idle_text = text
         self._set_class("-idle")
+        self.clear_cached_dimensions()
         self.refresh(layout=True)
 
     def _set_class(self, css: str) -> None:
@@ -77,11 +79,11 @@ class FeedbackPanel(Static):
         return text
 
 
-class TargetCard(Static):
+class TargetCard(Widget):
     DEFAULT_CLASSES = "target-card"
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", markup=False, id=id)
+        super().__init__(id=id)
         self.session = SessionView()
         self.fill: str | None = None  # "6/8 units" for the target, filled in by the screen
 
@@ -89,6 +91,7 @@ class TargetCard(Static):
         self.session = session
         self.fill = fill
         self.set_class(session.target is None, "-none")
+        self.clear_cached_dimensions()
         self.refresh(layout=True)
 
     def render(self) -> Text:

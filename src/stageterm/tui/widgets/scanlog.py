@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from stageterm.tui.look import NOT_TAKEN, OUTCOMES, STYLE_BAD, STYLE_OK, STYLE_WARN, literal
 from stageterm.tui.messages import ScanEntry
@@ -13,11 +13,11 @@ from stageterm.tui.messages import ScanEntry
 TAG_STYLES = {"-ok": STYLE_OK, "-refused": STYLE_BAD, "-approval": STYLE_WARN}
 
 
-class ScanLog(Static):
+class ScanLog(Widget):
     DEFAULT_CLASSES = "scan-log"
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", markup=False, id=id)
+        super().__init__(id=id)
         self.entries: deque[ScanEntry] = deque(maxlen=200)
 
     def add(self, entry: ScanEntry) -> None:
