@@ -51,20 +51,33 @@ def big_site(path: Path, lanes: int = 500, units: int = 20_000) -> Store:
     db.executemany(
         "INSERT INTO orders (ref, kind, customer, route, carrier, due_at) VALUES (?,?,?,?,?,?)",
         [
-            (f"SO-{i:04d}", "outbound", customers[i % 40], routes[i % 25], "DHL",
-             _db_time(FIXED_NOW + timedelta(minutes=7 * i)))
+            (
+                f"SO-{i:04d}",
+                "outbound",
+                customers[i % 40],
+                routes[i % 25],
+                "DHL",
+                _db_time(FIXED_NOW + timedelta(minutes=7 * i)),
+            )
             for i in range(lanes)
-        ],  # fmt: skip
+        ],
     )
-    db.execute("INSERT INTO operators (badge, name, role, failed_pins) VALUES ('1001', 'Bench', 'operator', 0)")
+    db.execute(
+        "INSERT INTO operators (badge, name, role, failed_pins) VALUES ('1001', 'Bench', 'operator', 0)"
+    )
     db.executemany(
         "INSERT INTO units (code, item, quantity, quality, state, location, order_ref, staged_at, version) "
         "VALUES (?, ?, 10, 'released', 'staged', ?, ?, ?, 1)",
         (
-            (f"U{n:06d}", f"FG-{n % 300}", f"L-{n % lanes:03d}", f"SO-{n % lanes:04d}",
-             _db_time(FIXED_NOW - timedelta(seconds=37 * n % 40_000)))
+            (
+                f"U{n:06d}",
+                f"FG-{n % 300}",
+                f"L-{n % lanes:03d}",
+                f"SO-{n % lanes:04d}",
+                _db_time(FIXED_NOW - timedelta(seconds=37 * n % 40_000)),
+            )
             for n in range(units)
-        ),  # fmt: skip
+        ),
     )
     db.executemany(
         "INSERT INTO units (code, item, quantity, quality, state, location, version) "

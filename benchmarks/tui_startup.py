@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tui_site import demo_site, machine  # noqa: E402
+from tui_site import demo_site, machine
 
 BUDGET_S = 1.0
 
@@ -29,7 +29,12 @@ def one_start(stageterm: Path, db: Path, home: Path) -> float:
     env.update(HOME=str(home), TERM="vt220", LANG="C.UTF-8")
 
     def tmux(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["tmux", "-L", socket, "-f", "/dev/null", *args], env=env, capture_output=True, text=True)
+        return subprocess.run(
+            ["tmux", "-L", socket, "-f", "/dev/null", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
 
     command = f"env TERM=vt220 STAGETERM_DB={db} STAGETERM_TERMINAL=bench STAGETERM_IDLE_MINUTES=0 {stageterm}"
     start = time.perf_counter()
@@ -63,8 +68,11 @@ def main() -> int:
     print("| runs | median | max | budget |")
     print("|---|---|---|---|")
     print(f"| {args.runs} | {median:.2f} s | {worst:.2f} s | {BUDGET_S:.1f} s ({verdict}) |")
-    print(f"\nEach run: `stageterm` spawned in a fresh tmux server (TERM=vt220, 80x24) on the demo site; "
-          "timed from the spawn until the pane shows the sign-in screen. First run: " f"{times[0]:.2f} s.")
+    print(
+        f"\nEach run: `stageterm` spawned in a fresh tmux server (TERM=vt220, 80x24) on the demo site; "
+        "timed from the spawn until the pane shows the sign-in screen. First run: "
+        f"{times[0]:.2f} s."
+    )
     return 0
 
 

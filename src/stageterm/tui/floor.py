@@ -8,6 +8,7 @@ and the one place where worker errors become visible.
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -142,6 +143,9 @@ class FloorApp(App[int]):
         """The database has just been opened (for the screens to say so)."""
 
     def _start_work(self) -> None:
+        # What exists now (Textual, SQLAlchemy, the screens) lives as long as the app: keep it
+        # out of the collector's full passes, which otherwise stall a board refresh now and then.
+        gc.freeze()
         self._thread("scan desk", self.desk.run, self.workflow, self._stop)
         self.set_interval(CHANGE_POLL_S, self._poll_changes)
         self._poll_changes()

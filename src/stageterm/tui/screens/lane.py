@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -110,7 +111,7 @@ class LaneScreen(FloorScreen):
             return
         wide = self.size.width >= WIDE
         self.query_one("#lane-summary", Static).update(lane_summary(self.view, self.code))
-        rows = [Row(s.unit.code, unit_row(s, wide)) for s in self.view.units]
+        rows = [Row(s.unit.code, partial(unit_row, s, wide)) for s in self.view.units]
         self.query_one(RowList).show(rows, unit_header(wide))
 
     def on_resize(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -30,7 +31,7 @@ FAR = datetime.max.replace(tzinfo=None)
 
 @dataclass(frozen=True)
 class Board:
-    lanes: list[LaneQueue]
+    lanes: list[LaneQueue]  # in board order (see `ordered`)
     now: datetime
     by: str
 
@@ -99,6 +100,7 @@ class LanesScreen(FloorScreen):
     def __init__(self) -> None:
         super().__init__()
         self.board: Board | None = None
+        self.legend = ""
 
     @property
     def by(self) -> str:
@@ -110,7 +112,8 @@ class LanesScreen(FloorScreen):
 
     def fetch(self) -> Board:
         by = self.by
-        return Board(self.floor.services.queue(by), self.floor.services.now(), by)
+        lanes = ordered(self.floor.services.queue(by), by)  # sorted here, off the UI thread
+        return Board(lanes, self.floor.services.now(), by)
 
     def show(self, data: Board) -> None:
         self.board = data
@@ -123,9 +126,11 @@ class LanesScreen(FloorScreen):
         wide = self.size.width >= WIDE
         rows: list[Row] = []
         previous: str | None = None
-        for q in ordered(board.lanes, board.by):
+        for q in board.lanes:
             group = getattr(q.lane, board.by) or ""
-            rows.append(Row(q.lane.code, lane_row(q, board.by, group != previous, board.now, wide)))
+            rows.append(
+                Row(q.lane.code, partial(lane_row, q, board.by, group != previous, board.now, wide))
+            )
             previous = group
         self.query_one(RowList).show(rows, header(board.by, wide))
         staged = sum(q.units for q in board.lanes)
@@ -133,7 +138,9 @@ class LanesScreen(FloorScreen):
             legend = f"{len(board.lanes)} lanes, {staged} units. ! aging >2h  !! old >8h. By {board.by}, earliest due first."
         else:
             legend = f"{staged} units. ! >2h  !! >8h. Due first."
-        self.query_one("#legend", Static).update(Text(legend, no_wrap=False))
+        if legend != self.legend:  # an unchanged legend costs no layout pass
+            self.legend = legend
+            self.query_one("#legend", Static).update(Text(legend))
 
     def on_resize(self) -> None:
         self.draw()

@@ -7,6 +7,7 @@ scan field keeps it on every screen, and the screen moves the highlight.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.style import Style
@@ -17,10 +18,19 @@ from textual.widget import Widget
 HIGHLIGHT = Style(reverse=True, bold=True)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Row:
-    key: str | None  # None: not choosable (a heading, a note)
-    text: Text
+    """One row: its key (None: not choosable, a heading or a note) and its text, or a
+    function that makes the text, called only when the row first comes into view (a board
+    of 500 lanes draws the twenty on screen)."""
+
+    key: str | None
+    content: Text | Callable[[], Text]
+
+    def text(self) -> Text:
+        if callable(self.content):
+            self.content = self.content()
+        return self.content
 
 
 class RowList(Widget):
@@ -118,7 +128,7 @@ class RowList(Widget):
                 text.append("\n")
             chosen = index == self.cursor and row.key is not None
             line = Text(">" if chosen else " ", no_wrap=True, overflow="crop")
-            line.append_text(row.text)
+            line.append_text(row.text())
             line.truncate(width, overflow="crop")
             if chosen:
                 line.pad_right(max(0, width - line.cell_len))

@@ -1,0 +1,123 @@
+"""The lanes board on a big site (500 lanes, 20,000 staged units): first paint (F3 to the
+rows on screen: the query in a worker, the rows built, the board rendered) and refresh
+(a change elsewhere to the new rows on screen). Also the lane query alone.
+
+    python benchmarks/tui_lanes_board.py [--lanes 500] [--units 20000] [--repeat 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "tui"))
+from tui_kit import post_keys
+
+from stageterm.services import Services
+from stageterm.tui.app import StagetermApp
+from stageterm.tui.screens.lanes import LanesScreen
+from stageterm.tui.screens.stage import StageScreen
+from stageterm.tui.widgets.rows import RowList
+from tui_site import FIXED_NOW, big_site, machine, pct, summary_ms
+
+FIRST_PAINT_MS = 200.0
+REFRESH_MS = 50.0
+
+
+async def measure(services: Services, lanes: int, repeat: int) -> tuple[list[float], list[float]]:
+    painted: list[float] = []
+    render = RowList.render
+
+    def timed_render(rows: RowList):  # type: ignore[no-untyped-def]
+        text = render(rows)
+        if len(rows.rows) >= lanes:
+            painted.append(time.perf_counter())
+        return text
+
+    RowList.render = timed_render  # type: ignore[method-assign]
+    first: list[float] = []
+    refresh: list[float] = []
+    app = StagetermApp(services=services)
+
+    async def painted_after(start: float) -> float:
+        deadline = start + 30
+        while not painted or painted[-1] < start:
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"the board was not painted: {app.screen!r}")
+            await asyncio.sleep(0.0005)
+        return painted[-1] - start
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        post_keys(app, "1001\r")
+        while not isinstance(app.screen, StageScreen):
+            await pilot.pause(0.01)
+        await pilot.pause(0.3)  # the sign-in answer finishes settling the screens
+        for _ in range(repeat):
+            start = time.perf_counter()
+            await app.run_action("lanes")
+            first.append(await painted_after(start))
+            screen = app.screen
+            assert isinstance(screen, LanesScreen)
+            for _ in range(3):
+                await pilot.pause(0.05)
+                start = time.perf_counter()
+                screen.changed_elsewhere()  # what the change poll does when the counter moves
+                refresh.append(await painted_after(start))
+            await app.run_action("stage")
+            await pilot.pause(0.05)
+    RowList.render = render  # type: ignore[method-assign]
+    return first, refresh
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lanes", type=int, default=500)
+    parser.add_argument("--units", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = big_site(Path(tmp) / "big.db", args.lanes, args.units)
+        services = Services(store, terminal="bench", clock=lambda: FIXED_NOW)
+        queries = []
+        for _ in range(20):
+            start = time.perf_counter()
+            found = services.queue("customer")
+            queries.append(time.perf_counter() - start)
+        assert len(found) == args.lanes and sum(q.units for q in found) == args.units
+        first, refresh = asyncio.run(measure(services, args.lanes, args.repeat))
+        store.dispose()
+    first_p99, refresh_p99 = (
+        pct([v * 1000 for v in first], 99),
+        pct([v * 1000 for v in refresh], 99),
+    )
+    print(f"## Terminal UI: lanes board, {args.lanes} lanes / {args.units:,} staged units\n")
+    print(f"Machine: {machine()}\n")
+    print("| what | n | time | budget |")
+    print("|---|---|---|---|")
+    print(
+        f"| first paint (F3 to rows on screen) | {len(first)} | {summary_ms(first)} | "
+        f"{FIRST_PAINT_MS:.0f} ms ({'within' if first_p99 <= FIRST_PAINT_MS else 'OVER'}) |"
+    )
+    print(
+        f"| refresh (change seen to new rows on screen) | {len(refresh)} | {summary_ms(refresh)} | "
+        f"{REFRESH_MS:.0f} ms ({'within' if refresh_p99 <= REFRESH_MS else 'OVER'}) |"
+    )
+    print(
+        f"| of which the lane query, `Services.queue` | {len(queries)} | "
+        f"p50 {statistics.median(queries) * 1000:.1f} ms, max {max(queries) * 1000:.1f} ms | |"
+    )
+    print(
+        "\nSQLite file; headless app at 80x24; the query runs in a worker thread, rows are built "
+        "and drawn on the UI thread (only the rows in view are rendered)."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
