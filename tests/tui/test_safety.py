@@ -137,3 +137,13 @@ async def test_no_color_keeps_the_words(make_app, monkeypatch) -> None:
         post_keys(app, "L-03\rU00037\r")
         text = await shows(pilot, "X Unit U00037", ">> Press Enter to acknowledge <<")
         assert "REF" in text
+
+
+async def test_no_cursor_blinks(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await signed_in(pilot)
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        fields = [*app.screen.query("Input"), *app.screen_stack[-2].query("Input")]
+        assert fields and not any(field.cursor_blink for field in fields)
