@@ -153,7 +153,10 @@ def rss_mb(path: Path) -> int:
     import subprocess
 
     out = subprocess.run(
-        [sys.executable, "-c", RSS_PROBE, f"sqlite:///{path}"], capture_output=True, text=True, check=True
+        [sys.executable, "-c", RSS_PROBE, f"sqlite:///{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return int(out.stdout.strip().splitlines()[-1])
 
@@ -216,7 +219,9 @@ def main() -> int:
         f"| bare sqlite3 transaction, same writes | {result['bare_p50_ms']} | {result['bare_p99_ms']} |"
     )
     print(f"| ratio | {result['ratio_p50']}x | {result['ratio_p99']}x |")
-    print(f"| memory (RSS) of services + Textual after the lane, health and kitting views | {rss} MB | |")
+    print(
+        f"| memory (RSS) of services + Textual after the lane, health and kitting views | {rss} MB | |"
+    )
     print("\n" + json.dumps(result))
     ok = result["move_p99_ms"] <= 5 and result["ratio_p99"] <= 10 and rss <= 150
     print("budget (p99 <= 5 ms, <= 10x bare, RSS <= 150 MB):", "MET" if ok else "NOT MET")

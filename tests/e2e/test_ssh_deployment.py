@@ -23,7 +23,9 @@ import pytest
 SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(SSHD is None, reason="OpenSSH server missing: apt-get install openssh-server"),
+    pytest.mark.skipif(
+        SSHD is None, reason="OpenSSH server missing: apt-get install openssh-server"
+    ),
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux missing: apt-get install tmux"),
     pytest.mark.skipif(shutil.which("ssh") is None, reason="OpenSSH client missing"),
 ]
@@ -43,7 +45,9 @@ def _keygen(path: Path) -> None:
 @pytest.fixture
 def site_db(tmp_path: Path) -> Path:
     db = tmp_path / "site.db"
-    subprocess.run([str(STAGETERM), "demo", "--db", str(db), "--seed-only"], check=True, capture_output=True)
+    subprocess.run(
+        [str(STAGETERM), "demo", "--db", str(db), "--seed-only"], check=True, capture_output=True
+    )
     return db
 
 
@@ -104,7 +108,9 @@ def sshd(tmp_path: Path, site_db: Path) -> Iterator[tuple[int, Path]]:
 
 
 def _screen(session: str) -> str:
-    out = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True)
+    out = subprocess.run(
+        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+    )
     return out.stdout
 
 
@@ -124,7 +130,9 @@ def _type(session: str, text: str) -> None:
     subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
 
 
-def test_a_handheld_signs_in_over_ssh_and_stages_a_unit(sshd: tuple[int, Path], site_db: Path) -> None:
+def test_a_handheld_signs_in_over_ssh_and_stages_a_unit(
+    sshd: tuple[int, Path], site_db: Path
+) -> None:
     port, home = sshd
     session = f"ssh-{os.getpid()}"
     ssh = (
