@@ -207,6 +207,11 @@ def load_settings(
 
 
 def _locale_is_utf8(env: Mapping[str, str]) -> bool:
+    # Python's C-locale coercion (PEP 538) sets LC_CTYPE=C.UTF-8 itself when the locale was
+    # C: that says nothing about the terminal client, so read the locale as it was given.
+    coerced = env.get("LC_CTYPE") == "C.UTF-8" and not env.get("LC_ALL")
+    if coerced and env.get("LANG", "C") in ("", "C", "POSIX"):
+        return False
     for key in ("LC_ALL", "LC_CTYPE", "LANG"):
         value = env.get(key)
         if value:
