@@ -9,6 +9,7 @@ reads and clears the value in the same step, so every scan stays whole.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -30,6 +31,9 @@ MAX_LENGTH = 1024  # the scanning rules refuse anything over 512; the rest is a 
 
 class EndsOnKey(Input):
     """An Input that ends its entry on CR, LF or Tab in its own key handler."""
+
+    # What a finished entry does: each field (scan or prompt) provides its own.
+    ended: Callable[[str, float], None]
 
     def __init__(
         self, *, placeholder: str = "", password: bool = False, id: str | None = None
@@ -71,11 +75,8 @@ class EndsOnKey(Input):
             self.insert_text_at_cursor(piece)
             text, self.value = self.value, ""
             self._ended_at = event.time
-            self.ended(text.replace(GS_SHOWN, GS), quiet=0.0)
+            self.ended(text.replace(GS_SHOWN, GS), 0.0)
         self.insert_text_at_cursor(pieces[-1])
-
-    def ended(self, text: str, quiet: float) -> None:
-        raise NotImplementedError
 
     @property
     def _value(self) -> Text:
