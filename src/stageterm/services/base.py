@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from stageterm.config import Settings
-from stageterm.domain.model import Operator, Role
+from stageterm.domain.model import Operator, Role, Unit
 from stageterm.store import queries
 from stageterm.store.engine import Store
 
@@ -43,6 +43,16 @@ class ServiceBase:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @staticmethod
+    def _unit(session: Session, code: str, *, open_only: bool = True) -> Unit:
+        """The unit a use case acts on; refused when unknown (or, by default, closed)."""
+        unit = queries.unit(session, code)
+        if unit is None:
+            raise Denied("unknown-unit", f"Unit {code} is not known here.")
+        if open_only and unit.is_closed:
+            raise Denied("closed-unit", f"Unit {unit.code} is already {unit.state.value}.")
+        return unit
 
     @staticmethod
     def _operator(session: Session, badge: str | None, *roles: Role) -> Operator:

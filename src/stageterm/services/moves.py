@@ -59,13 +59,7 @@ class MovesMixin(ServiceBase):
 
         def run(session: Session) -> Result:
             person = self._operator(session, operator)
-            unit = queries.unit(session, unit_code)
-            if unit is None:
-                return refused("unknown-unit", f"Unit {unit_code} is not known here.", unit_code)
-            if unit.is_closed:
-                return refused(
-                    "closed-unit", f"Unit {unit.code} is already {unit.state.value}.", unit.code
-                )
+            unit = self._unit(session, unit_code)
             area = queries.location(session, unit.location) if unit.location else None
             if (
                 area is None

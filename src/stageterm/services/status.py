@@ -30,13 +30,7 @@ class StatusMixin(MovesMixin):
 
         def run(session: Session) -> Result:
             person = self._operator(session, operator)
-            unit = queries.unit(session, unit_code)
-            if unit is None:
-                return refused("unknown-unit", f"Unit {unit_code} is not known here.", unit_code)
-            if unit.is_closed:
-                return refused(
-                    "closed-unit", f"Unit {unit.code} is already {unit.state.value}.", unit.code
-                )
+            unit = self._unit(session, unit_code)
             if unit.quality is Quality.HOLD:
                 return refused(
                     "already-on-hold", f"Unit {unit.code} is already on hold.", unit.code
@@ -54,9 +48,7 @@ class StatusMixin(MovesMixin):
 
         def run(session: Session) -> Result:
             person = self._operator(session, operator, Role.QUALITY)
-            unit = queries.unit(session, unit_code)
-            if unit is None:
-                return refused("unknown-unit", f"Unit {unit_code} is not known here.", unit_code)
+            unit = self._unit(session, unit_code, open_only=False)
             if unit.quality not in (Quality.HOLD, Quality.QUARANTINE):
                 return refused(
                     "not-held",
@@ -85,9 +77,7 @@ class StatusMixin(MovesMixin):
 
         def run(session: Session) -> Result:
             person = self._operator(session, operator)
-            unit = queries.unit(session, unit_code)
-            if unit is None:
-                return refused("unknown-unit", f"Unit {unit_code} is not known here.", unit_code)
+            unit = self._unit(session, unit_code, open_only=False)
             last = queries.latest_event(session, unit.code)
             if last is None or last.type not in UNDOABLE:
                 what = last.type.value if last else "nothing"
