@@ -57,7 +57,7 @@ def main() -> int:
         print("tmux is needed: apt-get install -y tmux", file=sys.stderr)
         return 1
     stageterm = Path(sys.executable).parent / "stageterm"
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         db = Path(tmp) / "demo.db"
         demo_site(db).dispose()
         times = [one_start(stageterm, db, Path(tmp)) for _ in range(args.runs)]

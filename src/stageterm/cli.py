@@ -11,15 +11,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from stageterm import __version__
-from stageterm.commands import command_modules
+from stageterm.commands import COMMANDS, command_modules
 from stageterm.commands.context import CommandError, Context
 from stageterm.commands.exit_codes import Exit
 from stageterm.config import ConfigError, Settings, load_settings
 from stageterm.scanning import clean_for_display
-from stageterm.store.engine import Store, StoreError
+from stageterm.store.errors import StoreError
 
 if TYPE_CHECKING:
     from stageterm.services import Services
+    from stageterm.store.engine import Store
     from stageterm.tui.synclink import SyncLink
 
 
@@ -31,7 +32,9 @@ class UsageParser(argparse.ArgumentParser):
         self.exit(Exit.USAGE, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: with every command for help or a mistake, else only the
+    command asked for (plain `stageterm`, the terminal UI, needs none)."""
     db_help = "database: a path, sqlite:///FILE or postgresql://… (else $STAGETERM_DB)"
     common = UsageParser(add_help=False)
     common.add_argument("--db", metavar="URL", help=db_help)
@@ -44,9 +47,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", dest="app_db", metavar="URL", help=db_help)
     parser.add_argument("--version", action="version", version=f"stageterm {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in command_modules():
+    for module in command_modules(_commands_needed(argv)):
         module.register(sub, common)
     return parser
+
+
+def _commands_needed(argv: Sequence[str] | None) -> list[str] | None:
+    """The command `argv` names ([] for none), or None (all) for help or anything unclear."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    while args:
+        arg = args.pop(0)
+        if arg == "--db":
+            if not args:
+                return None
+            args.pop(0)
+        elif arg.startswith("--db=") or arg == "--version":
+            continue
+        elif arg in COMMANDS:
+            return [arg]
+        else:  # --help, a command we do not have, a stray word: argparse says what it says
+            return None
+    return []
 
 
 def open_migrated_store(settings: Settings, demo: bool) -> Store:
@@ -115,7 +136,7 @@ def _sync_link(ctx: Context, demo: bool) -> SyncLink:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     ctx: Context | None = None
     try:

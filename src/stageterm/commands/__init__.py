@@ -4,37 +4,42 @@ Each module has `register(subparsers, common)`, which adds its parser (with `par
 for `--db`) and sets `handler` to a
 function `run(args, ctx) -> int` (the exit code). `cli.py` wires them together and
 builds the `Context` they run in.
+
+`COMMANDS` names the module of every command, so that `stageterm move …` imports only
+`moves` and plain `stageterm` (the terminal UI) imports none: a command module may pull in
+SQLAlchemy, Alembic or Pillow, and the sign-in screen should not wait for them.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from types import ModuleType
 
-# The order here is the order in `stageterm --help`.
-COMMAND_MODULES = (
-    "demo",
-    "init",
-    "importing",
-    "scan",
-    "moves",
-    "queue",
-    "unit",
-    "sync",
-    "export",
-    "audit",
-    "decode",
-    "label",
-)
+# Command -> module. The order here is the order in `stageterm --help`.
+COMMANDS = {
+    "demo": "demo",
+    "init": "init",
+    "import": "importing",
+    "scan": "scan",
+    "move": "moves",
+    "load": "moves",
+    "issue": "moves",
+    "hold": "moves",
+    "release": "moves",
+    "undo": "moves",
+    "queue": "queue",
+    "unit": "unit",
+    "sync": "sync",
+    "export": "export",
+    "audit": "audit",
+    "decode": "decode",
+    "label": "label",
+}
 
 
-def command_modules() -> list[ModuleType]:
-    """The command modules that exist in this build (each is imported once)."""
-    found = []
-    for name in COMMAND_MODULES:
-        try:
-            found.append(importlib.import_module(f"stageterm.commands.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"stageterm.commands.{name}":
-                raise
-    return found
+def command_modules(commands: Iterable[str] | None = None) -> list[ModuleType]:
+    """The modules of `commands` (default: all), each once, in `--help` order."""
+    wanted = COMMANDS if commands is None else set(commands)
+    names = dict.fromkeys(module for command, module in COMMANDS.items() if command in wanted)
+    return [importlib.import_module(f"stageterm.commands.{name}") for name in names]

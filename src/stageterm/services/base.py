@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from stageterm.config import Settings
 from stageterm.domain.model import Operator, Role, Unit
+from stageterm.services.results import Denied
 from stageterm.store import queries
 from stageterm.store.engine import Store
 
@@ -16,15 +17,6 @@ from stageterm.store.engine import Store
 def local_now() -> datetime:
     """Now, aware, in the terminal's local offset (events keep it, SPEC §2)."""
     return datetime.now().astimezone()
-
-
-class Denied(Exception):
-    """The person asking may not do this; the message is for them."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class ServiceBase:

@@ -9,6 +9,15 @@ from typing import Any
 from stageterm.domain.model import Role
 
 
+class Denied(Exception):
+    """The person asking may not do this; the message is for them."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 class Outcome(StrEnum):
     MOVED = "moved"
     ALREADY_THERE = "already_there"

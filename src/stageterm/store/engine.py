@@ -21,12 +21,12 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from stageterm.store.errors import StoreError
+
 BUSY_TIMEOUT_MS = 15_000
 WRITER_BUSY_MS = 5
 
-
-class StoreError(Exception):
-    """A database problem an operator or IT person can act on (one-line reason)."""
+__all__ = ["BUSY_TIMEOUT_MS", "Store", "StoreError", "open_store"]
 
 
 def _begin_immediate(raw: sqlite3.Connection) -> None:

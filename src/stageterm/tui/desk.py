@@ -14,11 +14,12 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from stageterm.scanning import clean_for_display
-from stageterm.services import Outcome, Result, Services
+from stageterm.services import Outcome, Result
 from stageterm.tui.driver import REPLACEMENT
 from stageterm.tui.messages import (
     Acknowledged,
@@ -29,7 +30,10 @@ from stageterm.tui.messages import (
     SessionView,
     UnitAsked,
 )
-from stageterm.workflow import Workflow
+
+if TYPE_CHECKING:
+    from stageterm.services import Services
+    from stageterm.workflow import Workflow
 
 log = logging.getLogger(__name__)
 

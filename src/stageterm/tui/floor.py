@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import constants, events
 from textual.app import App
@@ -25,7 +25,6 @@ from textual.worker import Worker, WorkerState
 
 from stageterm.config import Settings
 from stageterm.scanning import ScannerSettings
-from stageterm.services import Services
 from stageterm.tui import desk as requests
 from stageterm.tui.ascii import AsciiFilter
 from stageterm.tui.desk import ScanDesk
@@ -34,7 +33,9 @@ from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.screens.sync import sync_line
 from stageterm.tui.synclink import SyncLink
 from stageterm.tui.widgets.bars import TitleBar
-from stageterm.workflow import Workflow
+
+if TYPE_CHECKING:
+    from stageterm.services import Services
 
 OPENING = "open database"
 CHANGE_POLL_S = 2.0
@@ -86,6 +87,8 @@ class FloorApp(App[int]):
         return self.services.now() if self.is_open else datetime.now().astimezone()
 
     def _attach_services(self, services: Services) -> None:
+        from stageterm.workflow import Workflow  # with the services: SQLAlchemy, biip
+
         self._services = services
         scanner = ScannerSettings(
             gs_substitutes=self.settings.gs_substitutes,

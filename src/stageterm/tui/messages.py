@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from stageterm.domain.model import Location, Operator, Role
-from stageterm.services import Outcome, Result, Services
+from stageterm.services import Outcome, Result
+
+if TYPE_CHECKING:
+    from stageterm.services import Services
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.widget import Widget
 
-from stageterm.services import KitLine, KitProgress
 from stageterm.tui.keys import HELP, LANES, QUANTITY, QUIT, STAGE, UNIT, Key
 from stageterm.tui.look import STYLE_BAD, STYLE_HEAD, STYLE_OK, cells, clock, literal
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.rows import Row, RowList
+
+if TYPE_CHECKING:
+    from stageterm.services import KitLine, KitProgress
 
 WIDE = 60
 

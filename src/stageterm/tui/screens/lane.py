@@ -6,19 +6,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
 from stageterm.domain.model import Location
-from stageterm.services import StagedUnit
 from stageterm.tui.keys import HELP, LANES, QUIT, STAGE, UNIT, Key
 from stageterm.tui.look import STYLE_HEAD, aging, capacity, cells, dwell, literal
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.screens.unit import UnitScreen
 from stageterm.tui.widgets.rows import Row, RowList
+
+if TYPE_CHECKING:
+    from stageterm.services import StagedUnit
 
 WIDE = 60
 

@@ -11,19 +11,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
 from textual.widget import Widget
 from textual.widgets import Static
 
-from stageterm.services import LaneQueue
 from stageterm.tui.keys import GROUP, HELP, KITTING, QUIT, STAGE, UNIT, Key
 from stageterm.tui.look import STYLE_BAD, STYLE_HEAD, aging, capacity, cells, clock, dwell, literal
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.screens.lane import LaneScreen
 from stageterm.tui.widgets.rows import Row, RowList
+
+if TYPE_CHECKING:
+    from stageterm.services import LaneQueue
 
 WIDE = 60  # columns from which the board shows every column
 FAR = datetime.max.replace(tzinfo=None)

@@ -6,18 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
 from stageterm.domain.model import Event, Quality
-from stageterm.services import UnitDetail
 from stageterm.tui.keys import HELP, LANES, QUIT, STAGE, UNIT, Key
 from stageterm.tui.look import STYLE_BAD, STYLE_HEAD, aging, clock, dwell, literal
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.rows import Row, RowList
+
+if TYPE_CHECKING:
+    from stageterm.services import UnitDetail
 
 WIDE = 60
 
