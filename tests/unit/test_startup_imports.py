@@ -1,0 +1,71 @@
+"""Start to sign-in screen ≤ 1.0 s (SPEC §10): the terminal UI must not wait for the heavy
+imports. These guard the cheap part of that budget; benchmarks/tui_startup.py times it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from stageterm.cli import _commands_needed, build_parser
+
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "biip", "PIL", "httpx")
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {name for name in HEAVY if name in out}
+
+
+def test_the_terminal_ui_path_paints_without_the_database_libraries() -> None:
+    loaded = _loaded_after(
+        "from stageterm.cli import build_parser\n"
+        "build_parser([]).parse_args([])\n"
+        "import stageterm.tui.app"
+    )
+    assert loaded == set()
+
+
+def test_the_services_load_sqlalchemy_when_first_used() -> None:
+    loaded = _loaded_after("from stageterm.services import Services")
+    assert {"sqlalchemy", "sqlmodel"} <= loaded
+
+
+def test_classify_loads_biip_when_first_used_and_stays_the_function() -> None:
+    probe = (
+        "import stageterm.scanning as s, sys\n"
+        "assert 'biip' not in sys.modules\n"
+        "from stageterm.scanning import classify\n"
+        "assert callable(classify) and s.classify is classify, s.classify\n"
+        "print(classify('U00003').__class__.__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "UnitScan"
+
+
+@pytest.mark.parametrize(
+    ("argv", "needed"),
+    [
+        ([], []),
+        (["--db", "x.db"], []),
+        (["--db=x.db"], []),
+        (["move", "U1", "--to", "L-01"], ["move"]),
+        (["--db", "x.db", "undo", "U1"], ["undo"]),
+        (["--help"], None),
+        (["bogus"], None),
+        (["--db"], None),
+    ],
+)
+def test_only_the_command_asked_for_is_loaded(argv: list[str], needed: list[str] | None) -> None:
+    assert _commands_needed(argv) == needed
+
+
+def test_help_still_lists_every_command() -> None:
+    text = build_parser(["--help"]).format_help()
+    for command in ("demo", "import", "move", "undo", "queue", "sync", "audit", "label"):
+        assert command in text
