@@ -87,8 +87,9 @@ def _insert_events(db: sqlite3.Connection, rows: list[tuple[object, ...]]) -> No
     )
 
 
-def time_moves(path: Path, moves: int, units: int) -> list[float]:
-    store = open_store(f"sqlite:///{path}")
+def time_moves(path: Path, moves: int, units: int, background: bool = True) -> list[float]:
+    """`background`: checkpoints in a thread, as the app and commands open the store."""
+    store = open_store(f"sqlite:///{path}", background_checkpoints=background)
     services = Services(store, terminal="bench")
     workflow = Workflow(services, ScannerSettings())
     assert workflow.sign_in("1").ok
@@ -184,13 +185,18 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--moves", type=int, default=2_000)
     parser.add_argument("--dir", type=Path, default=None, help="where the temporary database goes")
+    parser.add_argument(
+        "--in-commit-checkpoints",
+        action="store_true",
+        help="leave WAL checkpoints to SQLite's automatic one inside a commit (for comparison)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         path = Path(tmp) / "bench.db"
         t0 = time.perf_counter()
         build_site(path, args.units, args.events)
         built = time.perf_counter() - t0
-        moves = time_moves(path, args.moves, args.units)
+        moves = time_moves(path, args.moves, args.units, not args.in_commit_checkpoints)
         bare = time_bare(path, args.moves, args.units)
         rss = rss_mb(path)
     result = {

@@ -75,7 +75,7 @@ def open_migrated_store(settings: Settings, demo: bool) -> Store:
     from stageterm.store.engine import open_store
     from stageterm.store.migrate import upgrade
 
-    store = open_store(settings.db_url(demo=demo))
+    store = open_store(settings.db_url(demo=demo), background_checkpoints=True)
     upgrade(store)
     return store
 

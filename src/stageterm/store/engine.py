@@ -8,8 +8,10 @@ Reads use a plain (deferred) BEGIN so that they never wait for writers under WAL
 
 from __future__ import annotations
 
+import logging
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +27,12 @@ from stageterm.store.errors import StoreError
 
 BUSY_TIMEOUT_MS = 15_000
 WRITER_BUSY_MS = 5
+# With the background checkpointer: how often it copies the WAL back, and the WAL size (in
+# pages) at which a committing writer still checkpoints itself, should the thread fall behind.
+CHECKPOINT_EVERY_S = 0.25
+WRITER_CHECKPOINT_FALLBACK_PAGES = 20_000
+
+log = logging.getLogger(__name__)
 
 __all__ = ["BUSY_TIMEOUT_MS", "Store", "StoreError", "open_store"]
 
@@ -49,7 +57,47 @@ def _begin_immediate(raw: sqlite3.Connection) -> None:
             time.sleep(random.uniform(0.0005, 0.002))
 
 
-def _sqlite_engine(url: str, begin: str) -> Engine:
+class Checkpointer:
+    """Copies the WAL back into the database file from a thread of its own.
+
+    SQLite's automatic checkpoint runs inside a commit: every ~1,000 pages of WAL one scan
+    also copies the WAL into the database and fsyncs it, 5-12 ms on a busy disk, which is
+    the whole p99 of scan-to-commit. Here a PASSIVE checkpoint (it never blocks a writer or
+    a reader) runs every CHECKPOINT_EVERY_S on its own connection; writers keep a far
+    higher automatic threshold only as a safety net. SQLite releases the GIL while it works.
+    """
+
+    def __init__(self, path: str, every_s: float = CHECKPOINT_EVERY_S) -> None:
+        self.path = path
+        self.every_s = every_s
+        self.passes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            log.warning("background checkpoints off: %s", exc)
+            return
+        try:
+            db.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
+            while not self._stop.wait(self.every_s):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    self.passes += 1
+                except sqlite3.Error as exc:  # busy now: the next pass catches up
+                    log.debug("checkpoint skipped: %s", exc)
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _sqlite_engine(url: str, begin: str, *, background_checkpoints: bool = False) -> Engine:
     engine = create_engine(url, poolclass=NullPool if ":memory:" in url else None)
     writer = begin == "BEGIN IMMEDIATE"
 
@@ -65,6 +113,8 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys = ON")
         if writer:  # the writer waits in _begin_immediate; inside its transaction nothing blocks
             cursor.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
+            if background_checkpoints:
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_FALLBACK_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -84,6 +134,7 @@ class Store:
     url: str
     writer: Engine
     reader: Engine
+    checkpointer: Checkpointer | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -101,16 +152,30 @@ class Store:
             yield session
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
+            self.checkpointer = None
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
 
 
-def open_store(url: str) -> Store:
-    """Engines for `url` (already normalised by config). Raises StoreError for a bad URL."""
+def open_store(url: str, *, background_checkpoints: bool = False) -> Store:
+    """Engines for `url` (already normalised by config). Raises StoreError for a bad URL.
+
+    `background_checkpoints` (SQLite files): a thread copies the WAL back into the database
+    so that no scan pays for it (the terminal UI and long-running commands ask for this).
+    """
     try:
         if url.startswith("sqlite"):
-            return Store(url, _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN"))
+            writer = _sqlite_engine(
+                url, "BEGIN IMMEDIATE", background_checkpoints=background_checkpoints
+            )
+            store = Store(url, writer, _sqlite_engine(url, "BEGIN"))
+            path = writer.url.database
+            if background_checkpoints and path and path != ":memory:":
+                store.checkpointer = Checkpointer(path)
+            return store
         if url.startswith("postgresql"):
             engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
             return Store(url, engine, engine)
