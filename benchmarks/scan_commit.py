@@ -89,7 +89,9 @@ def _insert_events(db: sqlite3.Connection, rows: list[tuple[object, ...]]) -> No
 
 def time_moves(path: Path, moves: int, units: int, background: bool = True) -> list[float]:
     """`background`: checkpoints in a thread, as the app and commands open the store."""
-    store = open_store(f"sqlite:///{path}", background_checkpoints=background)
+    store = open_store(f"sqlite:///{path}")
+    if background:
+        store.start_background_checkpoints()
     services = Services(store, terminal="bench")
     workflow = Workflow(services, ScannerSettings())
     assert workflow.sign_in("1").ok

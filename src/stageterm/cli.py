@@ -75,8 +75,9 @@ def open_migrated_store(settings: Settings, demo: bool) -> Store:
     from stageterm.store.engine import open_store
     from stageterm.store.migrate import upgrade
 
-    store = open_store(settings.db_url(demo=demo), background_checkpoints=True)
+    store = open_store(settings.db_url(demo=demo))
     upgrade(store)
+    store.start_background_checkpoints()
     return store
 
 

@@ -35,7 +35,10 @@ def _write_rows(store, rows: int) -> None:  # type: ignore[no-untyped-def]
 
 def test_the_wal_is_copied_back_by_the_thread_not_by_the_writers(tmp_path: Path) -> None:
     path = tmp_path / "site.db"
-    store = open_store(f"sqlite:///{path}", background_checkpoints=True)
+    store = open_store(f"sqlite:///{path}")
+    with store.write() as session:  # a connection from before: it must not keep the default
+        session.execute(text("SELECT 1"))
+    store.start_background_checkpoints()
     try:
         with store.write() as session:
             limit = session.execute(text("PRAGMA wal_autocheckpoint")).scalar_one()
@@ -65,8 +68,9 @@ def test_without_the_thread_sqlite_checkpoints_inside_commits_as_usual(tmp_path:
 
 
 def test_an_in_memory_database_has_no_thread() -> None:
-    store = open_store("sqlite://", background_checkpoints=True)
+    store = open_store("sqlite://")
     try:
+        store.start_background_checkpoints()
         assert store.checkpointer is None
     finally:
         store.dispose()

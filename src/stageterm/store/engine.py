@@ -97,7 +97,7 @@ class Checkpointer:
         self._thread.join(timeout=5)
 
 
-def _sqlite_engine(url: str, begin: str, *, background_checkpoints: bool = False) -> Engine:
+def _sqlite_engine(url: str, begin: str) -> Engine:
     engine = create_engine(url, poolclass=NullPool if ":memory:" in url else None)
     writer = begin == "BEGIN IMMEDIATE"
 
@@ -113,8 +113,6 @@ def _sqlite_engine(url: str, begin: str, *, background_checkpoints: bool = False
         cursor.execute("PRAGMA foreign_keys = ON")
         if writer:  # the writer waits in _begin_immediate; inside its transaction nothing blocks
             cursor.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
-            if background_checkpoints:
-                cursor.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_FALLBACK_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -151,6 +149,22 @@ class Store:
         with Session(self.reader, expire_on_commit=False) as session, session.begin():
             yield session
 
+    def start_background_checkpoints(self) -> None:
+        """SQLite files: from now on a thread copies the WAL back (see `Checkpointer`).
+        Called once the database is open and migrated; a no-op elsewhere."""
+        path = self.writer.url.database
+        if not self.is_sqlite or not path or path == ":memory:" or self.checkpointer:
+            return
+
+        def fallback_only(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.execute(
+                f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_FALLBACK_PAGES}"
+            )
+
+        event.listen(self.writer, "connect", fallback_only)
+        self.writer.dispose()  # pooled connections still checkpoint in their commits
+        self.checkpointer = Checkpointer(path)
+
     def dispose(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.close()
@@ -160,22 +174,11 @@ class Store:
             self.reader.dispose()
 
 
-def open_store(url: str, *, background_checkpoints: bool = False) -> Store:
-    """Engines for `url` (already normalised by config). Raises StoreError for a bad URL.
-
-    `background_checkpoints` (SQLite files): a thread copies the WAL back into the database
-    so that no scan pays for it (the terminal UI and long-running commands ask for this).
-    """
+def open_store(url: str) -> Store:
+    """Engines for `url` (already normalised by config). Raises StoreError for a bad URL."""
     try:
         if url.startswith("sqlite"):
-            writer = _sqlite_engine(
-                url, "BEGIN IMMEDIATE", background_checkpoints=background_checkpoints
-            )
-            store = Store(url, writer, _sqlite_engine(url, "BEGIN"))
-            path = writer.url.database
-            if background_checkpoints and path and path != ":memory:":
-                store.checkpointer = Checkpointer(path)
-            return store
+            return Store(url, _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN"))
         if url.startswith("postgresql"):
             engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
             return Store(url, engine, engine)
