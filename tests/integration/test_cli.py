@@ -233,6 +233,7 @@ def test_a_bad_database_url_is_one_line_and_exit_2(run_cli, args: list[str], say
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith("stageterm: ") and says in result.stderr
     assert "Traceback" not in result.stderr
+    assert "\\n" not in result.stderr and "\\t" not in result.stderr  # no escaped line breaks
 
 
 def test_a_usage_error_is_exit_1(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]

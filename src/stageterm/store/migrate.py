@@ -70,7 +70,8 @@ def upgrade(store: Store) -> str | None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
-        raise StoreError(f"cannot open database: {exc.orig}") from exc
+        # psycopg's reasons run over several lines ("...refused\n\tIs the server running...").
+        raise StoreError(f"cannot open database: {' '.join(str(exc.orig).split())}") from exc
     except SQLAlchemyError as exc:
         raise StoreError(f"database error while upgrading: {exc}") from exc
     return head
