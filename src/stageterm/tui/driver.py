@@ -5,6 +5,12 @@ one stray byte from a misconfigured terminal client (Latin-1 "Ä" is 0xC4) raise
 input thread and the app exits (Textualize/textual#6456). This driver decodes with
 errors="replace": the byte arrives as U+FFFD, which the scan handling turns into a
 readable error, and the shift goes on.
+
+It also ends the app when the terminal hangs up (the SSH session ended: client killed,
+network gone, window closed). sshd's SIGHUP normally ends the process first; where
+SIGHUP is ignored (a wrapper that traps it, nohup), reading the dead terminal fails
+with EIO or EOF on every select, and the stock driver would spin there for ever, holding
+the signed-in operator's session. Here the app exits instead.
 """
 
 from __future__ import annotations
@@ -31,11 +37,22 @@ class ForgivingLinuxDriver(LinuxDriver):
         fileno = self.fileno
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")(errors="replace").decode
+        hung_up = False
+
+        def read() -> bytes:
+            nonlocal hung_up
+            try:
+                data = os.read(fileno, 1024 * 4)
+            except OSError:  # EIO: the terminal hung up
+                data = b""
+            if not data and self.input_tty:
+                hung_up = True
+            return data
 
         def process(events: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
             for last, (_key, mask) in loop_last(events):
                 if mask & selectors.EVENT_READ:
-                    text = decode(os.read(fileno, 1024 * 4), final=final and last)
+                    text = decode(read(), final=final and last)
                     if not text:
                         break
                     for message in parser.feed(text):
@@ -44,10 +61,14 @@ class ForgivingLinuxDriver(LinuxDriver):
                 self.process_message(message)
 
         try:
-            while not self.exit_event.is_set():
+            while not self.exit_event.is_set() and not hung_up:
                 process(selector.select(0.1))
             selector.unregister(self.fileno)
-            process(selector.select(0.1), final=True)
+            if hung_up:
+                _forget_terminal()
+                self._loop.call_soon_threadsafe(self._app.exit)
+            else:
+                process(selector.select(0.1), final=True)
         finally:
             selector.close()
             try:
@@ -55,3 +76,17 @@ class ForgivingLinuxDriver(LinuxDriver):
                     pass
             except (EOFError, ParseError):
                 pass
+
+
+def _forget_terminal() -> None:
+    """Point stdin, stdout and stderr at /dev/null once the terminal has hung up.
+
+    Writes to a hung-up terminal fail with EIO: the app's last screen updates would kill
+    Textual's writer thread, and Python's final flush would end the process with status 120.
+    """
+    null = os.open(os.devnull, os.O_RDWR)
+    try:
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+    finally:
+        os.close(null)
