@@ -113,3 +113,12 @@ def machine() -> str:
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
     )
+
+
+def load() -> str:
+    """The load average (1, 5, 15 min): on a shared machine it says how far to trust a run."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.1f}, {five:.1f}, {fifteen:.1f}"
