@@ -1,7 +1,7 @@
 """Fixtures of the SSH end-to-end tests: a site database (SQLite or PostgreSQL) seeded with
 the demo site, an sshd that runs stageterm on it for every session, and handhelds in tmux.
 
-- `site_db`: the demo site in a SQLite file.
+- `site_db`: the demo site in a SQLite file (a copy of one seeded once per session).
 - `pg_site`: the demo site in a fresh database on the suite's throwaway PostgreSQL server
   (tests/integration/pg.py; skipped with the reason where no server binaries are found),
   seeded by `stageterm demo --db <postgresql+psycopg URL> --seed-only`.
@@ -14,13 +14,13 @@ the demo site, an sshd that runs stageterm on it for every session, and handheld
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sshkit import MISSING, STAGETERM, Handhelds, Sshd
+from sshkit import MISSING, STAGETERM, Handhelds, PgSite, Sshd
 
 from integration.pg import PostgresServer
 
@@ -43,24 +43,25 @@ def seed_demo(db: str) -> None:
     assert "Seeded demo site" in done.stdout, done.stdout
 
 
-@pytest.fixture
-def site_db(tmp_path: Path) -> Path:
-    """The demo site in a SQLite file."""
-    db = tmp_path / "site.db"
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo site in a SQLite file, seeded once for the session (tests get copies)."""
+    db = tmp_path_factory.mktemp("demo-site") / "site.db"
     seed_demo(str(db))
     return db
 
 
-@dataclass
-class PgSite:
-    """The demo site in its own database on the throwaway PostgreSQL server."""
-
-    server: PostgresServer
-    name: str
-
-    @property
-    def url(self) -> str:
-        return self.server.url(self.name)
+@pytest.fixture
+def site_db(demo_sqlite: Path, tmp_path: Path) -> Path:
+    """The demo site in a SQLite file of this test's own."""
+    db = tmp_path / "site.db"
+    source, target = sqlite3.connect(demo_sqlite), sqlite3.connect(db)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return db
 
 
 @pytest.fixture

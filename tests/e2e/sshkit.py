@@ -4,6 +4,7 @@
   the installed stageterm, with the environment a deployment gives it (docs/deployment.md).
 - `SshTerminal`: one handheld: its own tmux server, one pane of a fixed size and TERM,
   running `ssh -tt` into that sshd, driven with send-keys and read with capture-pane.
+- `PgSite`: a site's database on the suite's throwaway PostgreSQL server.
 - `descendants` / `stageterm_sessions`: the processes sshd runs for its sessions, to see
   what is still alive on the host after a client goes away.
 
@@ -24,6 +25,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SSHD = shutil.which("sshd") or ("/usr/sbin/sshd" if Path("/usr/sbin/sshd").exists() else None)
 STAGETERM = Path(sys.executable).with_name("stageterm")
@@ -37,6 +39,18 @@ MISSING = (
     if shutil.which("tmux") is None
     else ""
 )
+
+
+@dataclass
+class PgSite:
+    """A site's database on a PostgreSQL server (tests/integration/pg.py's PostgresServer)."""
+
+    server: Any
+    name: str
+
+    @property
+    def url(self) -> str:
+        return str(self.server.url(self.name))
 
 
 def free_port() -> int:
