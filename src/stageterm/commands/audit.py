@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta
 
-from stageterm.commands.context import Context
+from stageterm.commands.context import Context, readable
 from stageterm.commands.exit_codes import Exit
 from stageterm.commands.unit import event_json
 from stageterm.scanning import clean_for_display
@@ -45,7 +45,8 @@ def _when(text: str) -> datetime:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    events = ctx.services().audit(since=args.since, operator=args.operator)
+    operator = readable(args.operator, "Badge") if args.operator is not None else None
+    events = ctx.services().audit(since=args.since, operator=operator)
     if args.json:
         ctx.print_json([event_json(e) for e in events])
         return Exit.DONE

@@ -1,14 +1,23 @@
-"""What a subcommand runs in: settings, the store and services built on demand, and output."""
+"""What a subcommand runs in: settings, the store and services built on demand, and output.
+
+Also the guards every command shares against hostile text: `readable` for a code, badge
+or reason given as an argument, the check of the text settings when a context is made,
+and `print_json`, whose output never carries a character that a terminal would act on.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from stageterm.commands.exit_codes import Exit
 from stageterm.config import Settings
+from stageterm.scanning.hostile import text_problem
 
 if TYPE_CHECKING:
     from stageterm.services import Services
@@ -23,6 +32,81 @@ class CommandError(Exception):
         self.code = code
 
 
+# Codes and badges are looked up in (and written to) columns this wide; a reason is free
+# text but bounded, like an imported name.
+CODE_LIMIT = 64
+REASON_LIMIT = 200
+TERMINAL_LIMIT = 128
+
+
+def argument_problem(*checks: tuple[str, str | None, int]) -> str | None:
+    """The sentence for the first (what, value, limit) whose value cannot be used, or None.
+
+    A value that is not printable text (escape sequences, control characters, bytes
+    that are not UTF-8, bidi overrides) or longer than its column cannot name anything
+    in the database; it is refused before any query runs, and nothing is written.
+    """
+    for what, value, limit in checks:
+        if value is not None and (problem := text_problem(value, what, limit)) is not None:
+            return problem
+    return None
+
+
+def readable(value: str, what: str, limit: int = CODE_LIMIT) -> str:
+    """`value` when it can be a code, badge or reason; else a CommandError (bad input)."""
+    problem = argument_problem((what, value, limit))
+    if problem is not None:
+        raise CommandError(problem, Exit.BAD_INPUT)
+    return value
+
+
+def _check_settings(settings: Settings) -> None:
+    # The terminal id goes into every event; the upstream URL into every request. Bad
+    # text in either is bad configuration: one line, exit 2, before anything is opened.
+    # (Checked here rather than in config.py so that each command and the app get it.)
+    problem = text_problem(settings.terminal, "STAGETERM_TERMINAL", TERMINAL_LIMIT)
+    if problem is None:
+        problem = _url_problem(settings.upstream_url)
+    if problem is not None:
+        raise CommandError(problem, Exit.BAD_INPUT)
+
+
+def _url_problem(url: str) -> str | None:
+    if not url.isprintable():
+        # Not shown: an address may carry user:password@.
+        return "STAGETERM_UPSTREAM_URL has control, escape or invisible characters"
+    try:
+        urlsplit(url.strip()).port  # noqa: B018 - reading it checks it
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535"
+        return f"STAGETERM_UPSTREAM_URL is not a valid address: {exc}"
+    return None
+
+
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on or draw
+# misleadingly: DEL, C1 controls (U+009B is CSI), bidi overrides, zero-width and line
+# separators, lone surrogates from undecodable argv bytes. C0 controls are escaped already.
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char.isprintable():
+        return char
+    code = ord(char)
+    if code > 0xFFFF:  # a surrogate pair, as JSON spells characters beyond the BMP
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def json_line(value: Any) -> str:
+    """`value` as one line of JSON: readable UTF-8 text, but every character that is not
+    printable spelled as a \\u escape, so the text is kept exactly and shown safely."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    # Outside strings json.dumps writes only ASCII, so this touches string contents only.
+    return _UNPRINTABLE.sub(_json_escape, text)
+
+
 @dataclass
 class Context:
     settings: Settings
@@ -32,6 +116,9 @@ class Context:
     err: IO[str] = field(default_factory=lambda: sys.stderr)
     _store: Store | None = None
     _services: Services | None = None
+
+    def __post_init__(self) -> None:
+        _check_settings(self.settings)
 
     def store(self, *, demo: bool = False) -> Store:
         if self._store is None:
@@ -47,7 +134,7 @@ class Context:
         print(text, file=self.out)
 
     def print_json(self, value: Any) -> None:
-        print(json.dumps(value, ensure_ascii=False, default=str), file=self.out)
+        print(json_line(value), file=self.out)
 
     def close(self) -> None:
         if self._store is not None:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from stageterm.commands.context import Context
-from stageterm.commands.outcome import show
+from stageterm.commands.context import CODE_LIMIT, REASON_LIMIT, Context
+from stageterm.commands.outcome import refuse_unreadable, show
+
+if TYPE_CHECKING:
+    from stageterm.services import Result, Services
 
 
 def register(
@@ -30,20 +35,20 @@ def register(
     p.set_defaults(handler=_move)
     p = parser("load", "load a staged unit from its lane onto a dock (route-checked)")
     p.add_argument("--to", required=True, metavar="DOCK", help="dock door")
-    p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().load(a.unit, a.to, a.operator)))
+    p.set_defaults(handler=lambda a, c: _finish(a, c, lambda s: s.load(a.unit, a.to, a.operator)))
     p = parser("issue", "issue a unit from its kitting area to production")
-    p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().issue(a.unit, a.operator)))
+    p.set_defaults(handler=lambda a, c: _finish(a, c, lambda s: s.issue(a.unit, a.operator)))
     p = parser("hold", "put a unit on hold")
     p.add_argument(
         "--reason", metavar="TEXT", help="why (shown in the unit's history and upstream)"
     )
     p.set_defaults(
-        handler=lambda a, c: _finish(a, c, c.services().hold(a.unit, a.operator, a.reason))
+        handler=lambda a, c: _finish(a, c, lambda s: s.hold(a.unit, a.operator, a.reason))
     )
     p = parser("release", "release a held or quarantined unit (quality role only)")
-    p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().release(a.unit, a.operator)))
+    p.set_defaults(handler=lambda a, c: _finish(a, c, lambda s: s.release(a.unit, a.operator)))
     p = parser("undo", "reverse the unit's latest event (its operator, or a lead)")
-    p.set_defaults(handler=lambda a, c: _finish(a, c, c.services().undo(a.unit, a.operator)))
+    p.set_defaults(handler=lambda a, c: _finish(a, c, lambda s: s.undo(a.unit, a.operator)))
     for name in ("move", "load", "issue", "hold", "release", "undo"):
         p = sub.choices[name]
         p.add_argument("--operator", required=True, metavar="BADGE", help="your badge")
@@ -61,23 +66,36 @@ def _positive(text: str) -> int:
 
 
 def _move(args: argparse.Namespace, ctx: Context) -> int:
-    services = ctx.services()
-    seen = services.unit_detail(args.unit)
-    result = services.move(
-        args.unit,
-        args.to,
-        args.operator,
-        quantity=args.qty,
-        approve=args.approve,
-        pin=args.pin,
-        # What the operator saw is what they move: another terminal's move in between wins.
-        expected_version=seen.unit.version if seen else None,
+    def move(services: Services) -> Result:
+        seen = services.unit_detail(args.unit)
+        return services.move(
+            args.unit,
+            args.to,
+            args.operator,
+            quantity=args.qty,
+            approve=args.approve,
+            pin=args.pin,
+            # What the operator saw is what they move: another terminal's move in between wins.
+            expected_version=seen.unit.version if seen else None,
+        )
+
+    return _finish(args, ctx, move)
+
+
+def _finish(args: argparse.Namespace, ctx: Context, change: Callable[[Services], Result]) -> int:
+    """Check the arguments, then run the change and show its result."""
+    # A code with escapes, control characters or undecodable bytes, or longer than any
+    # code can be, names nothing: refused as bad input before any query (nor any write).
+    # The PIN is left to the check of the PIN, which never shows it.
+    refused = refuse_unreadable(
+        ctx,
+        args.json,
+        ("Unit code", args.unit, CODE_LIMIT),
+        ("Location code", getattr(args, "to", None), CODE_LIMIT),
+        ("Badge", args.operator, CODE_LIMIT),
+        ("Approving badge", getattr(args, "approve", None), CODE_LIMIT),
+        ("Reason", getattr(args, "reason", None), REASON_LIMIT),
     )
-    return _finish(args, ctx, result)
-
-
-def _finish(args: argparse.Namespace, ctx: Context, result: object) -> int:
-    from stageterm.services import Result
-
-    assert isinstance(result, Result)
-    return show(ctx, result, args.json)
+    if refused is not None:
+        return refused
+    return show(ctx, change(ctx.services()), args.json)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stageterm.commands.context import Context
+from stageterm.commands.context import Context, argument_problem
 from stageterm.commands.exit_codes import Exit
 from stageterm.scanning import clean_for_display
 from stageterm.services import Outcome, Result
@@ -35,3 +35,14 @@ def show(ctx: Context, result: Result, as_json: bool) -> int:
         code = f" [{result.code}]" if result.code and not result.ok else ""
         ctx.print(f"{LABEL[result.outcome]}{code}: {clean_for_display(result.message, 300)}")
     return int(EXIT_FOR[result.outcome])
+
+
+def refuse_unreadable(
+    ctx: Context, as_json: bool, *checks: tuple[str, str | None, int]
+) -> int | None:
+    """When an argument cannot be a code, badge or reason: print an `error` result in the
+    usual shape and return its exit code (bad input). None when every argument is fine."""
+    problem = argument_problem(*checks)
+    if problem is None:
+        return None
+    return show(ctx, Result(Outcome.ERROR, problem, code="unreadable-argument"), as_json)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from stageterm.commands.context import Context
+from stageterm.commands.context import CODE_LIMIT, Context
 from stageterm.commands.exit_codes import Exit
-from stageterm.commands.outcome import show
+from stageterm.commands.outcome import refuse_unreadable, show
 from stageterm.scanning import ScannerSettings
 
 
@@ -36,6 +36,10 @@ def scanner_settings(ctx: Context) -> ScannerSettings:
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from stageterm.workflow import Workflow
 
+    # Each RAW goes through the scanner's own checks; the badge is an argument.
+    refused = refuse_unreadable(ctx, args.json, ("Badge", args.operator, CODE_LIMIT))
+    if refused is not None:
+        return refused
     workflow = Workflow(ctx.services(), scanner_settings(ctx))
     signed = workflow.sign_in(args.operator)
     if not signed.ok:

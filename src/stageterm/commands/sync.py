@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from stageterm.commands.context import CommandError, Context
+from stageterm.commands.context import CommandError, Context, readable
 from stageterm.commands.exit_codes import Exit
 from stageterm.scanning import clean_for_display
 
@@ -72,12 +72,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return _status(ctx, as_json=args.json)
     if args.retry_rejected is not None:
         # Rejected events are parked for a reason: a lead decides they go again.
-        person = ctx.services().operator(args.operator) if args.operator else None
+        ids = [readable(i, "Event id") for i in args.retry_rejected]
+        person = (
+            ctx.services().operator(readable(args.operator, "Badge")) if args.operator else None
+        )
         if person is None or not person.may_approve():
             raise CommandError(
                 "--retry-rejected needs --operator with a lead's or admin's badge", Exit.REFUSED
             )
-        count = retry_rejected(ctx.store(), args.retry_rejected or None)
+        count = retry_rejected(ctx.store(), ids or None)
         ctx.print(f"{count} rejected events back in the queue")
         return Exit.DONE
     if not ctx.settings.upstream_url:

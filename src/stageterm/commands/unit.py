@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from stageterm.commands.context import CommandError, Context
+from stageterm.commands.context import CommandError, Context, readable
 from stageterm.commands.exit_codes import Exit
 from stageterm.domain.metrics import format_dwell
 from stageterm.domain.model import Event, Unit
@@ -68,7 +68,8 @@ def event_json(event: Event) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    detail = ctx.services().unit_detail(args.code)
+    code = readable(args.code, "Unit code")  # before the database is even opened
+    detail = ctx.services().unit_detail(code)
     if detail is None:
         raise CommandError(f"unit {clean_for_display(args.code)} is not known here", Exit.REFUSED)
     if args.json:

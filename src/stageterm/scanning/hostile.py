@@ -1,8 +1,10 @@
 """Text that must not reach a terminal or a database as-is: how to spot it and how to show it.
 
-Owns `clean_for_display` (a printable one-line rendering of any string) and
+Owns `clean_for_display` (a printable one-line rendering of any string),
 `unprintable_problem` (the operator-facing sentence for a scan carrying control
-characters, escape sequences, invisible characters or undecodable bytes).
+characters, escape sequences, invisible characters or undecodable bytes) and
+`text_problem` (the same for a code, badge or reason typed on the command line or
+set in the configuration, where a length limit applies too).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def _is_surrogate(char: str) -> bool:
     return 0xD800 <= ord(char) <= 0xDFFF
 
 
-def unprintable_problem(text: str) -> str | None:
+def unprintable_problem(text: str, what: str = "Scan") -> str | None:
     """The sentence describing why `text` cannot be a scan, or None when it is fine.
 
     GS (ASCII 29) is allowed: it is the GS1 field separator. Everything else that is
@@ -70,12 +72,34 @@ def unprintable_problem(text: str) -> str | None:
     """
     if text.isprintable() or text.replace(GS, "").isprintable():
         return None
+    return _why_unprintable(text, what, gs_allowed=True)
+
+
+def text_problem(text: str, what: str, max_length: int) -> str | None:
+    """The sentence describing why `text` cannot be taken as `what` (a unit code, a badge,
+    a reason, a terminal id), or None when it is fine.
+
+    Stricter than a scan: GS is refused too, and so is anything longer than `max_length`
+    (the width of the column it would be looked up in or written to). The sentence is one
+    printable line however long or hostile `text` is.
+    """
+    if len(text) > max_length:
+        return f"{what} is too long ({len(text)} characters; at most {max_length})"
+    if text.isprintable():
+        return None
+    return _why_unprintable(text, what, gs_allowed=False)
+
+
+def _why_unprintable(text: str, what: str, *, gs_allowed: bool) -> str:
     shown = clean_for_display(text)
     if any(_is_surrogate(char) for char in text):
         # Undecodable bytes arrive as lone surrogates (errors="surrogateescape").
-        return f"Scan has bytes that are not valid text: {shown}"
+        return f"{what} has bytes that are not valid text: {shown}"
     if ESC in text:
-        return f"Scan has terminal escape sequences: {shown}"
-    if any(char != GS and (ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0) for char in text):
-        return f"Scan has control characters: {shown}"
-    return f"Scan has invisible or unprintable characters: {shown}"
+        return f"{what} has terminal escape sequences: {shown}"
+    if any(
+        (char != GS or not gs_allowed) and (ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0)
+        for char in text
+    ):
+        return f"{what} has control characters: {shown}"
+    return f"{what} has invisible or unprintable characters: {shown}"
