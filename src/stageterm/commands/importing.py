@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from stageterm.commands.context import CommandError, Context
+from stageterm.commands.context import CommandError, Context, readable
 from stageterm.commands.exit_codes import Exit
 from stageterm.domain.model import Role
-from stageterm.imports import KINDS, ImportFailed, import_file
+from stageterm.imports import KINDS, ImportFailed, import_rows
+from stageterm.imports.reading import read_rows
 from stageterm.scanning import clean_for_display
+
+if TYPE_CHECKING:
+    from stageterm.services import Services
 
 
 def register(
@@ -35,23 +40,21 @@ def register(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    services = ctx.services()
-    if args.operator:
-        person = services.operator(args.operator)
-        if person is None or person.role is not Role.ADMIN:
-            who = "not known here" if person is None else f"{person.role.value}, not admin"
-            raise CommandError(
-                f"imports need an admin: badge {clean_for_display(args.operator)} is {who}",
-                Exit.REFUSED,
-            )
+    badge = readable(args.operator, "Badge") if args.operator else None
     try:
-        report = import_file(
+        # The file first: an unreadable one is reported without opening the database.
+        rows = read_rows(args.file, args.kind)
+        services = ctx.services()
+        if badge:
+            _check_admin(services, badge)
+        report = import_rows(
             services.store,
             args.kind,
-            args.file,
+            args.file.name,
+            rows,
             clock=services.now,
             terminal=services.terminal,
-            operator=args.operator,
+            operator=badge,
         )
     except ImportFailed as failed:
         for problem in failed.problems:
@@ -62,3 +65,12 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return Exit.BAD_INPUT
     ctx.print(f"Imported {report.kind}: {report.created} new, {report.updated} updated.")
     return Exit.DONE
+
+
+def _check_admin(services: Services, badge: str) -> None:
+    person = services.operator(badge)
+    if person is None or person.role is not Role.ADMIN:
+        who = "not known here" if person is None else f"{person.role.value}, not admin"
+        raise CommandError(
+            f"imports need an admin: badge {clean_for_display(badge)} is {who}", Exit.REFUSED
+        )

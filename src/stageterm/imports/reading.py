@@ -35,8 +35,13 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "orders": ("ref", "kind"),
     "operators": ("badge", "name", "role"),
 }
-MAX_FIELD = 200
+# The widest a cell may be: the width of the column it is written to (see the first
+# migration), so that every database takes what the check let through.
+MAX_FIELD = 64
+FIELD_WIDTH = {"name": 200, "uom": 16}
 MAX_ROWS = 1_000_000
+# A file is read whole; past this it is refused unread (a device, a log, a wrong file).
+MAX_FILE_BYTES = 100_000_000
 
 
 class ImportFailed(ValueError):
@@ -54,11 +59,24 @@ def read_rows(path: Path, kind: str) -> list[tuple[int, Row]]:
     """(line, row) pairs from a CSV (header row) or JSON (list of objects) file."""
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as file:
+            # Bounded: /dev/zero or a mistaken multi-gigabyte file must not fill memory.
+            data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError as exc:
         raise ImportFailed([f"{name}: no such file"]) from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ImportFailed([f"{name}: cannot read: {exc.__class__.__name__}"]) from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFailed(
+            [f"{name}: larger than {MAX_FILE_BYTES // 1_000_000} MB; split it into smaller files"]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFailed(
+            [f"{name}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save it as UTF-8"]
+        ) from exc
     if path.suffix.lower() == ".json" or text.lstrip().startswith("["):
         return _json_rows(name, text, kind)
     return _csv_rows(name, text, kind)
@@ -69,6 +87,10 @@ def _json_rows(name: str, text: str, kind: str) -> list[tuple[int, Row]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFailed([f"{name}:{exc.lineno}: not valid JSON: {exc.msg}"]) from exc
+    except RecursionError as exc:
+        raise ImportFailed([f"{name}: JSON nested too deeply to read"]) from exc
+    except ValueError as exc:  # an integer of more than 4300 digits (sys.int_info)
+        raise ImportFailed([f"{name}: JSON cannot be read: {str(exc).split(':')[0]}"]) from exc
     if not isinstance(data, list):
         raise ImportFailed([f"{name}: JSON must be a list of objects"])
     rows = []
@@ -76,6 +98,11 @@ def _json_rows(name: str, text: str, kind: str) -> list[tuple[int, Row]]:
         if not isinstance(item, dict):
             raise ImportFailed([f"{name}:{index}: not an object"])
         _check_columns(name, index, list(item), kind)
+        for key, value in item.items():
+            if isinstance(value, dict | list):
+                raise ImportFailed(
+                    [f"{name}:{index}: {key} is a JSON {type(value).__name__}, not a value"]
+                )
         rows.append((index, {k: _cell(v) for k, v in item.items()}))
     return rows
 
@@ -90,9 +117,11 @@ def _csv_rows(name: str, text: str, kind: str) -> list[tuple[int, Row]]:
         raise ImportFailed([f"{name}:1: {exc}"]) from exc
     _check_columns(name, 1, header, kind)
     rows = []
+    ended = reader.line_num  # the line the previous record ended on
     try:
         for values in reader:
-            line = reader.line_num
+            # A quoted cell may hold a line break: a row is named by the line it starts on.
+            line, ended = ended + 1, reader.line_num
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
@@ -136,11 +165,21 @@ def _text(row: Row, key: str, kind: str) -> str | None:
         if key in REQUIRED[kind]:
             raise RowError(f"{key} is empty")
         return None
-    if len(value) > MAX_FIELD:
-        raise RowError(f"{key} is longer than {MAX_FIELD} characters")
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise RowError(f"{key} has control characters")
+    width = FIELD_WIDTH.get(key, MAX_FIELD)
+    if len(value) > width:
+        raise RowError(f"{key} is longer than {width} characters")
+    if not value.isprintable():
+        raise RowError(f"{key} has {_unprintable(value)}")
     return value
+
+
+def _unprintable(value: str) -> str:
+    """What kind of text a cell must not have (it would reach screens and scans as-is)."""
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        return "characters that are not valid text"  # "\udcff" in JSON
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in value):
+        return "control characters"  # escape sequences, NUL, DEL, C1 such as CSI
+    return "invisible or unprintable characters"  # bidi overrides, zero-width space
 
 
 def _int(row: Row, key: str, kind: str, minimum: int = 0) -> int | None:
