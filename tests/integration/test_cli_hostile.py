@@ -306,6 +306,31 @@ def test_markup_in_imported_data_is_printed_as_the_text_it_is(  # type: ignore[n
     assert row.split()[:5] == ["[@click=a…", RED, "1", "5", "1/4"]
 
 
+def test_unprintable_text_already_in_the_database_is_shown_escaped(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
+    """Imports and arguments now refuse it, but a database written by an older version (or
+    another path into the services) may hold such text: every view still shows it safely."""
+    from stageterm.services import Services
+
+    reason = "\x1b[2J\x9b31m\u202eREASON\n2"
+    store = open_store(demo_db)
+    try:
+        held = Services(store, terminal="T\u202e1").hold("U00002", "1001", reason)
+        assert held.ok, held.message
+    finally:
+        store.dispose()
+
+    audit = stageterm(run_cli, "audit", "--operator", "1001", db=demo_db)
+    assert audit.out_lines[-1].split(" ", 3)[3] == (
+        "hold     U00002 L-03 -> L-03 by 1001 at T\\u202e1 (\\x1b[2J\\x9b31m\\u202eREASON\\n2)"
+    )
+    unit = json.loads(stageterm(run_cli, "unit", "U00002", "--json", db=demo_db).stdout)
+    assert (unit["history"][-1]["reason"], unit["history"][-1]["terminal"]) == (reason, "T\u202e1")
+    export = stageterm(run_cli, "export", "--format", "json", db=demo_db)
+    events = json.loads(export.stdout)
+    assert (events[-1]["type"], events[-1]["reason"]) == ("hold", reason)
+    assert "\\u202eREASON" in export.stdout  # a JSON escape, not the raw override
+
+
 # -- import: hostile cells and unreadable files, all or nothing ----------------------------------
 
 # One hostile cell per row, each row failing on that cell alone (lines 3..; line 2 is good).

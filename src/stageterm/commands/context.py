@@ -7,6 +7,7 @@ and `print_json`, whose output never carries a character that a terminal would a
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sys
@@ -84,8 +85,9 @@ def _url_problem(url: str) -> str | None:
 
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on or draw
 # misleadingly: DEL, C1 controls (U+009B is CSI), bidi overrides, zero-width and line
-# separators, lone surrogates from undecodable argv bytes. C0 controls are escaped already.
-_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
+# separators, lone surrogates from undecodable argv bytes. C0 controls are escaped already
+# inside strings; a raw line break or tab can only be whitespace between tokens.
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e\n\r\t]")
 
 
 def _json_escape(match: re.Match[str]) -> str:
@@ -99,12 +101,33 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
+def escape_unprintable(json_text: str) -> str:
+    """JSON text with every character that is not printable spelled as a \\u escape: the
+    same values, shown safely. Outside strings JSON is ASCII, so only contents change."""
+    return _UNPRINTABLE.sub(_json_escape, json_text)
+
+
 def json_line(value: Any) -> str:
-    """`value` as one line of JSON: readable UTF-8 text, but every character that is not
-    printable spelled as a \\u escape, so the text is kept exactly and shown safely."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    # Outside strings json.dumps writes only ASCII, so this touches string contents only.
-    return _UNPRINTABLE.sub(_json_escape, text)
+    """`value` as one line of JSON: readable UTF-8 text, nothing a terminal acts on."""
+    return escape_unprintable(json.dumps(value, ensure_ascii=False, default=str))
+
+
+class JsonToTerminal(io.TextIOBase):
+    """A stream of JSON text (a document written in pieces) passed through
+    `escape_unprintable` on its way to `out`, which may be a terminal."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._out.write(escape_unprintable(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._out.flush()
 
 
 @dataclass

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
-from stageterm.commands.context import CommandError, Context
+from stageterm.commands.context import CommandError, Context, JsonToTerminal
 from stageterm.commands.exit_codes import Exit
 from stageterm.scanning import clean_for_display
 
@@ -69,7 +69,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise CommandError(str(exc), Exit.BAD_INPUT) from None
     store = ctx.store()
     if args.out is None:
-        count = write_export(store, ctx.out, encoder, since=args.since)
+        # Standard output is often a terminal: event text (a reason, a code from an older
+        # import) must not carry C1 controls or bidi overrides there. A file gets UTF-8 as is.
+        out = cast(IO[str], JsonToTerminal(ctx.out))
+        count = write_export(store, out, encoder, since=args.since)
     else:
         count = _to_file(store, args.out, encoder, args.since)
         ctx.print(f"{count} events written to {clean_for_display(str(args.out), 200)}")
