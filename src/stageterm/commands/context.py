@@ -62,10 +62,12 @@ def readable(value: str, what: str, limit: int = CODE_LIMIT) -> str:
 
 
 def _check_settings(settings: Settings) -> None:
-    # The terminal id goes into every event; the upstream URL into every request. Bad
-    # text in either is bad configuration: one line, exit 2, before anything is opened.
+    # The terminal id goes into every event; the site and the upstream URL into every
+    # request. Bad text in any is bad configuration: one line, exit 2, before anything is opened.
     # (Checked here rather than in config.py so that each command and the app get it.)
     problem = text_problem(settings.terminal, "STAGETERM_TERMINAL", TERMINAL_LIMIT)
+    if problem is None:  # the site names every location upstream and every request
+        problem = text_problem(settings.site, "STAGETERM_SITE", CODE_LIMIT)
     if problem is None:
         problem = _url_problem(settings.upstream_url)
     if problem is not None:

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         f"expiry {u.expiry or '-'}, dwell {format_dwell(detail.dwell_s)}"
     )
     for e in detail.history:
-        approved = f" approved by {e.approved_by}" if e.approved_by else ""
+        approved = f" approved by {c(e.approved_by)}" if e.approved_by else ""
         ctx.print(
             f"  {e.occurred_at:%Y-%m-%d %H:%M} {e.type.value:<8} {c(e.from_location or '-')} -> "
             f"{c(e.to_location or '-')}  by {c(e.operator or '-')}{approved}"
