@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,7 @@ class Sshd:
     port: int
     home: Path
     proc: subprocess.Popen[bytes]
+    seen: set[int] = field(default_factory=set)  # stageterm processes its sessions ran
 
     @classmethod
     def start(
@@ -138,15 +139,25 @@ class Sshd:
 
     def stageterm_sessions(self) -> list[int]:
         """Pids of the stageterm processes this sshd is running for its sessions now."""
-        return [pid for pid in descendants(self.proc.pid) if str(STAGETERM) in _cmdline(pid)]
+        found = []
+        for pid in descendants(self.proc.pid):
+            argv = _cmdline(pid).split()
+            if argv[:1] and Path(argv[0]).name.startswith("python") and str(STAGETERM) in argv:
+                found.append(pid)
+        self.seen.update(found)
+        return found
 
     def log(self) -> str:
         path = self.home / "sshd.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        # Whatever the sessions left running goes too (a stageterm that outlived its session).
-        leftovers = descendants(self.proc.pid)
+        # Whatever the sessions left running goes too: a stageterm that outlived its session
+        # is no longer below sshd (its parent ended; it belongs to init now), so also every
+        # one seen, if it still runs stageterm.
+        leftovers = descendants(self.proc.pid) + [
+            pid for pid in self.seen if str(STAGETERM) in _cmdline(pid)
+        ]
         self.proc.terminate()
         try:
             self.proc.wait(timeout=10)
