@@ -42,7 +42,14 @@ class ScanSession:
     last_unit: str | None = None  # what @UNDO, @HOLD, @ISSUE act on
     pending: PendingApproval | None = None
     quantity: int | None = None  # for the next unit only (kitting part quantities)
+    told_moved: str | None = None  # a unit this operator was just told someone else moved
     results: list[Result] = field(default_factory=list)
+
+
+# Another operator's move of a unit less than this long ago makes a scan of it a question
+# ("was just moved by ... scan it again"), not a second move: two people scanning the same
+# unit at nearly the same moment are both told what happened (SPEC §7).
+JUST_MOVED_S = 10.0
 
 
 class Workflow:
@@ -188,7 +195,7 @@ class Workflow:
         self.session.target = location
         if held is not None:
             self.session.held_unit = None
-            return self._move(held.code, location)
+            return self._move(held.code, location, held)
         return Result(
             Outcome.TARGET,
             f"Target {location.code}{_describe(location)}. Scan units.",
@@ -240,14 +247,35 @@ class Workflow:
                 unit=unit.code,
                 from_=unit.location,
             )
-        return self._move(unit.code, target)
+        return self._move(unit.code, target, unit)
 
-    def _move(self, unit_code: str, target: Location) -> Result:
+    def _move(self, unit_code: str, target: Location, seen: Unit | None = None) -> Result:
+        """Move the unit as this terminal saw it (`seen`): if it changed since, or another
+        operator moved it in the last JUST_MOVED_S, the operator is told who moved it and
+        where; scanning it again then moves it."""
         quantity, self.session.quantity = self.session.quantity, None
+        told, self.session.told_moved = self.session.told_moved, None
+        version = seen.version if seen else None
+        window = 0.0 if told == unit_code else JUST_MOVED_S
         if target.kind is LocationKind.DOCK:
-            result = self.services.load(unit_code, target.code, self._badge())
+            result = self.services.load(
+                unit_code,
+                target.code,
+                self._badge(),
+                expected_version=version,
+                recent_by_others_s=window,
+            )
         else:
-            result = self.services.move(unit_code, target.code, self._badge(), quantity=quantity)
+            result = self.services.move(
+                unit_code,
+                target.code,
+                self._badge(),
+                quantity=quantity,
+                expected_version=version,
+                recent_by_others_s=window,
+            )
+        if result.code == "moved-meanwhile":
+            self.session.told_moved = unit_code
         if result.outcome is Outcome.MOVED:
             self.session.last_unit = result.unit or unit_code
         if result.outcome is Outcome.NEEDS_APPROVAL:

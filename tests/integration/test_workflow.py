@@ -275,3 +275,59 @@ def test_scanned_markup_is_shown_as_text(floor: Workflow) -> None:
     result = floor.scan("[bold red]NOPE[/]")
     assert result.outcome is Outcome.ERROR
     assert "[bold red]NOPE[/]" in result.message
+
+
+# -- two terminals, one unit -------------------------------------------------------------------
+
+
+@pytest.fixture
+def ben(other_terminal: Services) -> Workflow:
+    """A second terminal with Ben (operator 1002) signed in."""
+    workflow = Workflow(other_terminal)
+    assert workflow.scan("B:1002").code == "signed-in"
+    return workflow
+
+
+def test_a_unit_another_operator_just_moved_is_a_question_not_a_second_move(
+    floor: Workflow, ben: Workflow, services: Services, clock
+) -> None:  # type: ignore[no-untyped-def]
+    assert outcomes(ben, "L-ACME-N", "U-11") == ["target", "moved"]
+    clock.advance(seconds=3)
+    floor.scan("L-NORTH")
+    told = floor.scan("U-11")
+    assert (told.outcome, told.code) == (Outcome.REFUSED, "moved-meanwhile")
+    assert "Ben Kowalski" in told.message and "L-ACME-N" in told.message
+    assert where(services, "U-11") == ("L-ACME-N", "staged")  # Ben's move stands
+    again = floor.scan("U-11")  # Ana has read it and scans it again: she means it
+    assert again.outcome is Outcome.MOVED
+    assert where(services, "U-11") == ("L-NORTH", "staged")
+
+
+def test_a_move_by_another_operator_a_while_ago_is_an_ordinary_move(
+    floor: Workflow, ben: Workflow, services: Services, clock
+) -> None:  # type: ignore[no-untyped-def]
+    assert outcomes(ben, "L-ACME-N", "U-11") == ["target", "moved"]
+    clock.advance(seconds=11)
+    assert outcomes(floor, "L-NORTH", "U-11") == ["target", "moved"]
+    assert where(services, "U-11") == ("L-NORTH", "staged")
+
+
+def test_ones_own_recent_move_is_not_questioned(floor: Workflow, services: Services) -> None:
+    assert outcomes(floor, "L-ACME-N", "U-11", "L-NORTH", "U-11") == [
+        "target",
+        "moved",
+        "target",
+        "moved",
+    ]
+    assert where(services, "U-11") == ("L-NORTH", "staged")
+
+
+def test_a_unit_scanned_first_and_moved_elsewhere_before_its_target_is_not_moved(
+    floor: Workflow, ben: Workflow, services: Services, clock
+) -> None:  # type: ignore[no-untyped-def]
+    assert floor.scan("U-11").outcome is Outcome.INFO  # unit first: Ana holds it
+    assert outcomes(ben, "L-ACME-N", "U-11") == ["target", "moved"]
+    clock.advance(minutes=5)  # long after: the version Ana saw is what tells
+    told = floor.scan("L-NORTH")
+    assert told.code == "moved-meanwhile" and "Ben Kowalski" in told.message
+    assert where(services, "U-11") == ("L-ACME-N", "staged")

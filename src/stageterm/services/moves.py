@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -36,21 +37,54 @@ class MovesMixin(ServiceBase):
         approve: str | None = None,
         pin: str | None = None,
         expected_version: int | None = None,
+        recent_by_others_s: float = 0.0,
     ) -> Result:
-        """Stage, move or unstage a unit (part of it, into a kitting area) to `to`."""
+        """Stage, move or unstage a unit (part of it, into a kitting area) to `to`.
+
+        `expected_version`: the unit as the caller saw it; a unit changed since is refused
+        ("moved-meanwhile", naming who moved it). `recent_by_others_s`: also refuse a unit
+        that another operator moved less than this many seconds ago, which a terminal asks
+        for so that two people scanning one unit at nearly the same time are told; the
+        operator scans it again to move it anyway.
+        """
         return self._guarded(
             unit_code,
             lambda s: self._move(
-                s, unit_code, to, operator, quantity, approve, pin, expected_version
+                s,
+                unit_code,
+                to,
+                operator,
+                quantity,
+                approve,
+                pin,
+                expected_version,
+                recent_by_others_s=recent_by_others_s,
             ),
         )
 
-    def load(self, unit_code: str, dock: str, operator: str | None) -> Result:
-        """Lane -> dock, checked against the route the unit is staged for."""
+    def load(
+        self,
+        unit_code: str,
+        dock: str,
+        operator: str | None,
+        *,
+        expected_version: int | None = None,
+        recent_by_others_s: float = 0.0,
+    ) -> Result:
+        """Lane -> dock, checked against the route the unit is staged for (`move` for the rest)."""
         return self._guarded(
             unit_code,
             lambda s: self._move(
-                s, unit_code, dock, operator, None, None, None, None, rules.Action.LOAD
+                s,
+                unit_code,
+                dock,
+                operator,
+                None,
+                None,
+                None,
+                expected_version,
+                rules.Action.LOAD,
+                recent_by_others_s=recent_by_others_s,
             ),
         )
 
@@ -90,6 +124,8 @@ class MovesMixin(ServiceBase):
         pin: str | None,
         expected_version: int | None,
         action: rules.Action = rules.Action.MOVE,
+        *,
+        recent_by_others_s: float = 0.0,
     ) -> Result:
         person = self._operator(session, operator)
         unit = queries.unit(session, unit_code)
@@ -97,6 +133,8 @@ class MovesMixin(ServiceBase):
         if unit is not None and expected_version is not None and unit.version != expected_version:
             raise StaleUnit(unit.code)
         now = self.now()
+        if unit is not None and recent_by_others_s > 0:
+            self._refuse_if_just_moved_by_another(session, unit, person, now, recent_by_others_s)
         facts = self._facts(session, unit, target, now) if unit and target else rules.SiteFacts()
         verdict = rules.judge(
             unit,
@@ -261,6 +299,19 @@ class MovesMixin(ServiceBase):
             **values,  # type: ignore[arg-type]
         )
 
+    @staticmethod
+    def _refuse_if_just_moved_by_another(
+        session: Session, unit: Unit, person: Operator, now: datetime, window_s: float
+    ) -> None:
+        latest = queries.latest_event(session, unit.code)
+        if (
+            latest is not None
+            and latest.type in _MOVES
+            and latest.operator not in (None, person.badge)
+            and (now - latest.occurred_at).total_seconds() < window_s
+        ):
+            raise StaleUnit(unit.code)
+
     def _guarded(self, unit_code: str, run: object) -> Result:
         """Run a use case in one write transaction; turn refusals of people and staleness into results."""
         assert callable(run)
@@ -282,6 +333,12 @@ class MovesMixin(ServiceBase):
         at = event.occurred_at.strftime("%H:%M:%S")
         where = f" to {event.to_location}" if event.to_location else ""
         return f"Unit {unit_code} was just moved{where} by {who} at {at}; scan it again."
+
+
+# Events that put a unit somewhere else: what "was just moved" means.
+_MOVES = frozenset(
+    {EventType.STAGE, EventType.MOVE, EventType.UNSTAGE, EventType.LOAD, EventType.UNDO}
+)
 
 
 def _moved(event: Event, message: str, approved_by: str | None = None) -> Result:
