@@ -29,7 +29,8 @@ class UsageParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(Exit.USAGE, f"{self.prog}: error: {message}\n")
+        # argparse quotes the offending argument as it is: escapes and all.
+        self.exit(Exit.USAGE, f"{self.prog}: error: {clean_for_display(message, 300)}\n")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -242,11 +242,6 @@ def test_a_lookup_with_a_hostile_argument_says_so_in_one_line(  # type: ignore[n
     assert ran.err_lines == [f"stageterm: {what} {shown}"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py: UsageParser.error prints argparse's message as it is, and "
-    "'unrecognized arguments' quotes argv raw (fix: clean_for_display(message) there)",
-)
 def test_an_unknown_hostile_argument_is_a_usage_error_shown_escaped(run_cli, untouched) -> None:  # type: ignore[no-untyped-def]
     ran = stageterm(run_cli, "queue", "\x1b]0;pwned\x07X", db=untouched)
     assert ran.returncode == 1
@@ -625,12 +620,6 @@ def test_a_hostile_setting_is_one_line_and_exit_2(  # type: ignore[no-untyped-de
     assert "user:pw" not in ran.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync/uplink.py puts the terminal id and site into HTTP headers as they are; "
-    "httpx encodes header values as ASCII, so a legitimate 'Kasse-ü' ends sync in a "
-    "UnicodeEncodeError traceback (fix there: an ASCII-safe header value)",
-)
 def test_a_terminal_id_beyond_ascii_does_not_crash_sync(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
     env = {
         "STAGETERM_TERMINAL": "Kasse-\u00fc",

@@ -28,7 +28,7 @@ import ssl
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -105,9 +105,9 @@ class Uplink:
         self._token = token or Secret("")
         headers = {"User-Agent": f"stageterm/{__version__}", "Accept": "application/json"}
         if terminal:
-            headers["X-Stageterm-Terminal"] = clean(terminal, 128)
+            headers["X-Stageterm-Terminal"] = _header_value(clean(terminal, 128))
         if site:
-            headers["X-Stageterm-Site"] = clean(site, 64)
+            headers["X-Stageterm-Site"] = _header_value(clean(site, 64))
         if self._token:
             headers["Authorization"] = f"Bearer {self._token.reveal()}"
         self._client = httpx.Client(
@@ -242,3 +242,12 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(value)) if value else None
     except ValueError:
         return None  # an HTTP date: rare from APIs; our own backoff covers it
+
+
+# Printable ASCII goes as it is; "%" and anything beyond ASCII are percent-encoded (UTF-8),
+# since header values are ASCII on the wire: "Kasse-ü" is sent as "Kasse-%C3%BC".
+_HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
+
+
+def _header_value(text: str) -> str:
+    return quote(text, safe=_HEADER_SAFE)
