@@ -8,7 +8,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Index, bindparam, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlmodel import Session
 
 from stageterm.domain.model import (
@@ -196,16 +196,8 @@ STAGING_KINDS_TUPLE = (LocationKind.LANE, LocationKind.KITTING)
 # The lanes board reads every staged unit on each refresh (20,000 on a big site), so the
 # figures are summed in two steps the database does cheaply: units per (lane, order), read
 # from one index that holds every column needed (no table rows are visited), then orders
-# joined once per (lane, order) rather than once per unit, then lanes. The index is declared
-# here, beside the one query it exists for; migration 0003 creates it.
-Index(
-    "ix_units_staged_figures",
-    UNITS.c.state,
-    UNITS.c.location,
-    UNITS.c.order_ref,
-    UNITS.c.staged_at,
-    UNITS.c.quantity,
-)
+# joined once per (lane, order) rather than once per unit, then lanes. The index
+# (ix_units_staged_figures) is declared with the table in tables.py; migration 0003 creates it.
 _PER_ORDER = (
     select(
         UNITS.c.location.label("lane"),

@@ -65,6 +65,9 @@ class UnitRow(SQLModel, table=True):
         Index("ix_units_gtin_lot", "gtin", "lot"),
         Index("ix_units_sscc", "sscc"),
         Index("ix_units_item_state", "item", "state"),
+        # Every figure the lanes board sums, so that its query reads no unit rows
+        # (store/queries.py `lane_rows`; migration 0003).
+        Index("ix_units_staged_figures", "state", "location", "order_ref", "staged_at", "quantity"),
     )
 
     code: str = Field(primary_key=True, max_length=64)
