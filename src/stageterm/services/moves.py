@@ -303,12 +303,14 @@ class MovesMixin(ServiceBase):
     def _refuse_if_just_moved_by_another(
         session: Session, unit: Unit, person: Operator, now: datetime, window_s: float
     ) -> None:
-        latest = queries.latest_event(session, unit.code)
+        latest = queries.latest_mover(session, unit.code)
+        if latest is None:
+            return
+        kind, operator, at = latest
         if (
-            latest is not None
-            and latest.type in _MOVES
-            and latest.operator not in (None, person.badge)
-            and (now - latest.occurred_at).total_seconds() < window_s
+            kind in _MOVES
+            and operator not in (None, person.badge)
+            and (now - at).total_seconds() < window_s
         ):
             raise StaleUnit(unit.code)
 

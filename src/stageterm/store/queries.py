@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from stageterm.domain.model import (
     Event,
+    EventType,
     Location,
     LocationKind,
     Operator,
@@ -130,6 +131,25 @@ def latest_event(session: Session, unit_code: str) -> Event | None:
         select(EVENTS).where(EVENTS.c.unit == unit_code).order_by(EVENTS.c.seq.desc()).limit(1),
     )
     return event_from(row) if row else None
+
+
+_LATEST_MOVER = (
+    select(EVENTS.c.type, EVENTS.c.operator, EVENTS.c.occurred_at)
+    .where(EVENTS.c.unit == bindparam("key"))
+    .order_by(EVENTS.c.seq.desc())
+    .limit(1)
+)
+
+
+def latest_mover(session: Session, unit_code: str) -> tuple[EventType, str | None, datetime] | None:
+    """A unit's latest event as the scan path needs it: type, operator, time (UTC).
+    Three columns of one index-found row (`latest_event` builds the whole event)."""
+    row = session.connection().execute(_LATEST_MOVER, {"key": unit_code}).first()
+    if row is None:
+        return None
+    at = as_utc(row.occurred_at)
+    assert at is not None  # NOT NULL
+    return EventType(row.type), row.operator, at
 
 
 def event_by_id(session: Session, event_id: str) -> Event | None:
