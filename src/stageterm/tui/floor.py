@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 OPENING = "open database"
 CHANGE_POLL_S = 2.0
+FULL_COLLECTION_EVERY = 100  # second-generation passes per full one (Python's default: 10)
 SYNC_POLL_S = 5.0
 
 
@@ -149,6 +150,11 @@ class FloorApp(App[int]):
         # What exists now (Textual, SQLAlchemy, the screens) lives as long as the app: keep it
         # out of the collector's full passes, which otherwise stall a board refresh now and then.
         gc.freeze()
+        # And full passes rarer: a board refresh leaves a new set of rows for the collector
+        # to track; with the stock threshold a 10-40 ms full pass landed every 1-2 s of
+        # refreshes (measured in benchmarks/tui_lanes_board.py).
+        young, middle, _old = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
         self._thread("scan desk", self.desk.run, self.workflow, self._stop)
         self.set_interval(CHANGE_POLL_S, self._poll_changes)
         self._poll_changes()
