@@ -182,10 +182,25 @@ def test_receipts_and_splits_are_not_undone(
     assert what in result.message
 
 
-def test_undo_of_a_hold_restores_the_quality(services: Services) -> None:
-    moved(services.hold("U-01", "1001"))
-    moved(services.undo("U-01", "1001"))
+def test_undo_of_a_hold_by_quality_restores_the_quality(services: Services) -> None:
+    moved(services.hold("U-01", "3001"))
+    moved(services.undo("U-01", "3001"))
     assert services.unit("U-01").quality is Quality.RELEASED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("held_by", "undone_by"),
+    [("1001", "1001"), ("3001", "2001"), ("1001", "2001"), ("3001", "9001")],
+    ids=["own-hold", "lead-on-quality-hold", "lead-on-operator-hold", "admin"],
+)
+def test_an_undo_that_would_release_a_held_unit_is_for_quality_only(
+    services: Services, site_store: Store, held_by: str, undone_by: str
+) -> None:
+    moved(services.hold("U-01", held_by))
+    with Unchanged(site_store):
+        result = refused(services.undo("U-01", undone_by), "not-allowed")
+    assert "release" in result.message and "quality" in result.message
+    assert services.unit("U-01").quality is Quality.HOLD  # type: ignore[union-attr]
 
 
 def test_undo_of_a_release_holds_the_unit_again(services: Services) -> None:

@@ -22,6 +22,7 @@ UNDOABLE = frozenset(
         EventType.RELEASE,
     }
 )
+_HELD = frozenset({Quality.HOLD, Quality.QUARANTINE})
 
 
 class StatusMixin(MovesMixin):
@@ -90,6 +91,14 @@ class StatusMixin(MovesMixin):
                 return refused(
                     "not-allowed",
                     f"Only {last.operator} or a lead may undo this {last.type.value}.",
+                    unit.code,
+                )
+            releases = last.from_quality is Quality.RELEASED and last.to_quality in _HELD
+            if releases and person.role is not Role.QUALITY:
+                return refused(
+                    "not-allowed",
+                    f"Undoing this {last.type.value} would release {unit.code}: "
+                    "releases are for quality (stageterm release).",
                     unit.code,
                 )
             event = self._event(
