@@ -262,6 +262,10 @@ def test_init_creates_the_database_named_by_the_flag_over_the_environment(
         (["L-04", "U00003"], 0, ["target", "moved"]),
         # The lane stays the target after the approval: the quarantined unit is refused there.
         (["U00006", "L-01", "B:2001", "U00037"], 4, ["info", "needs_approval", "moved", "refused"]),
+        # A code that names nothing known is refused (3), as `move` does; unreadable is 2.
+        (["L-04", "ZZZ-NOT-HERE"], 3, ["target", "error"]),
+        (["NOWHERE-9", "U00003"], 3, ["error", "info"]),
+        (["L-04", "U0\x1b[2J"], 2, ["target", "error"]),
     ],
 )
 def test_scan_answers_each_scan_and_exits_with_the_first_failure(

@@ -34,7 +34,18 @@ def show(ctx: Context, result: Result, as_json: bool) -> int:
     else:
         code = f" [{result.code}]" if result.code and not result.ok else ""
         ctx.print(f"{LABEL[result.outcome]}{code}: {clean_for_display(result.message, 300)}")
-    return int(EXIT_FOR[result.outcome])
+    return int(exit_for(result))
+
+
+def exit_for(result: Result) -> Exit:
+    """SPEC §5: an unknown unit or location is refused by a rule (3) even where the
+    workflow reports it as an `error` outcome (a scan naming nothing known)."""
+    if result.outcome is Outcome.ERROR and result.code in NAMES_NOTHING_KNOWN:
+        return Exit.REFUSED
+    return EXIT_FOR[result.outcome]
+
+
+NAMES_NOTHING_KNOWN = frozenset({"unknown-unit", "unknown-location"})
 
 
 def refuse_unreadable(
