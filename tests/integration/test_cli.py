@@ -220,19 +220,25 @@ def test_change_commands_answer_in_one_json_shape(run_cli, demo_db: str, site: S
     ("args", "says"),
     [
         (["--db", "/no/such/dir/site.db", "queue"], "cannot open database"),
+        (["--db", "NOT-A-DATABASE", "queue"], "file is not a database"),
         (
             ["--db", "postgresql://floor@127.0.0.1:1/stage", "queue", "--json"],
             "cannot open database",
         ),
     ],
 )
-def test_a_bad_database_url_is_one_line_and_exit_2(run_cli, args: list[str], says: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_database_url_is_one_line_and_exit_2(
+    run_cli, args: list[str], says: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_text("shopping list\n")
+    args = [str(not_a_database) if a == "NOT-A-DATABASE" else a for a in args]
     result = run_cli(*args)
     assert result.returncode == 2
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stderr.startswith("stageterm: ") and says in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and "sqlalche.me" not in result.stderr
     assert "\\n" not in result.stderr and "\\t" not in result.stderr  # no escaped line breaks
 
 

@@ -70,8 +70,14 @@ def upgrade(store: Store) -> str | None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
-        # psycopg's reasons run over several lines ("...refused\n\tIs the server running...").
-        raise StoreError(f"cannot open database: {' '.join(str(exc.orig).split())}") from exc
+        raise StoreError(f"cannot open database: {_reason(exc)}") from exc
     except SQLAlchemyError as exc:
-        raise StoreError(f"database error while upgrading: {exc}") from exc
+        raise StoreError(f"database error while upgrading: {_reason(exc)}") from exc
     return head
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's own reason on one line, without SQLAlchemy's wrapping and links.
+    psycopg's run over several lines ("...refused\n\tIs the server running...")."""
+    reason = str(getattr(exc, "orig", None) or exc).split("\n(Background on this error")[0]
+    return "; ".join(line.strip() for line in reason.splitlines() if line.strip())
