@@ -6,8 +6,10 @@ Nothing is built at import time; `main` builds what the chosen command needs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, NoReturn
 
 from stageterm import __version__
@@ -71,15 +73,36 @@ def _commands_needed(argv: Sequence[str] | None) -> list[str] | None:
     return []
 
 
-def open_migrated_store(settings: Settings, demo: bool) -> Store:
+# Commands that may create a SQLite file that is not there yet; every other command (and
+# the terminal UI) takes a missing file for a mistyped path rather than a new site.
+CREATES_DATABASE = frozenset({"init", "demo", "import"})
+
+
+def open_migrated_store(settings: Settings, demo: bool, *, may_create: bool = True) -> Store:
     """The store for these settings, upgraded to the newest schema."""
     from stageterm.store.engine import open_store
     from stageterm.store.migrate import upgrade
 
-    store = open_store(settings.db_url(demo=demo))
+    url = settings.db_url(demo=demo)
+    if not may_create and (missing := _missing_sqlite_file(url)) is not None:
+        raise StoreError(
+            f"no database at {missing}: `stageterm init --db {missing}` creates one, "
+            "`stageterm demo` opens a demo site"
+        )
+    store = open_store(url)
     upgrade(store)
     store.start_background_checkpoints()
     return store
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """The path of a SQLite URL's file when that file does not exist."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    if not path or path == ":memory:" or os.path.exists(path):
+        return None
+    return path
 
 
 def make_services(settings: Settings, store: Store) -> Services:
@@ -88,8 +111,12 @@ def make_services(settings: Settings, store: Store) -> Services:
     return Services(store, terminal=settings.terminal_id(), settings=settings)
 
 
-def build_context(settings: Settings) -> Context:
-    return Context(settings=settings, open_store=open_migrated_store, make_services=make_services)
+def build_context(settings: Settings, *, may_create: bool = True) -> Context:
+    return Context(
+        settings=settings,
+        open_store=partial(open_migrated_store, may_create=may_create),
+        make_services=make_services,
+    )
 
 
 def run_app(ctx: Context, *, demo: bool = False) -> int:
@@ -120,8 +147,6 @@ def run_app(ctx: Context, *, demo: bool = False) -> int:
 
 
 def _sync_link(ctx: Context, demo: bool) -> SyncLink:
-    from functools import partial
-
     from stageterm.sync import SyncWorker, retry_rejected
     from stageterm.sync.identifiers import IdentifierError
     from stageterm.sync.options import OptionsError, options_from_env
@@ -145,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings({"db": getattr(args, "db", None) or args.app_db})
         for warning in settings.warnings:
             print(f"stageterm: warning: {warning}", file=sys.stderr)
-        ctx = build_context(settings)
+        ctx = build_context(settings, may_create=args.command in CREATES_DATABASE)
         handler = getattr(args, "handler", None)
         if handler is None:
             return run_app(ctx)

@@ -219,7 +219,8 @@ def test_change_commands_answer_in_one_json_shape(run_cli, demo_db: str, site: S
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--db", "/no/such/dir/site.db", "queue"], "cannot open database"),
+        (["--db", "/no/such/dir/site.db", "queue"], "no database at /no/such/dir/site.db"),
+        (["--db", "/no/such/dir/site.db", "init"], "cannot open database"),
         (["--db", "NOT-A-DATABASE", "queue"], "file is not a database"),
         (
             ["--db", "postgresql://floor@127.0.0.1:1/stage", "queue", "--json"],
@@ -240,6 +241,26 @@ def test_a_bad_database_url_is_one_line_and_exit_2(
     assert result.stderr.startswith("stageterm: ") and says in result.stderr
     assert "Traceback" not in result.stderr and "sqlalche.me" not in result.stderr
     assert "\\n" not in result.stderr and "\\t" not in result.stderr  # no escaped line breaks
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["queue"], ["unit", "U00003"], ["move", "U00003", "--to", "L-04", "--operator", "1001"]],
+)
+def test_a_missing_database_file_is_an_error_not_a_new_empty_site(  # type: ignore[no-untyped-def]
+    run_cli, tmp_path: Path, args: list[str]
+) -> None:
+    typo = tmp_path / "sitee.db"
+    result = run_cli(*args, db=str(typo))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"stageterm: no database at {typo}: `stageterm init --db {typo}` creates one, "
+        "`stageterm demo` opens a demo site"
+    ]
+    assert not typo.exists()
+    made = run_cli("init", db=str(typo))  # init (and demo, import) create it
+    assert made.returncode == 0 and typo.exists()
+    assert run_cli(*args, db=str(typo)).returncode in (0, 3)  # now it opens (empty site)
 
 
 def test_a_usage_error_is_exit_1(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
