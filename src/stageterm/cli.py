@@ -123,6 +123,12 @@ def run_app(ctx: Context, *, demo: bool = False) -> int:
     """The terminal UI. It paints the sign-in screen first and opens the database (and,
     with an upstream URL, the sync worker) in a worker thread, so a slow database start
     never shows a blank terminal; an error opening it ends the app as any command's would."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CommandError(
+            "the terminal UI needs a terminal to run in; for scripts use the commands "
+            "(stageterm --help)",
+            Exit.USAGE,
+        )
     from stageterm.tui.app import StagetermApp
 
     opened: list[SyncLink] = []
@@ -183,6 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Whoever read the output stopped (`stageterm audit | head`): end quietly, as a
+        # process ended by SIGPIPE would, and keep the last flush from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     finally:
         if ctx is not None:
             ctx.close()

@@ -7,6 +7,8 @@ clock). The first test is the "Done when" of issue 2, step by step.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -261,6 +263,32 @@ def test_a_missing_database_file_is_an_error_not_a_new_empty_site(  # type: igno
     made = run_cli("init", db=str(typo))  # init (and demo, import) create it
     assert made.returncode == 0 and typo.exists()
     assert run_cli(*args, db=str(typo)).returncode in (0, 3)  # now it opens (empty site)
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
+    """`stageterm audit --json | head -c 100`: no BrokenPipeError traceback, the SIGPIPE
+    status. The demo's audit is ~88 kB, more than a pipe holds, so the reader's leaving is
+    always felt."""
+    pipeline = '"$0" audit --json | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"'
+    cut = subprocess.run(
+        ["bash", "-c", pipeline, str(Path(sys.executable).parent / "stageterm")],
+        env=run_cli.env(demo_db, None),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cut.stdout.strip() == "141", cut.stderr
+    assert cut.stderr == ""
+
+
+def test_the_terminal_ui_without_a_terminal_says_so(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli(db=demo_db)  # stdin and stdout are pipes here
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "stageterm: the terminal UI needs a terminal to run in; for scripts use the commands "
+        "(stageterm --help)"
+    ]
+    assert result.stdout == ""
 
 
 def test_a_usage_error_is_exit_1(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
