@@ -30,6 +30,7 @@ class PendingApproval:
     target: str
     quantity: int | None
     result: Result
+    version: int | None = None  # the unit as the operator saw it: a change since is told
 
 
 @dataclass
@@ -42,7 +43,9 @@ class ScanSession:
     last_unit: str | None = None  # what @UNDO, @HOLD, @ISSUE act on
     pending: PendingApproval | None = None
     quantity: int | None = None  # for the next unit only (kitting part quantities)
-    told_moved: str | None = None  # a unit this operator was just told someone else moved
+    # (unit, version) this operator was just told another operator moved: scanning that unit
+    # again, unchanged since, moves it.
+    told_moved: tuple[str, int] | None = None
     results: list[Result] = field(default_factory=list)
 
 
@@ -53,10 +56,19 @@ JUST_MOVED_S = 10.0
 
 
 class Workflow:
-    def __init__(self, services: Services, scanner: ScannerSettings | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        scanner: ScannerSettings | None = None,
+        *,
+        just_moved_s: float = JUST_MOVED_S,
+    ) -> None:
+        """`just_moved_s`: 0 turns the "another operator just moved it" question off (for
+        one-shot command-line runs, where the operator cannot scan again)."""
         self.services = services
         self.scanner = scanner or ScannerSettings()
         self.session = ScanSession()
+        self.just_moved_s = just_moved_s
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -92,6 +104,7 @@ class Workflow:
             quantity=pending.quantity,
             approve=badge,
             pin=pin,
+            expected_version=pending.version,
         )
         if result.code in ("bad-pin", "unknown-approver", "not-allowed", "self-approval"):
             return result  # still pending: another lead may scan
@@ -256,7 +269,7 @@ class Workflow:
         quantity, self.session.quantity = self.session.quantity, None
         told, self.session.told_moved = self.session.told_moved, None
         version = seen.version if seen else None
-        window = 0.0 if told == unit_code else JUST_MOVED_S
+        window = 0.0 if told is not None and told == (unit_code, version) else self.just_moved_s
         if target.kind is LocationKind.DOCK:
             result = self.services.load(
                 unit_code,
@@ -275,11 +288,15 @@ class Workflow:
                 recent_by_others_s=window,
             )
         if result.code == "moved-meanwhile":
-            self.session.told_moved = unit_code
+            now = self.services.unit(unit_code)
+            self.session.told_moved = (unit_code, now.version) if now else None
+            self.session.quantity = quantity  # the part quantity still holds for the rescan
         if result.outcome is Outcome.MOVED:
             self.session.last_unit = result.unit or unit_code
         if result.outcome is Outcome.NEEDS_APPROVAL:
-            self.session.pending = PendingApproval(unit_code, target.code, quantity, result)
+            self.session.pending = PendingApproval(
+                unit_code, target.code, quantity, result, version
+            )
         return result
 
     def _on_command(self, command: str) -> Result:

@@ -331,3 +331,58 @@ def test_a_unit_scanned_first_and_moved_elsewhere_before_its_target_is_not_moved
     told = floor.scan("L-NORTH")
     assert told.code == "moved-meanwhile" and "Ben Kowalski" in told.message
     assert where(services, "U-11") == ("L-ACME-N", "staged")
+
+
+def test_a_part_quantity_still_holds_when_the_unit_is_scanned_again(
+    floor: Workflow, ben: Workflow, services: Services
+) -> None:
+    assert outcomes(ben, "S-02", "C-02") == ["target", "moved"]
+    floor.scan("KIT-A")
+    floor.set_quantity(20)
+    assert floor.scan("C-02").code == "moved-meanwhile"
+    split = floor.scan("C-02")  # scanned again: still 20 of it, not the whole unit
+    assert (split.outcome, split.unit) == (Outcome.MOVED, "C-02-1")
+    assert services.unit("C-02").quantity == 10  # type: ignore[union-attr]
+
+
+def test_a_unit_already_at_the_target_is_not_a_question(
+    floor: Workflow, ben: Workflow, services: Services
+) -> None:
+    assert outcomes(ben, "L-NORTH", "U-11") == ["target", "moved"]
+    same = outcomes(floor, "L-NORTH", "U-11")
+    assert same == ["target", "already_there"]
+
+
+def test_being_told_once_does_not_excuse_a_later_move_by_someone_else(
+    floor: Workflow, ben: Workflow, services: Services, clock
+) -> None:  # type: ignore[no-untyped-def]
+    assert outcomes(ben, "L-ACME-N", "U-11") == ["target", "moved"]
+    assert outcomes(floor, "L-NORTH", "U-11") == ["target", "refused"]  # told
+    clock.advance(hours=1)
+    assert outcomes(ben, "L-OPEN", "U-11")[-1] in ("moved", "needs_approval")
+    assert ben.session.pending is None or ben.scan("2001").outcome is Outcome.MOVED
+    clock.advance(seconds=1)
+    again = floor.scan("U-11")  # a new move by Ben since Ana was told: told again
+    assert again.code == "moved-meanwhile"
+
+
+def test_an_approval_after_someone_else_moved_the_unit_is_not_applied(
+    floor: Workflow, ben: Workflow, services: Services, clock
+) -> None:  # type: ignore[no-untyped-def]
+    floor.scan("L-ACME-N")
+    assert floor.scan("U-10").outcome is Outcome.NEEDS_APPROVAL
+    clock.advance(minutes=2)
+    assert outcomes(ben, "S-01", "U-10") == ["target", "moved"]
+    clock.advance(minutes=2)
+    told = floor.scan("2001")  # Lee approves what Ana saw: the unit is no longer there
+    assert told.code == "moved-meanwhile" and "Ben Kowalski" in told.message
+    assert where(services, "U-10") == ("S-01", "stored")
+
+
+def test_another_hosts_clock_running_ahead_does_not_make_every_move_a_question(
+    floor: Workflow, ben: Workflow, services: Services, clock
+) -> None:  # type: ignore[no-untyped-def]
+    clock.advance(minutes=5)  # Ben's terminal (same clock object) runs 5 min ahead...
+    assert outcomes(ben, "L-ACME-N", "U-11") == ["target", "moved"]
+    clock.advance(minutes=-2)  # ...Ana scans 3 min later by her own clock
+    assert outcomes(floor, "L-NORTH", "U-11") == ["target", "moved"]

@@ -40,7 +40,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     refused = refuse_unreadable(ctx, args.json, ("Badge", args.operator, CODE_LIMIT))
     if refused is not None:
         return refused
-    workflow = Workflow(ctx.services(), scanner_settings(ctx))
+    # One run cannot be asked again, so no "another operator just moved it" question: the
+    # version check still refuses a unit changed between its resolve and its move.
+    workflow = Workflow(ctx.services(), scanner_settings(ctx), just_moved_s=0.0)
     signed = workflow.sign_in(args.operator)
     if not signed.ok:
         return show(ctx, signed, args.json)

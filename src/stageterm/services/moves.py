@@ -133,8 +133,6 @@ class MovesMixin(ServiceBase):
         if unit is not None and expected_version is not None and unit.version != expected_version:
             raise StaleUnit(unit.code)
         now = self.now()
-        if unit is not None and recent_by_others_s > 0:
-            self._refuse_if_just_moved_by_another(session, unit, person, now, recent_by_others_s)
         facts = self._facts(session, unit, target, now) if unit and target else rules.SiteFacts()
         verdict = rules.judge(
             unit,
@@ -164,6 +162,8 @@ class MovesMixin(ServiceBase):
                 from_=unit.location,
                 to=target.code,
             )
+        if recent_by_others_s > 0:  # only a move that would write (or ask a lead) is a question
+            self._refuse_if_just_moved_by_another(session, unit, person, now, recent_by_others_s)
         approver: Operator | None = None
         if isinstance(verdict, rules.NeedsApproval):
             if not approve:
@@ -307,11 +307,10 @@ class MovesMixin(ServiceBase):
         if latest is None:
             return
         kind, operator, at = latest
-        if (
-            kind in _MOVES
-            and operator not in (None, person.badge)
-            and (now - at).total_seconds() < window_s
-        ):
+        # abs(): another host's clock may run ahead; a skew beyond the window leaves the
+        # version check alone to tell.
+        age_s = abs((now - at).total_seconds())
+        if kind in _MOVES and operator not in (None, person.badge) and age_s < window_s:
             raise StaleUnit(unit.code)
 
     def _guarded(self, unit_code: str, run: object) -> Result:
@@ -333,6 +332,8 @@ class MovesMixin(ServiceBase):
             return f"Unit {unit_code} changed meanwhile; scan it again."
         who = person.name if person else (event.operator or "someone")
         at = event.occurred_at.strftime("%H:%M:%S")
+        if event.type not in _MOVES:  # a hold, release or split changed it where it is
+            return f"Unit {unit_code} was just changed ({event.type.value}) by {who} at {at}; scan it again."
         where = f" to {event.to_location}" if event.to_location else ""
         return f"Unit {unit_code} was just moved{where} by {who} at {at}; scan it again."
 
