@@ -3,6 +3,8 @@
     __getattr__ = on_first_use(__name__, {"Services": "stageterm.services.facade"})
 
 The package's `__init__` also imports the names under `TYPE_CHECKING`, for the type checker.
+A lazy name must not also be the name of a submodule of the package: importing a submodule
+binds its name in the package, and the name would then be the module.
 Standard library only: the pure packages (`scanning`) use it too.
 """
 
@@ -22,8 +24,6 @@ def on_first_use(package: str, homes: Mapping[str, str]) -> Callable[[str], Any]
         if home is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(home), name)
-        # Importing a submodule binds its name in the package (scanning.classify is both a
-        # module and a function): the exported value takes the name back.
         setattr(sys.modules[package], name, value)
         return value
 

@@ -20,7 +20,7 @@ from stageterm.scanning import (
     clean_for_display,
     scan_as_dict,
 )
-from stageterm.scanning.classify import UNREADABLE
+from stageterm.scanning.classifier import UNREADABLE
 
 GS = "\x1d"
 SCAN_TYPES = (LocationScan, UnitScan, BadgeScan, CommandScan, ScanError)

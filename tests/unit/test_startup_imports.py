@@ -3,6 +3,7 @@ imports. These guard the cheap part of that budget; benchmarks/tui_startup.py ti
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 
@@ -31,8 +32,19 @@ def test_the_terminal_ui_path_paints_without_the_database_libraries() -> None:
 
 
 def test_the_services_load_sqlalchemy_when_first_used() -> None:
+    assert _loaded_after("from stageterm.services import Denied, Outcome, Result") == set()
     loaded = _loaded_after("from stageterm.services import Services")
     assert {"sqlalchemy", "sqlmodel"} <= loaded
+
+
+def test_classify_is_the_function_whichever_import_comes_first() -> None:
+    probe = (
+        "import stageterm.scanning.classifier\n"
+        "from stageterm.scanning import classify\n"
+        "assert callable(classify), classify\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
 
 
 def test_classify_loads_biip_when_first_used_and_stays_the_function() -> None:
@@ -59,6 +71,10 @@ def test_classify_loads_biip_when_first_used_and_stays_the_function() -> None:
         (["--help"], None),
         (["bogus"], None),
         (["--db"], None),
+        (["--db=x.db", "move", "U1"], ["move"]),
+        (["-h", "move"], None),
+        (["--version", "move"], ["move"]),
+        (["--d", "x.db", "queue"], None),  # an abbreviation: argparse decides, all loaded
     ],
 )
 def test_only_the_command_asked_for_is_loaded(argv: list[str], needed: list[str] | None) -> None:
@@ -69,3 +85,17 @@ def test_help_still_lists_every_command() -> None:
     text = build_parser(["--help"]).format_help()
     for command in ("demo", "import", "move", "undo", "queue", "sync", "audit", "label"):
         assert command in text
+
+
+def _commands_in(parser: argparse.ArgumentParser) -> set[str]:
+    return next(set(a.choices or ()) for a in parser._actions if a.dest == "command")
+
+
+def test_the_command_map_names_every_registered_command_and_only_those() -> None:
+    from stageterm.commands import COMMANDS
+
+    assert _commands_in(build_parser(["--help"])) == set(COMMANDS)
+    for command, module in COMMANDS.items():  # one command loads its module's commands only
+        assert _commands_in(build_parser([command])) == {
+            c for c, m in COMMANDS.items() if m == module
+        }

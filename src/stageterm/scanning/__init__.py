@@ -27,10 +27,10 @@ from stageterm.scanning.scans import (
 )
 
 if TYPE_CHECKING:
-    from stageterm.scanning.classify import DEFAULT_SETTINGS, classify
+    from stageterm.scanning.classifier import DEFAULT_SETTINGS, classify
 
 __getattr__ = on_first_use(
-    __name__, dict.fromkeys(("classify", "DEFAULT_SETTINGS"), "stageterm.scanning.classify")
+    __name__, dict.fromkeys(("classify", "DEFAULT_SETTINGS"), "stageterm.scanning.classifier")
 )
 
 __all__ = [
