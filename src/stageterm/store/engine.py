@@ -71,6 +71,7 @@ class Checkpointer:
         self.path = path
         self.every_s = every_s
         self.passes = 0
+        self.ready = threading.Event()  # set once its connection is open
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
         self._thread.start()
@@ -83,6 +84,7 @@ class Checkpointer:
             return
         try:
             db.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
+            self.ready.set()
             while not self._stop.wait(self.every_s):
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -156,6 +158,11 @@ class Store:
         if not self.is_sqlite or not path or path == ":memory:" or self.checkpointer:
             return
 
+        checkpointer = Checkpointer(path)
+        if not checkpointer.ready.wait(timeout=5):  # no thread: writers keep checkpointing
+            checkpointer.close()
+            return
+
         def fallback_only(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.execute(
                 f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_FALLBACK_PAGES}"
@@ -163,7 +170,7 @@ class Store:
 
         event.listen(self.writer, "connect", fallback_only)
         self.writer.dispose()  # pooled connections still checkpoint in their commits
-        self.checkpointer = Checkpointer(path)
+        self.checkpointer = checkpointer
 
     def dispose(self) -> None:
         if self.checkpointer is not None:
