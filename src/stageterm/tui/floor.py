@@ -132,6 +132,8 @@ class FloorApp(App[int]):
     def _open(self) -> None:
         assert self._opener is not None
         services = self._opener()
+        import stageterm.workflow  # noqa: F401 - here, off the UI thread: it loads biip (~60 ms)
+
         sync = self._sync_opener() if self._sync_opener is not None else self.sync
         self.post_message(Opened(services, sync))
 
