@@ -26,7 +26,7 @@ from pathlib import Path
 from stageterm.domain.model import new_event_id
 from stageterm.scanning import ScannerSettings
 from stageterm.services import Services
-from stageterm.store.engine import open_store
+from stageterm.store.engine import WRITER_CHECKPOINT_FALLBACK_PAGES, Checkpointer, open_store
 from stageterm.store.migrate import upgrade
 from stageterm.workflow import Workflow
 
@@ -109,12 +109,17 @@ def time_moves(path: Path, moves: int, units: int, background: bool = True) -> l
     return timings
 
 
-def time_bare(path: Path, moves: int, units: int) -> list[float]:
-    """The same writes with the sqlite3 module alone: insert the event, update the unit."""
+def time_bare(path: Path, moves: int, units: int, background: bool = True) -> list[float]:
+    """The same writes with the sqlite3 module alone: insert the event, update the unit.
+    `background`: with the same background checkpointer as stageterm, like for like."""
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA foreign_keys=ON")
+    checkpointer = None
+    if background:
+        db.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_FALLBACK_PAGES}")
+        checkpointer = Checkpointer(str(path))
     timings = []
     for n in range(moves):
         code = f"U{(n * 104_729 + 13) % units:07d}"
@@ -133,6 +138,8 @@ def time_bare(path: Path, moves: int, units: int) -> list[float]:
         )
         db.execute("COMMIT")
         timings.append((time.perf_counter() - t0) * 1000)
+    if checkpointer is not None:
+        checkpointer.close()
     db.close()
     return timings
 
@@ -199,7 +206,7 @@ def main() -> int:
         build_site(path, args.units, args.events)
         built = time.perf_counter() - t0
         moves = time_moves(path, args.moves, args.units, not args.in_commit_checkpoints)
-        bare = time_bare(path, args.moves, args.units)
+        bare = time_bare(path, args.moves, args.units, not args.in_commit_checkpoints)
         rss = rss_mb(path)
     result = {
         "units": args.units,
