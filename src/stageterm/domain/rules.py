@@ -22,6 +22,9 @@ from stageterm.domain.model import (
     UnitState,
 )
 
+# How an operator says a unit's quality status ("Unit U00037 is in quarantine, not released.").
+_QUALITY_WORDS = {Quality.QUARANTINE: "in quarantine", Quality.HOLD: "on hold"}
+
 
 class Action(StrEnum):
     MOVE = "move"  # stage, move between lanes, unstage to storage
@@ -92,7 +95,8 @@ def judge(
     if unit.location == target.code:
         return Allowed(ALREADY_THERE)
     if unit.quality is not Quality.RELEASED:
-        return Refused("not-released", f"Unit {unit.code} is {unit.quality.value}, not released.")
+        status = _QUALITY_WORDS.get(unit.quality, unit.quality.value)
+        return Refused("not-released", f"Unit {unit.code} is {status}, not released.")
     if unit.expiry is not None and unit.expiry < now.date():
         return Refused("expired", f"Unit {unit.code} expired on {unit.expiry.isoformat()}.")
     if action is Action.LOAD:
