@@ -47,3 +47,10 @@ def make_app(services: Services) -> Iterator[Callable[..., StagetermApp]]:
 @pytest.fixture(params=[(80, 24), (40, 16)], ids=["80x24", "40x16"])
 def size(request: pytest.FixtureRequest) -> tuple[int, int]:
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _a_plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key bar reads TERM (VT terminals are shown Ctrl keys first): the same for every
+    run of the suite, whatever terminal it is started from."""
+    monkeypatch.setenv("TERM", "xterm-256color")

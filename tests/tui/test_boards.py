@@ -172,3 +172,33 @@ async def test_an_unknown_code_on_the_unit_screen_is_said_there(make_app, size) 
         post_keys(app, "u00037\r")
         await shows(pilot, "X Unit u00037 is not known here.")
         assert isinstance(app.screen, UnitScreen) and app.blocking is None and app.bells == 0
+
+
+async def test_a_vt_terminal_is_shown_the_ctrl_keys_where_both_do_not_fit(
+    make_app, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A VT220 keyboard has no F1-F5: at 40 columns its key bar names ^G, ^L, ^O, ^Q."""
+    monkeypatch.setenv("TERM", "vt220")
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await signed_in(pilot)
+        text = await shows(pilot, "^L Lanes")
+        assert text.splitlines()[-1].split() == [
+            "^G",
+            "Help",
+            "^L",
+            "Lanes",
+            "^O",
+            "Unit",
+            "^Q",
+            "Quit",
+        ]
+
+
+async def test_other_terminals_keep_the_f_keys_where_both_do_not_fit(make_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TERM", "xterm-256color")
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await signed_in(pilot)
+        text = await shows(pilot, "F3 Lanes")
+        assert text.splitlines()[-1].split()[:2] == ["F1", "Help"]

@@ -8,6 +8,7 @@ Writes SVG (Textual's export) and PNG (rsvg-convert, when installed).
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -200,6 +201,9 @@ def main(argv: list[str]) -> int:
         return 1
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
+    os.environ["TERM"] = (
+        "xterm-256color"  # the key bar reads it: the same pictures from any terminal
+    )
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(db=str(Path(tmp) / "demo.db"), idle_minutes=0, terminal="dock-1")
         store = open_migrated_store(settings, True)

@@ -6,6 +6,7 @@ the same in ASCII mode and at 40 columns.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -48,7 +49,9 @@ class TitleBar(Widget):
 
 
 class KeyBar(Widget):
-    """The keys of this screen that fit the width: "F1/^G Help" when there is room, else "F1 Help"."""
+    """The keys of this screen that fit the width: "F1/^G Help" when there is room, else
+    "F1 Help", or "^G Help" on a VT-class terminal (TERM=vt100, vt220, ...), whose keyboard
+    has no F1-F5: there the Ctrl key is the one the operator can press."""
 
     DEFAULT_CLASSES = "key-bar"
 
@@ -56,6 +59,7 @@ class KeyBar(Widget):
         super().__init__()
         self.keys = list(keys)
         self.flash_text: str | None = None
+        self.ctrl_first = os.environ.get("TERM", "").startswith("vt")
 
     def flash(self, text: str, seconds: float = 8.0) -> None:
         """Show `text` instead of the keys for a while (worker errors, hints)."""
@@ -87,10 +91,11 @@ class KeyBar(Widget):
         kept.append(last)
         return self._styled(kept)
 
-    @staticmethod
-    def _part(key: Key, long: bool) -> str:
+    def _part(self, key: Key, long: bool) -> str:
         if key.fkey and long:
             return f"{key.fkey_shown}/{key.ctrl_shown} {key.label}"
+        if self.ctrl_first:
+            return f"{key.ctrl_shown or key.fkey_shown} {key.label}"
         return f"{key.fkey_shown or key.ctrl_shown} {key.label}"
 
     @staticmethod
