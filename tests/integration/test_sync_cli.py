@@ -152,9 +152,10 @@ def test_retry_rejected_from_the_command_line(cli, sqlite_store, receiver, sync_
     with sqlite_store.write() as s:
         s.add(OperatorRow(badge="OP", name="Ana", role="operator"))
         s.add(OperatorRow(badge="LEAD", name="Lee", role="lead"))
-    for who in ((), ("--operator", "OP")):  # parked for a reason: only a lead sends them again
+    # Parked for a reason: only a lead sends them again. No badge is a usage error (1).
+    for who, code in (((), 1), (("--operator", "OP"), 3)):
         refused = cli("sync", "--retry-rejected", events[1].id, *who, db=sqlite_store.url)
-        assert refused.returncode == 3 and "lead" in refused.stderr
+        assert refused.returncode == code and "lead" in refused.stderr
     assert read_status(sqlite_store).rejected == 1
     retried = cli(
         "sync", "--retry-rejected", events[1].id, "--operator", "LEAD", db=sqlite_store.url

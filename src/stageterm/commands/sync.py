@@ -73,12 +73,15 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.retry_rejected is not None:
         # Rejected events are parked for a reason: a lead decides they go again.
         ids = [readable(i, "Event id") for i in args.retry_rejected]
-        person = (
-            ctx.services().operator(readable(args.operator, "Badge")) if args.operator else None
-        )
+        if not args.operator:
+            raise CommandError(
+                "--retry-rejected needs --operator with a lead's or admin's badge", Exit.USAGE
+            )
+        person = ctx.services().operator(readable(args.operator, "Badge"))
         if person is None or not person.may_approve():
             raise CommandError(
-                "--retry-rejected needs --operator with a lead's or admin's badge", Exit.REFUSED
+                f"--retry-rejected is for a lead or admin; badge {args.operator} is not one",
+                Exit.REFUSED,
             )
         count = retry_rejected(ctx.store(), ids or None)
         ctx.print(f"{count} rejected events back in the queue")
