@@ -18,7 +18,8 @@ def register(
         "audit",
         parents=[common],
         help="who did what, approved by whom, from which terminal",
-        description="List events oldest first. Events are never changed or deleted.",
+        description="List events in the order they were recorded (the log's sequence; a "
+        "time is the terminal's clock, or an import's). Events are never changed or deleted.",
     )
     p.add_argument(
         "--since",
