@@ -116,7 +116,8 @@ def test_done_when_of_issue_2(run_cli, demo_db: str, site: Services, tmp_path: P
     refused = run_cli("move", "U00037", "--to", "L-04", "--operator", "1001", db=demo_db)
     assert refused.returncode == 3
     assert (
-        refused.stdout.strip() == "REFUSED [not-released]: Unit U00037 is in quarantine, not released."
+        refused.stdout.strip()
+        == "REFUSED [not-released]: Unit U00037 is in quarantine, not released."
     )
 
     # A lane of another route: exit 4, then 0 with a lead's badge.
