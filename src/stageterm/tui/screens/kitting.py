@@ -65,7 +65,7 @@ def kit_header(wide: bool) -> Text:
     if wide:
         text = cells(("", 1), ("ITEM", 12), ("REQUIRED", -8), ("STAGED", -8), ("STATE", 12))
     else:
-        text = cells(("", 1), ("ITEM", 8), ("STAGED/REQ", -9), ("STATE", 10))
+        text = cells(("", 1), ("ITEM", 8), ("HAVE/NEED", -9), ("STATE", 10))
     text.stylize(STYLE_HEAD)
     return Text(" ").append_text(text)
 

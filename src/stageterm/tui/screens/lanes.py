@@ -53,21 +53,26 @@ def ordered(lanes: list[LaneQueue], by: str) -> list[LaneQueue]:
     return [q for g in order for q in groups[g]]
 
 
+def due_cell(shown: str) -> str:
+    """Five characters: the time when due today ("14:30"), else the day ("03Dec")."""
+    return shown if len(shown) <= 5 else shown[:6].replace(" ", "")
+
+
 def lane_row(q: LaneQueue, by: str, first_in_group: bool, now: datetime, wide: bool) -> Text:
     group = literal(getattr(q.lane, by) or "-", 12) if first_in_group else ""
     cap_text, cap_style = capacity(q.units, q.lane.capacity)
     mark, word, age_style = aging(q.oldest_dwell_s) if q.units else ("", "", None)
-    due = clock(q.earliest_due, now) if q.earliest_due else "-"
+    due = due_cell(clock(q.earliest_due, now)) if q.earliest_due else "-"
     due_style = STYLE_BAD if q.earliest_due and q.earliest_due < now else None
     if wide:
         return cells(
             (group, 8), (literal(q.lane.code, 8), 6), (str(q.units), -5), (str(q.quantity), -6),
             (cap_text, 10, cap_style), (dwell(q.oldest_dwell_s) if q.units else "-", -6),
-            (f"{mark}{word}".strip() if q.units else "", 8, age_style), (due[-5:], 5, due_style),
+            (f"{mark}{word}".strip() if q.units else "", 8, age_style), (due, 5, due_style),
         )  # fmt: skip
     return cells(
         (group, 5), (literal(q.lane.code, 8), 5), (cap_text, 10, cap_style),
-        (dwell(q.oldest_dwell_s) if q.units else "-", -5), (mark, 2, age_style), (due[-5:], 5, due_style),
+        (dwell(q.oldest_dwell_s) if q.units else "-", -5), (mark, 2, age_style), (due, 5, due_style),
     )  # fmt: skip
 
 
