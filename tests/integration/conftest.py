@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from integration.helpers import build_site
+from integration.helpers import build_site, seed_now
 from stageterm.services import Services
 from stageterm.store.engine import Store
 
@@ -33,3 +33,9 @@ def other_terminal(site_store: Store, clock) -> Services:  # type: ignore[no-unt
 def sqlite_site(sqlite_factory, fixed_now: datetime) -> Store:  # type: ignore[no-untyped-def]
     """The same site on SQLite only, for what does not depend on the database (parsing, scans)."""
     return sqlite_factory.store("site", lambda store: build_site(store, fixed_now))
+
+
+@pytest.fixture
+def demo_db(sqlite_factory) -> str:  # type: ignore[no-untyped-def]
+    """URL of a fresh copy of the demo site (SQLite; 53 events pending upstream)."""
+    return sqlite_factory.url("demo-now", seed_now)

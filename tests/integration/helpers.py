@@ -450,3 +450,10 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+def seed_now(store: Store) -> None:
+    """The demo site at the wall clock: the command line runs on it."""
+    from stageterm.demo import seed
+
+    seed(store, now=datetime.now().astimezone())

@@ -10,15 +10,13 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from integration.helpers import FIXED_NOW, all_units, build_open_site, event_count
-from stageterm.demo import seed
 from stageterm.services import Services
-from stageterm.store.engine import Store, open_store
+from stageterm.store.engine import open_store
 from stageterm.store.migrate import upgrade
 
 RESULT_KEYS = {"outcome", "code", "message", "unit", "from", "to", "event_id", "approved_by"}
@@ -50,16 +48,6 @@ UNIT_FIELDS = {
     "version",
 }
 UNITS_HEADER = "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order"
-
-
-def seed_now(store: Store) -> None:
-    seed(store, now=datetime.now().astimezone())
-
-
-@pytest.fixture
-def demo_db(sqlite_factory) -> str:  # type: ignore[no-untyped-def]
-    """URL of a fresh copy of the demo site."""
-    return sqlite_factory.url("demo-now", seed_now)
 
 
 @pytest.fixture

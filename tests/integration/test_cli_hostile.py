@@ -32,9 +32,9 @@ import pytest
 from receiver import event_ids
 from sqlalchemy import MetaData, select
 
-from stageterm.demo import seed
+from integration.helpers import seed_now
 from stageterm.imports import import_rows
-from stageterm.store.engine import Store, open_store
+from stageterm.store.engine import open_store
 
 # name -> (text, how the problem reads after "<What> " once shown safely)
 HOSTILE: dict[str, tuple[str, str]] = {
@@ -108,16 +108,6 @@ def database(url: str) -> dict[str, list[str]]:
             }
     finally:
         store.dispose()
-
-
-def seed_now(store: Store) -> None:
-    seed(store, now=datetime.now().astimezone())  # the command line runs on the wall clock
-
-
-@pytest.fixture
-def demo_db(sqlite_factory) -> str:  # type: ignore[no-untyped-def]
-    """A fresh copy of the demo site (53 events pending upstream)."""
-    return sqlite_factory.url("demo-hostile", seed_now)
 
 
 @pytest.fixture
@@ -435,7 +425,7 @@ def test_a_cell_wider_than_its_column_is_refused_on_postgresql_too(  # type: ign
 ) -> None:
     """PostgreSQL enforces column widths (SQLite does not): a 65-character code used to
     pass the check and end in a traceback there. Now it is refused, and 64 fits."""
-    url = backend.url("demo-hostile", seed_now)
+    url = backend.url("demo-now", seed_now)
     path = tmp_path / "units.csv"
     path.write_text(
         f"{UNITS_HEADER}\n{'W' * 64},FG,,,,,5,EA,,,S-01,\n{'W' * 65},FG,,,,,5,EA,,,S-01,\n"
