@@ -72,6 +72,7 @@ def build(url: str, terminals: int, units: int) -> None:
 
 def terminal(url: str, index: int, seconds: float, units: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
     store = open_store(url)
+    store.start_background_checkpoints()  # as the app opens it (SQLite; nothing on PostgreSQL)
     services = Services(store, terminal=f"bench-{index}")
     rng = random.Random(index)
     latencies: list[float] = []
