@@ -88,8 +88,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     )
     for e in detail.history:
         approved = f" approved by {c(e.approved_by)}" if e.approved_by else ""
+        qty = f" x{e.quantity}" if e.quantity is not None and e.quantity != u.quantity else ""
+        reason = f" ({c(e.reason)})" if e.reason else ""
         ctx.print(
             f"  {e.occurred_at:%Y-%m-%d %H:%M} {e.type.value:<8} {c(e.from_location or '-')} -> "
-            f"{c(e.to_location or '-')}  by {c(e.operator or '-')}{approved}"
+            f"{c(e.to_location or '-')}{qty}  by {c(e.operator or '-')}{approved}{reason}"
         )
     return Exit.DONE
