@@ -6,6 +6,7 @@ Nothing is built at import time; `main` builds what the chosen command needs.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from stageterm import __version__
 from stageterm.commands import COMMANDS, command_modules
-from stageterm.commands.context import CommandError, Context
+from stageterm.commands.context import CommandError, Context, require_terminal
 from stageterm.commands.exit_codes import Exit
 from stageterm.config import ConfigError, Settings, load_settings
 from stageterm.scanning import clean_for_display
@@ -84,6 +85,8 @@ def open_migrated_store(settings: Settings, demo: bool, *, may_create: bool = Tr
     from stageterm.store.migrate import upgrade
 
     url = settings.db_url(demo=demo)
+    if (folder := _missing_sqlite_folder(url)) is not None:
+        raise StoreError(f"no folder {folder} for the database: create it first")
     if not may_create and (missing := _missing_sqlite_file(url)) is not None:
         raise StoreError(
             f"no database at {missing}: `stageterm init --db {missing}` creates one, "
@@ -95,14 +98,24 @@ def open_migrated_store(settings: Settings, demo: bool, *, may_create: bool = Tr
     return store
 
 
-def _missing_sqlite_file(url: str) -> str | None:
-    """The path of a SQLite URL's file when that file does not exist."""
+def _missing_sqlite_folder(url: str) -> str | None:
+    """The folder a SQLite URL's file would be in, when that folder does not exist."""
+    path = _sqlite_path(url)
+    folder = os.path.dirname(path) if path else ""
+    return folder if folder and not os.path.isdir(folder) else None
+
+
+def _sqlite_path(url: str) -> str | None:
     if not url.startswith("sqlite:///"):
         return None
     path = url.removeprefix("sqlite:///").split("?", 1)[0]
-    if not path or path == ":memory:" or os.path.exists(path):
-        return None
-    return path
+    return None if not path or path == ":memory:" else path
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """The path of a SQLite URL's file when that file does not exist."""
+    path = _sqlite_path(url)
+    return path if path and not os.path.exists(path) else None
 
 
 def make_services(settings: Settings, store: Store) -> Services:
@@ -123,12 +136,7 @@ def run_app(ctx: Context, *, demo: bool = False) -> int:
     """The terminal UI. It paints the sign-in screen first and opens the database (and,
     with an upstream URL, the sync worker) in a worker thread, so a slow database start
     never shows a blank terminal; an error opening it ends the app as any command's would."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise CommandError(
-            "the terminal UI needs a terminal to run in; for scripts use the commands "
-            "(stageterm --help)",
-            Exit.USAGE,
-        )
+    require_terminal()
     from stageterm.tui.app import StagetermApp
 
     opened: list[SyncLink] = []
@@ -194,6 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # process ended by SIGPIPE would, and keep the last flush from failing again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as exc:  # the output's disk is full: one line, as for any bad input
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"stageterm: cannot write the output: {exc.strerror}", file=sys.stderr)
+        return Exit.BAD_INPUT
     finally:
         if ctx is not None:
             ctx.close()

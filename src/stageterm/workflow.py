@@ -193,7 +193,9 @@ class Workflow:
         if badge == self.session.operator.badge:
             return Result(Outcome.INFO, f"{self.session.operator.name} is signed in here.")
         return Result(
-            Outcome.INFO, "Another badge: sign out first (F10 or @SIGNOUT).", code="other-badge"
+            Outcome.INFO,
+            "Another badge: sign out first (F9 / Ctrl-D or @SIGNOUT).",
+            code="other-badge",
         )
 
     def _on_location(self, code: str, location: Location | None = None) -> Result:

@@ -210,8 +210,8 @@ def test_change_commands_answer_in_one_json_shape(run_cli, demo_db: str, site: S
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--db", "/no/such/dir/site.db", "queue"], "no database at /no/such/dir/site.db"),
-        (["--db", "/no/such/dir/site.db", "init"], "cannot open database"),
+        (["--db", "/no/such/dir/site.db", "queue"], "no folder /no/such/dir for the database"),
+        (["--db", "/no/such/dir/site.db", "init"], "no folder /no/such/dir for the database"),
         (["--db", "NOT-A-DATABASE", "queue"], "file is not a database"),
         (
             ["--db", "postgresql://floor@127.0.0.1:1/stage", "queue", "--json"],
@@ -270,14 +270,35 @@ def test_output_cut_short_by_its_reader_ends_quietly(run_cli, demo_db: str) -> N
     assert cut.stderr == ""
 
 
-def test_the_terminal_ui_without_a_terminal_says_so(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
-    result = run_cli(db=demo_db)  # stdin and stdout are pipes here
+@pytest.mark.parametrize("demo", [False, True], ids=["app", "demo"])
+def test_the_terminal_ui_without_a_terminal_says_so(  # type: ignore[no-untyped-def]
+    run_cli, demo_db: str, tmp_path: Path, demo: bool
+) -> None:
+    fresh = tmp_path / "fresh-demo.db"
+    result = run_cli("demo", "--db", str(fresh)) if demo else run_cli(db=demo_db)  # pipes here
+    assert not fresh.exists()  # the demo says so before seeding anything
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "stageterm: the terminal UI needs a terminal to run in; for scripts use the commands "
         "(stageterm --help)"
     ]
     assert result.stdout == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_output_to_a_full_disk_is_one_line(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
+    pipeline = '"$0" audit --json > /dev/full'
+    full = subprocess.run(
+        ["sh", "-c", pipeline, str(Path(sys.executable).parent / "stageterm")],
+        env=run_cli.env(demo_db, None),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert full.returncode == 2
+    assert full.stderr.splitlines() == [
+        "stageterm: cannot write the output: No space left on device"
+    ]
 
 
 def test_a_usage_error_is_exit_1(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]

@@ -156,7 +156,18 @@ def test_double_scan_writes_nothing(services: Services, site_store: Store) -> No
         "already-there",
         None,
     )
-    assert "already in L-ACME-N" in again.message
+    assert again.message == "Unit U-01 is already in L-ACME-N."
+
+
+def test_a_double_scan_of_a_unit_put_on_hold_in_its_lane_says_it_is_on_hold(
+    services: Services, site_store: Store
+) -> None:
+    moved(services.move("U-01", "L-ACME-N", "1001"))
+    moved(services.hold("U-01", "1001", "seal"))
+    with writes_nothing(site_store):
+        again = services.move("U-01", "L-ACME-N", "1001")
+    assert again.outcome is Outcome.ALREADY_THERE
+    assert again.message == "Unit U-01 is already in L-ACME-N, on hold."
 
 
 # -- lanes: wrong lane, capacity, FEFO ---------------------------------------------------------

@@ -25,6 +25,17 @@ if TYPE_CHECKING:
     from stageterm.store.engine import Store
 
 
+def require_terminal() -> None:
+    """The terminal UI runs in a terminal: without one (a pipe, a file, cron) it would
+    write escape codes and wait for keys for ever."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise CommandError(
+            "the terminal UI needs a terminal to run in; for scripts use the commands "
+            "(stageterm --help)",
+            Exit.USAGE,
+        )
+
+
 class CommandError(Exception):
     """Ends a command with a one-line message and an exit code."""
 

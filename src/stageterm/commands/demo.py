@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from stageterm.commands.context import Context
+from stageterm.commands.context import Context, require_terminal
 from stageterm.commands.exit_codes import Exit
 from stageterm.config import default_db_path, normalise_db_url
 from stageterm.demo import DEMO_BADGES, seed
@@ -32,6 +32,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.db and normalise_db_url(args.db) == normalise_db_url(str(default_db_path())):
         ctx.err.write("stageterm: the demo never uses the default database; give another --db\n")
         return Exit.USAGE
+    if not args.seed_only:
+        require_terminal()  # before seeding: without a terminal nothing would be shown
     # The demo database comes from --db or the demo default, never $STAGETERM_DB.
     ctx.settings = replace(ctx.settings, db=args.db or "")
     seeded = seed(ctx.store(demo=True))

@@ -22,8 +22,12 @@ from stageterm.domain.model import (
     UnitState,
 )
 
-# How an operator says a unit's quality status ("Unit U00037 is in quarantine, not released.").
 _QUALITY_WORDS = {Quality.QUARANTINE: "in quarantine", Quality.HOLD: "on hold"}
+
+
+def quality_words(quality: Quality) -> str:
+    """How an operator says a quality status: "in quarantine", "on hold", "rejected"."""
+    return _QUALITY_WORDS.get(quality, quality.value)
 
 
 class Action(StrEnum):
@@ -95,8 +99,9 @@ def judge(
     if unit.location == target.code:
         return Allowed(ALREADY_THERE)
     if unit.quality is not Quality.RELEASED:
-        status = _QUALITY_WORDS.get(unit.quality, unit.quality.value)
-        return Refused("not-released", f"Unit {unit.code} is {status}, not released.")
+        return Refused(
+            "not-released", f"Unit {unit.code} is {quality_words(unit.quality)}, not released."
+        )
     if unit.expiry is not None and unit.expiry < now.date():
         return Refused("expired", f"Unit {unit.code} expired on {unit.expiry.isoformat()}.")
     if action is Action.LOAD:

@@ -14,6 +14,7 @@ from stageterm.domain.model import (
     Location,
     LocationKind,
     Operator,
+    Quality,
     Role,
     Unit,
     UnitState,
@@ -156,7 +157,7 @@ class MovesMixin(ServiceBase):
         if isinstance(verdict, rules.Allowed) and verdict.code == rules.ALREADY_THERE:
             return Result(
                 Outcome.ALREADY_THERE,
-                f"Unit {unit.code} is already in {target.code}.",
+                f"Unit {unit.code} is already in {target.code}{_still(unit)}.",
                 code=rules.ALREADY_THERE,
                 unit=unit.code,
                 from_=unit.location,
@@ -342,6 +343,11 @@ class MovesMixin(ServiceBase):
 _MOVES = frozenset(
     {EventType.STAGE, EventType.MOVE, EventType.UNSTAGE, EventType.LOAD, EventType.UNDO}
 )
+
+
+def _still(unit: Unit) -> str:
+    """A double scan of a unit that is not released says so (", on hold")."""
+    return "" if unit.quality is Quality.RELEASED else f", {rules.quality_words(unit.quality)}"
 
 
 def _moved(event: Event, message: str, approved_by: str | None = None) -> Result:

@@ -80,10 +80,13 @@ def facts(detail: UnitDetail, now: datetime) -> Text:
 
 
 def history_row(event: Event, now: datetime, wide: bool) -> Text:
-    moved = f"{literal(event.from_location or '-', 10)} > {literal(event.to_location or '-', 10)}"
+    arrow = " > " if wide else ">"  # 40 columns: room for "appr 2002" at the end
+    moved = (
+        f"{literal(event.from_location or '-', 10)}{arrow}{literal(event.to_location or '-', 10)}"
+    )
     text = Text(no_wrap=True, overflow="crop")
     text.append(event.occurred_at.astimezone(now.tzinfo).strftime("%H:%M"))
-    text.append(f" {event.type.value:<8}", style="bold")
+    text.append(f" {event.type.value:<{8 if wide else 7}}", style="bold")
     text.append(f" {moved}")
     if event.quantity is not None and wide:
         text.append(f" x{event.quantity}")
