@@ -18,7 +18,7 @@ from stageterm.tui.widgets.scanlog import ScanLog
 
 class StageScreen(FloorScreen):
     HEADING = "STAGE"
-    KEYS: ClassVar[tuple[Key, ...]] = (HELP, LANES, UNIT, KITTING, QUANTITY, CANCEL, SYNC, QUIT)
+    KEYS: ClassVar[tuple[Key, ...]] = (HELP, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, QUIT)
     PLACEHOLDER = "scan a lane or a unit"
 
     def __init__(self) -> None:
