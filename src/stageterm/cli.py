@@ -106,10 +106,20 @@ def _missing_sqlite_folder(url: str) -> str | None:
 
 
 def _sqlite_path(url: str) -> str | None:
-    if not url.startswith("sqlite:///"):
+    """The file a SQLite URL names, as SQLAlchemy reads it (None for memory, URI filenames
+    and other databases)."""
+    if not url.startswith("sqlite"):
         return None
-    path = url.removeprefix("sqlite:///").split("?", 1)[0]
-    return None if not path or path == ":memory:" else path
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # a bad URL is open_store's to report, in its words
+        return None
+    path = parsed.database
+    if not path or path == ":memory:" or parsed.query.get("uri"):
+        return None
+    return path
 
 
 def _missing_sqlite_file(url: str) -> str | None:

@@ -43,9 +43,9 @@ class ScanSession:
     last_unit: str | None = None  # what @UNDO, @HOLD, @ISSUE act on
     pending: PendingApproval | None = None
     quantity: int | None = None  # for the next unit only (kitting part quantities)
-    # (unit, version) this operator was just told another operator moved: scanning that unit
-    # again, unchanged since, moves it.
-    told_moved: tuple[str, int] | None = None
+    # The unit this operator was just told another operator moved (code, version, part
+    # quantity): scanning that unit again, unchanged since, moves it (that quantity of it).
+    told_moved: tuple[str, int, int | None] | None = None
     results: list[Result] = field(default_factory=list)
 
 
@@ -109,6 +109,7 @@ class Workflow:
         if result.code in ("bad-pin", "unknown-approver", "not-allowed", "self-approval"):
             return result  # still pending: another lead may scan
         self.session.pending = None
+        self._remember_if_told(result, pending.unit, pending.quantity)
         if result.outcome is Outcome.MOVED:
             self.session.last_unit = result.unit
         return result
@@ -271,7 +272,10 @@ class Workflow:
         quantity, self.session.quantity = self.session.quantity, None
         told, self.session.told_moved = self.session.told_moved, None
         version = seen.version if seen else None
-        window = 0.0 if told is not None and told == (unit_code, version) else self.just_moved_s
+        window = self.just_moved_s
+        if told is not None and told[:2] == (unit_code, version):
+            window = 0.0
+            quantity = quantity if quantity is not None else told[2]
         if target.kind is LocationKind.DOCK:
             result = self.services.load(
                 unit_code,
@@ -289,10 +293,7 @@ class Workflow:
                 expected_version=version,
                 recent_by_others_s=window,
             )
-        if result.code == "moved-meanwhile":
-            now = self.services.unit(unit_code)
-            self.session.told_moved = (unit_code, now.version) if now else None
-            self.session.quantity = quantity  # the part quantity still holds for the rescan
+        self._remember_if_told(result, unit_code, quantity)
         if result.outcome is Outcome.MOVED:
             self.session.last_unit = result.unit or unit_code
         if result.outcome is Outcome.NEEDS_APPROVAL:
@@ -300,6 +301,12 @@ class Workflow:
                 unit_code, target.code, quantity, result, version
             )
         return result
+
+    def _remember_if_told(self, result: Result, unit_code: str, quantity: int | None) -> None:
+        """After "moved-meanwhile": the unit as it is now, so that scanning it again moves it."""
+        if result.code == "moved-meanwhile":
+            now = self.services.unit(unit_code)
+            self.session.told_moved = (unit_code, now.version, quantity) if now else None
 
     def _on_command(self, command: str) -> Result:
         s = self.session

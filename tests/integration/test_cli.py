@@ -301,6 +301,27 @@ def test_output_to_a_full_disk_is_one_line(run_cli, demo_db: str) -> None:  # ty
     ]
 
 
+def test_a_sqlite_url_is_read_as_sqlalchemy_reads_it(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "my dir"
+    folder.mkdir()
+    made = run_cli("init", "--db", f"sqlite:///{tmp_path}/my%20dir/site.db")
+    assert made.returncode == 0, made.stderr
+    assert (folder / "site.db").exists()
+
+
+def test_the_terminal_ui_with_stdin_closed_says_so(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
+    closed = subprocess.run(
+        ["sh", "-c", '"$0" <&-', str(Path(sys.executable).parent / "stageterm")],
+        env=run_cli.env(demo_db, None),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert closed.returncode == 1
+    assert "Traceback" not in closed.stderr
+    assert closed.stderr.startswith("stageterm: the terminal UI needs a terminal")
+
+
 def test_a_usage_error_is_exit_1(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("move", "U00003", "--operator", "1001", db=demo_db)  # no --to
     assert result.returncode == 1

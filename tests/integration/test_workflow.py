@@ -386,3 +386,34 @@ def test_another_hosts_clock_running_ahead_does_not_make_every_move_a_question(
     assert outcomes(ben, "L-ACME-N", "U-11") == ["target", "moved"]
     clock.advance(minutes=-2)  # ...Ana scans 3 min later by her own clock
     assert outcomes(floor, "L-NORTH", "U-11") == ["target", "moved"]
+
+
+def test_the_part_quantity_of_a_told_unit_is_not_given_to_another_unit(
+    floor: Workflow, ben: Workflow, services: Services
+) -> None:
+    assert outcomes(ben, "S-02", "C-02") == ["target", "moved"]
+    floor.scan("KIT-A")
+    floor.set_quantity(20)
+    assert floor.scan("C-02").code == "moved-meanwhile"
+    whole = floor.scan("C-01")  # another unit instead: whole, as no quantity was set for it
+    assert (whole.outcome, whole.unit) == (Outcome.MOVED, "C-01")
+    assert services.unit("C-01").quantity == 30  # type: ignore[union-attr]
+
+
+def test_after_a_refused_approval_scanning_the_unit_again_asks_the_lead_again(
+    floor: Workflow, ben: Workflow, services: Services, clock
+) -> None:  # type: ignore[no-untyped-def]
+    floor.scan("L-ACME-N")
+    assert floor.scan("U-10").outcome is Outcome.NEEDS_APPROVAL
+    assert outcomes(ben, "S-01", "U-10") == ["target", "moved"]
+    assert floor.scan("2001").code == "moved-meanwhile"  # told once...
+    again = floor.scan("U-10")  # ...so scanning it again is not a second question
+    assert again.outcome is Outcome.NEEDS_APPROVAL
+
+
+def test_an_undo_that_moved_nothing_is_not_a_move(
+    floor: Workflow, services: Services, clock
+) -> None:  # type: ignore[no-untyped-def]
+    assert services.hold("U-11", "3001", "check").ok
+    assert services.undo("U-11", "3001").ok  # quality lifts its own hold: U-11 stays in S-02
+    assert outcomes(floor, "L-NORTH", "U-11") == ["target", "moved"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -28,7 +29,11 @@ if TYPE_CHECKING:
 def require_terminal() -> None:
     """The terminal UI runs in a terminal: without one (a pipe, a file, cron) it would
     write escape codes and wait for keys for ever."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    try:
+        in_terminal = os.isatty(0) and os.isatty(1)
+    except OSError:  # a closed descriptor
+        in_terminal = False
+    if not in_terminal:
         raise CommandError(
             "the terminal UI needs a terminal to run in; for scripts use the commands "
             "(stageterm --help)",

@@ -2,7 +2,7 @@
 
     stageterm sync [--once] [--format epcis|json]
     stageterm sync --status [--json]
-    stageterm sync --retry-rejected [EVENT_ID ...]
+    stageterm sync --retry-rejected [EVENT_ID ...] --operator LEAD
 
 Without --once it keeps draining until Ctrl-C (or SIGTERM): the first stops it cleanly
 after the request in flight, a second stops it at once. `--once` sends what is pending

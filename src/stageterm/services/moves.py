@@ -307,11 +307,12 @@ class MovesMixin(ServiceBase):
         latest = queries.latest_mover(session, unit.code)
         if latest is None:
             return
-        kind, operator, at = latest
+        kind, operator, at, moved_place = latest
         # abs(): another host's clock may run ahead; a skew beyond the window leaves the
         # version check alone to tell.
         age_s = abs((now - at).total_seconds())
-        if kind in _MOVES and operator not in (None, person.badge) and age_s < window_s:
+        moved = kind in _MOVES and moved_place  # an undo of a hold moved nothing
+        if moved and operator not in (None, person.badge) and age_s < window_s:
             raise StaleUnit(unit.code)
 
     def _guarded(self, unit_code: str, run: object) -> Result:

@@ -72,6 +72,7 @@ class Checkpointer:
         self.every_s = every_s
         self.passes = 0
         self.ready = threading.Event()  # set once its connection is open
+        self.settled = threading.Event()  # set once it is open or has given up
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
         self._thread.start()
@@ -79,12 +80,14 @@ class Checkpointer:
     def _run(self) -> None:
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
         except sqlite3.Error as exc:
             log.warning("background checkpoints off: %s", exc)
+            self.settled.set()
             return
         try:
-            db.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
             self.ready.set()
+            self.settled.set()
             while not self._stop.wait(self.every_s):
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -159,7 +162,8 @@ class Store:
             return
 
         checkpointer = Checkpointer(path)
-        if not checkpointer.ready.wait(timeout=5):  # no thread: writers keep checkpointing
+        checkpointer.settled.wait(timeout=5)
+        if not checkpointer.ready.is_set():  # no thread: writers keep checkpointing
             checkpointer.close()
             return
 

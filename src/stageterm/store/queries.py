@@ -134,22 +134,31 @@ def latest_event(session: Session, unit_code: str) -> Event | None:
 
 
 _LATEST_MOVER = (
-    select(EVENTS.c.type, EVENTS.c.operator, EVENTS.c.occurred_at)
+    select(
+        EVENTS.c.type,
+        EVENTS.c.operator,
+        EVENTS.c.occurred_at,
+        EVENTS.c.from_location,
+        EVENTS.c.to_location,
+    )
     .where(EVENTS.c.unit == bindparam("key"))
     .order_by(EVENTS.c.seq.desc())
     .limit(1)
 )
 
 
-def latest_mover(session: Session, unit_code: str) -> tuple[EventType, str | None, datetime] | None:
-    """A unit's latest event as the scan path needs it: type, operator, time (UTC).
-    Three columns of one index-found row (`latest_event` builds the whole event)."""
+def latest_mover(
+    session: Session, unit_code: str
+) -> tuple[EventType, str | None, datetime, bool] | None:
+    """A unit's latest event as the scan path needs it: type, operator, time (UTC), and
+    whether it changed the unit's place. A few columns of one index-found row
+    (`latest_event` builds the whole event)."""
     row = session.connection().execute(_LATEST_MOVER, {"key": unit_code}).first()
     if row is None:
         return None
     at = as_utc(row.occurred_at)
     assert at is not None  # NOT NULL
-    return EventType(row.type), row.operator, at
+    return EventType(row.type), row.operator, at, row.from_location != row.to_location
 
 
 def event_by_id(session: Session, event_id: str) -> Event | None:

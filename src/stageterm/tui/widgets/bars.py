@@ -7,6 +7,7 @@ the same in ASCII mode and at 40 columns.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 
 from rich.text import Text
@@ -59,7 +60,7 @@ class KeyBar(Widget):
         super().__init__()
         self.keys = list(keys)
         self.flash_text: str | None = None
-        self.ctrl_first = os.environ.get("TERM", "").startswith("vt")
+        self.ctrl_first = re.match(r"vt\d", os.environ.get("TERM", "")) is not None
 
     def flash(self, text: str, seconds: float = 8.0) -> None:
         """Show `text` instead of the keys for a while (worker errors, hints)."""
