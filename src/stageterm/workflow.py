@@ -9,6 +9,7 @@ floor behaves the same whichever way scans arrive. No Textual here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from stageterm.domain.model import Location, LocationKind, Operator, Unit
 from stageterm.scanning import (
@@ -276,23 +277,18 @@ class Workflow:
         if told is not None and told[:2] == (unit_code, version):
             window = 0.0
             quantity = quantity if quantity is not None else told[2]
-        if target.kind is LocationKind.DOCK:
-            result = self.services.load(
-                unit_code,
-                target.code,
-                self._badge(),
-                expected_version=version,
-                recent_by_others_s=window,
-            )
-        else:
-            result = self.services.move(
-                unit_code,
-                target.code,
-                self._badge(),
-                quantity=quantity,
-                expected_version=version,
-                recent_by_others_s=window,
-            )
+        act = (
+            self.services.load
+            if target.kind is LocationKind.DOCK
+            else partial(self.services.move, quantity=quantity)
+        )
+        result = act(
+            unit_code,
+            target.code,
+            self._badge(),
+            expected_version=version,
+            recent_by_others_s=window,
+        )
         self._remember_if_told(result, unit_code, quantity)
         if result.outcome is Outcome.MOVED:
             self.session.last_unit = result.unit or unit_code

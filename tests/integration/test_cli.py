@@ -254,17 +254,23 @@ def test_a_missing_database_file_is_an_error_not_a_new_empty_site(  # type: igno
     assert run_cli(*args, db=str(typo)).returncode in (0, 3)  # now it opens (empty site)
 
 
+def in_shell(run_cli, db: str, script: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    """`script` in bash, with the installed stageterm as "$0" and the CLI tests' environment."""
+    return subprocess.run(
+        ["bash", "-c", script, str(Path(sys.executable).parent / "stageterm")],
+        env=run_cli.env(db, None),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_output_cut_short_by_its_reader_ends_quietly(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
     """`stageterm audit --json | head -c 100`: no BrokenPipeError traceback, the SIGPIPE
     status. The demo's audit is ~88 kB, more than a pipe holds, so the reader's leaving is
     always felt."""
-    pipeline = '"$0" audit --json | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"'
-    cut = subprocess.run(
-        ["bash", "-c", pipeline, str(Path(sys.executable).parent / "stageterm")],
-        env=run_cli.env(demo_db, None),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    cut = in_shell(
+        run_cli, demo_db, '"$0" audit --json | head -c 100 >/dev/null; echo "${PIPESTATUS[0]}"'
     )
     assert cut.stdout.strip() == "141", cut.stderr
     assert cut.stderr == ""
@@ -287,14 +293,7 @@ def test_the_terminal_ui_without_a_terminal_says_so(  # type: ignore[no-untyped-
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
 def test_output_to_a_full_disk_is_one_line(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
-    pipeline = '"$0" audit --json > /dev/full'
-    full = subprocess.run(
-        ["sh", "-c", pipeline, str(Path(sys.executable).parent / "stageterm")],
-        env=run_cli.env(demo_db, None),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    full = in_shell(run_cli, demo_db, '"$0" audit --json > /dev/full')
     assert full.returncode == 2
     assert full.stderr.splitlines() == [
         "stageterm: cannot write the output: No space left on device"
@@ -310,13 +309,7 @@ def test_a_sqlite_url_is_read_as_sqlalchemy_reads_it(run_cli, tmp_path: Path) ->
 
 
 def test_the_terminal_ui_with_stdin_closed_says_so(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
-    closed = subprocess.run(
-        ["sh", "-c", '"$0" <&-', str(Path(sys.executable).parent / "stageterm")],
-        env=run_cli.env(demo_db, None),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    closed = in_shell(run_cli, demo_db, '"$0" <&-')
     assert closed.returncode == 1
     assert "Traceback" not in closed.stderr
     assert closed.stderr.startswith("stageterm: the terminal UI needs a terminal")

@@ -2,15 +2,13 @@
 
 Also the guards every command shares against hostile text: `readable` for a code, badge
 or reason given as an argument, the check of the text settings when a context is made,
-and `print_json`, whose output never carries a character that a terminal would act on.
+and `print_json`, whose output never carries a character that a terminal would act on
+(commands/json_out.py).
 """
 
 from __future__ import annotations
 
-import io
-import json
 import os
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from stageterm.commands.exit_codes import Exit
+from stageterm.commands.json_out import json_line
 from stageterm.config import Settings
 from stageterm.scanning.hostile import text_problem
 
@@ -99,53 +98,6 @@ def _url_problem(url: str) -> str | None:
     except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535"
         return f"STAGETERM_UPSTREAM_URL is not a valid address: {exc}"
     return None
-
-
-# What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on or draw
-# misleadingly: DEL, C1 controls (U+009B is CSI), bidi overrides, zero-width and line
-# separators, lone surrogates from undecodable argv bytes. C0 controls are escaped already
-# inside strings; a raw line break or tab can only be whitespace between tokens.
-_UNPRINTABLE = re.compile(r"[^\x20-\x7e\n\r\t]")
-
-
-def _json_escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if char.isprintable():
-        return char
-    code = ord(char)
-    if code > 0xFFFF:  # a surrogate pair, as JSON spells characters beyond the BMP
-        code -= 0x10000
-        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-    return f"\\u{code:04x}"
-
-
-def escape_unprintable(json_text: str) -> str:
-    """JSON text with every character that is not printable spelled as a \\u escape: the
-    same values, shown safely. Outside strings JSON is ASCII, so only contents change."""
-    return _UNPRINTABLE.sub(_json_escape, json_text)
-
-
-def json_line(value: Any) -> str:
-    """`value` as one line of JSON: readable UTF-8 text, nothing a terminal acts on."""
-    return escape_unprintable(json.dumps(value, ensure_ascii=False, default=str))
-
-
-class JsonToTerminal(io.TextIOBase):
-    """A stream of JSON text (a document written in pieces) passed through
-    `escape_unprintable` on its way to `out`, which may be a terminal."""
-
-    def __init__(self, out: IO[str]) -> None:
-        self._out = out
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        self._out.write(escape_unprintable(text))
-        return len(text)
-
-    def flush(self) -> None:
-        self._out.flush()
 
 
 @dataclass

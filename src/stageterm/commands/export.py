@@ -13,8 +13,9 @@ import os
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
-from stageterm.commands.context import CommandError, Context, JsonToTerminal
+from stageterm.commands.context import CommandError, Context
 from stageterm.commands.exit_codes import Exit
+from stageterm.commands.json_out import JsonToTerminal
 from stageterm.scanning import clean_for_display
 
 if TYPE_CHECKING:

@@ -67,7 +67,7 @@ def _positive(text: str) -> int:
 
 def _move(args: argparse.Namespace, ctx: Context) -> int:
     def move(services: Services) -> Result:
-        seen = services.unit_detail(args.unit)
+        seen = services.unit(args.unit)
         return services.move(
             args.unit,
             args.to,
@@ -76,7 +76,7 @@ def _move(args: argparse.Namespace, ctx: Context) -> int:
             approve=args.approve,
             pin=args.pin,
             # What the operator saw is what they move: another terminal's move in between wins.
-            expected_version=seen.unit.version if seen else None,
+            expected_version=seen.version if seen else None,
         )
 
     return _finish(args, ctx, move)
