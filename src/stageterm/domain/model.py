@@ -18,6 +18,7 @@ class LocationKind(StrEnum):
     STORAGE = "storage"
     LANE = "lane"
     KITTING = "kitting"
+    BUFFER = "buffer"  # work in process waiting between two operations
     DOCK = "dock"
     LINE = "line"
     QUARANTINE = "quarantine"
@@ -40,6 +41,12 @@ class UnitState(StrEnum):
 class OrderKind(StrEnum):
     OUTBOUND = "outbound"
     PRODUCTION = "production"
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    CANCELLED = "cancelled"
+    DONE = "done"
 
 
 class EventType(StrEnum):
@@ -86,6 +93,7 @@ class Location:
     carrier: str | None = None
     capacity: int | None = None
     work_order: str | None = None
+    operation: str | None = None  # buffers: the operation the buffer feeds
 
     @property
     def is_staging(self) -> bool:
@@ -131,6 +139,7 @@ class Order:
     carrier: str | None = None
     due_at: datetime | None = None
     lines: tuple[OrderLine, ...] = ()
+    status: OrderStatus = OrderStatus.OPEN
 
     def required(self, item: str) -> int | None:
         """Quantity of `item` the order asks for, None when the item is not on it."""
@@ -174,6 +183,14 @@ class Event:
     )  # receive: unit master data; split: child
     seq: int | None = None
     sync_state: SyncState = SyncState.PENDING
+    overrides: tuple[str, ...] = ()  # the approval rule codes a lead approved
+    # The facts the event was judged on, as they were then: what is sent upstream for it
+    # never changes, whatever the master data says later (SPEC §2, §6).
+    order: str | None = None
+    customer: str | None = None
+    route: str | None = None
+    carrier: str | None = None
+    work_order: str | None = None
 
 
 def new_event_id() -> str:

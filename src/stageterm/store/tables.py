@@ -23,6 +23,7 @@ from stageterm.domain.model import (
     Order,
     OrderKind,
     OrderLine,
+    OrderStatus,
     Quality,
     Role,
     SyncState,
@@ -44,6 +45,7 @@ class LocationRow(SQLModel, table=True):
     carrier: str | None = Field(default=None, max_length=64)
     capacity: int | None = None
     work_order: str | None = Field(default=None, max_length=64)
+    operation: str | None = Field(default=None, max_length=64)
 
     def to_domain(self) -> Location:
         return Location(
@@ -55,6 +57,7 @@ class LocationRow(SQLModel, table=True):
             carrier=self.carrier,
             capacity=self.capacity,
             work_order=self.work_order,
+            operation=self.operation,
         )
 
 
@@ -138,6 +141,7 @@ class OrderRow(SQLModel, table=True):
     route: str | None = Field(default=None, max_length=64)
     carrier: str | None = Field(default=None, max_length=64)
     due_at: datetime | None = None  # UTC
+    status: str = Field(default=OrderStatus.OPEN.value, max_length=16)
 
     def to_domain(self, lines: list[OrderLineRow]) -> Order:
         return Order(
@@ -148,6 +152,7 @@ class OrderRow(SQLModel, table=True):
             carrier=self.carrier,
             due_at=as_utc(self.due_at),
             lines=tuple(OrderLine(item=line.item, quantity=line.quantity) for line in lines),
+            status=OrderStatus(self.status or OrderStatus.OPEN.value),
         )
 
 
@@ -213,6 +218,12 @@ class EventRow(SQLModel, table=True):
     synced_at: datetime | None = None
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_until: datetime | None = None
+    overrides: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    order_ref: str | None = Field(default=None, max_length=64)
+    customer: str | None = Field(default=None, max_length=64)
+    route: str | None = Field(default=None, max_length=64)
+    carrier: str | None = Field(default=None, max_length=64)
+    work_order: str | None = Field(default=None, max_length=64)
 
     def to_domain(self) -> Event:
         offset = timezone(timedelta(minutes=self.utc_offset_min))
@@ -236,6 +247,12 @@ class EventRow(SQLModel, table=True):
             payload=json.loads(self.payload) if self.payload else {},
             seq=self.seq,
             sync_state=SyncState(self.sync_state),
+            overrides=tuple(json.loads(self.overrides)) if self.overrides else (),
+            order=self.order_ref,
+            customer=self.customer,
+            route=self.route,
+            carrier=self.carrier,
+            work_order=self.work_order,
         )
 
     @staticmethod
@@ -261,6 +278,12 @@ class EventRow(SQLModel, table=True):
             "undoes": event.undoes,
             "payload": json.dumps(event.payload, sort_keys=True) if event.payload else None,
             "sync_state": event.sync_state.value,
+            "overrides": json.dumps(list(event.overrides)) if event.overrides else None,
+            "order_ref": event.order,
+            "customer": event.customer,
+            "route": event.route,
+            "carrier": event.carrier,
+            "work_order": event.work_order,
         }
 
 
