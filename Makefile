@@ -44,7 +44,7 @@ test: lint typecheck contracts pytest
 
 screenshots: $(STAMP)
 	@scripts/system-deps.sh zbar render
-	$(BIN)/python -m stageterm.tui.screenshots screenshots
+	$(BIN)/python scripts/screenshots.py screenshots
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

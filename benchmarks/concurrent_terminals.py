@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from stageterm.domain import projection
 from stageterm.imports import import_rows
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store import queries
 from stageterm.store.engine import open_store
 from stageterm.store.migrate import upgrade
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integ
 def build(url: str, terminals: int, units: int) -> None:
     store = open_store(url)
     upgrade(store)
-    clock = Services(store).now
+    clock = Site(store).now
     rows = lambda items: [(i, {k: str(v) for k, v in r.items()}) for i, r in enumerate(items, 1)]  # noqa: E731
     import_rows(
         store,
@@ -73,7 +73,7 @@ def build(url: str, terminals: int, units: int) -> None:
 def terminal(url: str, index: int, seconds: float, units: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
     store = open_store(url)
     store.start_background_checkpoints()  # as the app opens it (SQLite; nothing on PostgreSQL)
-    services = Services(store, terminal=f"bench-{index}")
+    services = Site(store, terminal=f"bench-{index}")
     rng = random.Random(index)
     latencies: list[float] = []
     outcomes: dict[str, int] = {}
@@ -83,8 +83,8 @@ def terminal(url: str, index: int, seconds: float, units: int, out: mp.Queue) ->
         code = f"C{rng.randrange(units):05d}"
         t0 = time.perf_counter()
         try:
-            seen = services.unit(code)
-            result = services.move(
+            seen = services.views.unit(code)
+            result = services.moves.move(
                 code, f"BL-{index}", f"T{index}", expected_version=seen.version if seen else None
             )
         except Exception as exc:  # counted and reported: the point is that there are none

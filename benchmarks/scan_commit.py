@@ -23,12 +23,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from stageterm.workflow import Workflow
+
 from stageterm.domain.model import new_event_id
 from stageterm.scanning import ScannerSettings
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store.engine import WRITER_CHECKPOINT_FALLBACK_PAGES, Checkpointer, open_store
 from stageterm.store.migrate import upgrade
-from stageterm.workflow import Workflow
 
 
 def build_site(path: Path, units: int, events: int) -> None:
@@ -92,7 +93,7 @@ def time_moves(path: Path, moves: int, units: int, background: bool = True) -> l
     store = open_store(f"sqlite:///{path}")
     if background:
         store.start_background_checkpoints()
-    services = Services(store, terminal="bench")
+    services = Site(store, terminal="bench")
     workflow = Workflow(services, ScannerSettings())
     assert workflow.sign_in("1").ok
     workflow.scan("BL-0")
@@ -146,11 +147,11 @@ def time_bare(path: Path, moves: int, units: int, background: bool = True) -> li
 
 RSS_PROBE = """
 import sys
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store.engine import open_store
-services = Services(open_store(sys.argv[1]), terminal="bench")
-services.queue("route"); services.queue("customer"); services.health(); services.kitting()
-services.unit_detail("U0000001"); services.find_units(code="U0000002")
+services = Site(open_store(sys.argv[1]), terminal="bench")
+services.views.queue("route"); services.views.queue("customer"); services.views.health(); services.views.kitting()
+services.views.unit_detail("U0000001"); services.views.find_units(code="U0000002")
 import textual.app  # the terminal UI's library is loaded in the app too
 for line in open("/proc/self/status"):
     if line.startswith("VmRSS"):

@@ -20,7 +20,8 @@ from pathlib import Path
 # Measure the code in this checkout, installed or not.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from stageterm.scanning import ScanError, classify
+from stageterm.scanning import ScanError
+from stageterm.scanning.classifier import classify
 
 GS = "\x1d"
 GTIN = "09501101530003"

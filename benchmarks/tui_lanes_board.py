@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "tui"))
 from tui_kit import post_keys
 
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store.queries import lane_rows
 from stageterm.tui.app import StagetermApp
 from stageterm.tui.screens.lanes import LanesScreen
@@ -33,7 +33,7 @@ REFRESH_MS = 50.0
 QUERY_RUNS = 50
 
 
-async def measure(services: Services, lanes: int, repeat: int) -> tuple[list[float], list[float]]:
+async def measure(services: Site, lanes: int, repeat: int) -> tuple[list[float], list[float]]:
     painted: list[float] = []
     render = RowList.render
 
@@ -97,10 +97,10 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = big_site(Path(tmp) / "big.db", args.lanes, args.units)
-        services = Services(store, terminal="bench", clock=lambda: FIXED_NOW)
-        found = services.queue("customer")
+        services = Site(store, terminal="bench", clock=lambda: FIXED_NOW)
+        found = services.views.queue("customer")
         assert len(found) == args.lanes and sum(q.units for q in found) == args.units
-        queue, queue_cpu = timed(lambda: services.queue("customer"), QUERY_RUNS)
+        queue, queue_cpu = timed(lambda: services.views.queue("customer"), QUERY_RUNS)
         with store.read() as session:
             rows, rows_cpu = timed(lambda: lane_rows(session), QUERY_RUNS)
         first, refresh = asyncio.run(measure(services, args.lanes, args.repeat))
@@ -123,7 +123,7 @@ def main() -> int:
     )
     cpu = "CPU time p50 {:.1f} ms"
     print(
-        f"| the lane query alone, `Services.queue` | {len(queue)} | {summary_ms(queue)}; "
+        f"| the lane query alone, `Site.queue` | {len(queue)} | {summary_ms(queue)}; "
         f"{cpu.format(statistics.median(queue_cpu) * 1000)} | |"
     )
     print(

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "tui")
 from tui_kit import post_keys
 
 from stageterm.domain.model import Quality, UnitState
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.tui.app import StagetermApp
 from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.widgets.feedback import FeedbackPanel
@@ -28,10 +28,10 @@ from tui_site import FIXED_NOW, demo_site, machine, pct, summary_ms
 BUDGET_MS = 33.0
 
 
-def movable(services: Services) -> list[str]:
+def movable(services: Site) -> list[str]:
     codes = []
     for n in range(1, 141):
-        unit = services.unit(f"U{n:05d}")
+        unit = services.views.unit(f"U{n:05d}")
         if (
             unit is None
             or unit.quality is not Quality.RELEASED
@@ -44,7 +44,7 @@ def movable(services: Services) -> list[str]:
     return codes[:50]
 
 
-async def measure(services: Services, scans: int) -> list[float]:
+async def measure(services: Site, scans: int) -> list[float]:
     painted: dict[int, float] = {}
     render = FeedbackPanel.render
 
@@ -85,7 +85,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = demo_site(Path(tmp) / "demo.db")
-        services = Services(store, terminal="bench", clock=lambda: FIXED_NOW)
+        services = Site(store, terminal="bench", clock=lambda: FIXED_NOW)
         latencies = asyncio.run(measure(services, args.scans))
         store.dispose()
     p99 = pct([v * 1000 for v in latencies], 99)

@@ -9,7 +9,7 @@
 - `backend` / `sqlite_factory`: the factories behind them, for fixtures that fill a
   template once per session and copy it per test (`backend.store("name", build)`);
   `backend.empty_url()` is a database with nothing in it, not even the schema.
-- `clock` / `fixed_now`: a settable clock for Services.
+- `clock` / `fixed_now`: a settable clock for Site.
 - `seeded_store`: the demo site (stageterm.demo.seed) at `fixed_now`, on both backends.
 - `run_cli`: the installed `stageterm` entry point in a subprocess, isolated from the
   user's own database and configuration.

@@ -22,7 +22,7 @@ from stageterm.scanning import clean_for_display
 from stageterm.store.errors import StoreError
 
 if TYPE_CHECKING:
-    from stageterm.services import Services
+    from stageterm.services.site import Site
     from stageterm.store.engine import Store
     from stageterm.tui.synclink import SyncLink
 
@@ -128,17 +128,18 @@ def _missing_sqlite_file(url: str) -> str | None:
     return path if path and not os.path.exists(path) else None
 
 
-def make_services(settings: Settings, store: Store) -> Services:
-    from stageterm.services import Services
+def make_site(settings: Settings, store: Store) -> Site:
+    from stageterm.services.site import Site
 
-    return Services(store, terminal=settings.terminal_id(), settings=settings)
+    return Site(store, terminal=settings.terminal_id(), settings=settings)
 
 
 def build_context(settings: Settings, *, may_create: bool = True) -> Context:
     return Context(
         settings=settings,
         open_store=partial(open_migrated_store, may_create=may_create),
-        make_services=make_services,
+        make_site=make_site,
+        run_app=lambda ctx, demo: run_app(ctx, demo=demo),
     )
 
 
@@ -157,9 +158,7 @@ def run_app(ctx: Context, *, demo: bool = False) -> int:
         opened.append(_sync_link(ctx, demo))
         return opened[-1]
 
-    app = StagetermApp(
-        services=lambda: ctx.services(demo=demo), settings=ctx.settings, sync=open_sync
-    )
+    app = StagetermApp(site=lambda: ctx.site(demo=demo), settings=ctx.settings, sync=open_sync)
     try:
         app.run()
     finally:
@@ -171,19 +170,14 @@ def run_app(ctx: Context, *, demo: bool = False) -> int:
 
 
 def _sync_link(ctx: Context, demo: bool) -> SyncLink:
-    from stageterm.sync import SyncWorker, retry_rejected
-    from stageterm.sync.identifiers import IdentifierError
-    from stageterm.sync.options import OptionsError, options_from_env
-    from stageterm.sync.uplink import UplinkConfigError
+    from stageterm.services.results import BadInput
     from stageterm.tui.synclink import SyncLink
 
-    store = ctx.store(demo=demo)
     try:
-        options = options_from_env(batch=ctx.settings.sync_batch)
-        worker = SyncWorker.from_settings(store, ctx.settings, options)
-    except (OptionsError, UplinkConfigError, IdentifierError) as exc:
+        worker = ctx.site(demo=demo).upstream.worker()
+    except BadInput as exc:
         raise CommandError(str(exc), Exit.BAD_INPUT) from None
-    return SyncLink(worker, ctx.settings.upstream_url, partial(retry_rejected, store), worker.close)
+    return SyncLink(worker, ctx.settings.upstream_url, worker.close)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

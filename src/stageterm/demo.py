@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from stageterm.imports import import_rows
 from stageterm.imports.reading import Row
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store import queries
 from stageterm.store.engine import Store
 
@@ -177,7 +177,7 @@ def _stage_some(store: Store, now: datetime, rng: random.Random) -> None:
     )
     filled: dict[str, int] = {}
     current = {"t": now}
-    services = Services(store, terminal="demo-dock-1", clock=lambda: current["t"])
+    site = Site(store, terminal="demo-dock-1", clock=lambda: current["t"])
     lanes = [
         (f"L-{i:02d}", CUSTOMERS[(i - 1) % 3] if i <= 9 else None, ROUTES[(i - 1) % 4])
         for i in range(1, 13)
@@ -197,10 +197,10 @@ def _stage_some(store: Store, now: datetime, rng: random.Random) -> None:
         filled[lane] = filled.get(lane, 0) + 1
         age = max(2, first_in[lane] - 6 * (filled[lane] - 1) - rng.randint(0, 4))
         current["t"] = now - timedelta(minutes=age)
-        result = services.move(f"U{n:05d}", lane, "1001" if n % 2 else "1002")
+        result = site.moves.move(f"U{n:05d}", lane, "1001" if n % 2 else "1002")
         if result.outcome.value == "needs_approval":
-            services.move(f"U{n:05d}", lane, "1001", approve="2001")
+            site.moves.move(f"U{n:05d}", lane, "1001", approve="2001")
         staged += 1
     for n, area, age in ((141, "KIT-A", 80), (142, "KIT-A", 50), (145, "KIT-B", 20)):
         current["t"] = now - timedelta(minutes=age)
-        services.move(f"U{n:05d}", area, "1002", quantity=20, approve="2001")
+        site.moves.move(f"U{n:05d}", area, "1002", quantity=20, approve="2001")

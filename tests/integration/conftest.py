@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from integration.helpers import build_site, seed_now
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store.engine import Store
 
 
@@ -18,15 +18,15 @@ def site_store(backend, fixed_now: datetime) -> Store:  # type: ignore[no-untype
 
 
 @pytest.fixture
-def services(site_store: Store, clock) -> Services:  # type: ignore[no-untyped-def]
+def services(site_store: Store, clock) -> Site:  # type: ignore[no-untyped-def]
     """This terminal (T-1) on the site, at the test clock."""
-    return Services(site_store, terminal="T-1", clock=clock)
+    return Site(site_store, terminal="T-1", clock=clock)
 
 
 @pytest.fixture
-def other_terminal(site_store: Store, clock) -> Services:  # type: ignore[no-untyped-def]
+def other_terminal(site_store: Store, clock) -> Site:  # type: ignore[no-untyped-def]
     """A second terminal (T-2) on the same database."""
-    return Services(site_store, terminal="T-2", clock=clock)
+    return Site(site_store, terminal="T-2", clock=clock)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select, text
 
@@ -37,7 +38,7 @@ FIXED_NOW = datetime(2026, 3, 2, 9, 30, 0, tzinfo=timezone(timedelta(hours=1)))
 
 
 class Clock:
-    """A clock for Services that stands still until a test moves it."""
+    """A clock for Site that stands still until a test moves it."""
 
     def __init__(self, now: datetime) -> None:
         self.current = now
@@ -298,10 +299,10 @@ def assert_projection_is_replay(store: Store) -> None:
 
 
 def _services(url: str, terminal: str):  # type: ignore[no-untyped-def]
-    from stageterm.services import Services
+    from stageterm.services.site import Site
     from stageterm.store.engine import open_store
 
-    return Services(open_store(url), terminal=terminal)
+    return Site(open_store(url), terminal=terminal)
 
 
 def burst(url: str, units: list[str], lanes: list[str]) -> None:
@@ -315,11 +316,11 @@ def burst(url: str, units: list[str], lanes: list[str]) -> None:
     while True:
         unit = units[step % len(units)]
         if step % 3 == 2:
-            result = services.move(unit, "K-01", "5001", quantity=1)
+            result = services.moves.move(unit, "K-01", "5001", quantity=1)
         else:
-            where = services.unit(unit).location  # type: ignore[union-attr]
+            where = services.views.unit(unit).location  # type: ignore[union-attr]
             lane = lanes[(lanes.index(where) + 1) % len(lanes)] if where in lanes else lanes[0]
-            result = services.move(unit, lane, "5001")
+            result = services.moves.move(unit, lane, "5001")
         out.write(json.dumps({"outcome": result.outcome.value, "event_id": result.event_id}) + "\n")
         out.flush()
         step += 1
@@ -337,7 +338,7 @@ def race(
     services = _services(url, f"race-{badge}")
     seen = {}
     for code in units:
-        unit = services.unit(code)
+        unit = services.views.unit(code)
         seen[code] = unit.version if unit else None
     here = Path(sync_dir)
     (here / f"ready-{badge}").touch()
@@ -350,7 +351,7 @@ def race(
     for code in units:
         started = time.monotonic()
         try:
-            result = services.move(code, lane, badge, expected_version=seen[code])
+            result = services.moves.move(code, lane, badge, expected_version=seen[code])
             answer: dict[str, object] = {
                 "unit": code,
                 "outcome": result.outcome.value,
@@ -457,3 +458,32 @@ def seed_now(store: Store) -> None:
     from stageterm.demo import seed
 
     seed(store, now=datetime.now().astimezone())
+
+
+class Terminal:
+    """A FloorSession as an operator at a terminal uses it: each scan's answer, and a bare
+    Enter after every refusal (so the next scan is taken, as a careful operator does)."""
+
+    def __init__(self, site: Any, **kw: Any) -> None:
+        from stageterm.services.session import FloorSession
+
+        self.floor = FloorSession(site, **kw)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.floor, name)
+
+    def scan(self, raw: str) -> Any:
+        from stageterm.services.results import Outcome, Result
+
+        reply = self.floor.scan(raw)
+        if reply.ask_pin is not None:
+            return Result(Outcome.INFO, f"PIN asked of {reply.ask_pin.name}", code="pin-asked")
+        assert reply.entry is not None, reply
+        if reply.blocking is not None:
+            self.floor.acknowledge(reply.blocking)
+        return reply.entry.result
+
+    def set_quantity(self, quantity: int | None) -> Any:
+        reply = self.floor.set_quantity(quantity)
+        assert reply.entry is not None
+        return reply.entry.result

@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import DatabaseError
 
 from stageterm.demo import seed
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store.engine import open_store
 from stageterm.store.migrate import upgrade
 
@@ -60,16 +60,16 @@ def test_no_code_path_updates_or_deletes_event_facts(site) -> None:  # type: ign
         statements.append(" ".join(statement.split()).upper())
 
     event.listen(site.writer, "before_cursor_execute", record)
-    services = Services(site, terminal="test", clock=lambda: NOW)
-    services.move("U00003", "L-04", "1001")
-    services.move("U00141", "KIT-A", "1002", quantity=5, approve="2001")
-    services.hold("U00004", "1001", "torn wrap")
-    services.release("U00004", "3001")
-    services.undo("U00003", "1001")
-    services.move("U00002", "L-03", "1001")
-    services.load("U00002", "D-3", "1001")
-    services.move("U00141-1", "KIT-A", "1002")
-    services.issue("U00141-1", "1002")
+    services = Site(site, terminal="test", clock=lambda: NOW)
+    services.moves.move("U00003", "L-04", "1001")
+    services.moves.move("U00141", "KIT-A", "1002", quantity=5, approve="2001")
+    services.quality.hold("U00004", "1001", "torn wrap")
+    services.quality.release("U00004", "3001")
+    services.corrections.undo("U00003", "1001")
+    services.moves.move("U00002", "L-03", "1001")
+    services.moves.load("U00002", "D-3", "1001")
+    services.moves.move("U00141-1", "KIT-A", "1002")
+    services.moves.issue("U00141-1", "1002")
     event.remove(site.writer, "before_cursor_execute", record)
     touching = [s for s in statements if "EVENTS" in s and not s.startswith(("SELECT", "INSERT"))]
     assert statements, "the use cases ran no SQL at all"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from integration.helpers import FIXED_NOW, all_units, build_open_site, event_count
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store.engine import open_store
 from stageterm.store.migrate import upgrade
 
@@ -51,10 +51,10 @@ UNITS_HEADER = "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,locat
 
 
 @pytest.fixture
-def site(demo_db: str) -> Iterator[Services]:
+def site(demo_db: str) -> Iterator[Site]:
     """The same database, in this process, for checking what the commands did."""
     store = open_store(demo_db)
-    yield Services(store)
+    yield Site(store)
     store.dispose()
 
 
@@ -77,15 +77,17 @@ def queue_rows(run_cli, db: str) -> list[dict[str, object]]:  # type: ignore[no-
 # -- issue 2, "Done when" ------------------------------------------------------------------------
 
 
-def test_done_when_of_issue_2(run_cli, demo_db: str, site: Services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_done_when_of_issue_2(run_cli, demo_db: str, site: Site, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # The demo data these steps stand on.
-    u3, u37, u6 = site.unit("U00003"), site.unit("U00037"), site.unit("U00006")
+    u3, u37, u6 = site.views.unit("U00003"), site.views.unit("U00037"), site.views.unit("U00006")
     assert u3 and u37 and u6
     assert (u3.quality.value, u3.state.value, u3.order) == ("released", "stored", "SO-1004")
-    assert site.location("L-04").route == "WEST" == site.unit_detail("U00003").order.route  # type: ignore[union-attr]
+    assert (
+        site.views.location("L-04").route == "WEST" == site.views.unit_detail("U00003").order.route
+    )  # type: ignore[union-attr]
     assert u37.quality.value == "quarantine"
-    assert site.unit_detail("U00006").order.route != site.location("L-01").route  # type: ignore[union-attr]
-    before = {q.lane.code: q.as_json() for q in site.queue(by="route")}
+    assert site.views.unit_detail("U00006").order.route != site.views.location("L-01").route  # type: ignore[union-attr]
+    before = {q.lane.code: q.as_json() for q in site.views.queue(by="route")}
 
     # A released unit into its route's lane: exit 0.
     moved = run_cli("move", "U00003", "--to", "L-04", "--operator", "1001", "--json", db=demo_db)
@@ -180,11 +182,11 @@ def test_done_when_of_issue_2(run_cli, demo_db: str, site: Services, tmp_path: P
 # -- every change command answers in the same JSON shape -----------------------------------------
 
 
-def test_change_commands_answer_in_one_json_shape(run_cli, demo_db: str, site: Services) -> None:  # type: ignore[no-untyped-def]
-    staged = site.lane("L-03")
-    assert staged is not None and site.location("D-3").route == "EAST" == staged[0].route  # type: ignore[union-attr]
+def test_change_commands_answer_in_one_json_shape(run_cli, demo_db: str, site: Site) -> None:  # type: ignore[no-untyped-def]
+    staged = site.views.lane("L-03")
+    assert staged is not None and site.views.location("D-3").route == "EAST" == staged[0].route  # type: ignore[union-attr]
     in_lane = staged[1][0].unit.code
-    kitted = site.lane("KIT-A")[1][0].unit.code  # type: ignore[index]
+    kitted = site.views.lane("KIT-A")[1][0].unit.code  # type: ignore[index]
     steps = [
         (["hold", "U00003", "--operator", "1002", "--reason", "torn wrap"], 0, "moved", None),
         (["release", "U00003", "--operator", "3001"], 0, "moved", None),
@@ -199,9 +201,9 @@ def test_change_commands_answer_in_one_json_shape(run_cli, demo_db: str, site: S
             args,
             answer,
         )
-    assert site.unit("U00003").quality.value == "hold"  # type: ignore[union-attr]  # the release was undone
-    assert site.unit(in_lane).state.value == "loaded"  # type: ignore[union-attr]
-    assert site.unit(kitted).state.value == "issued"  # type: ignore[union-attr]
+    assert site.views.unit("U00003").quality.value == "hold"  # type: ignore[union-attr]  # the release was undone
+    assert site.views.unit(in_lane).state.value == "loaded"  # type: ignore[union-attr]
+    assert site.views.unit(kitted).state.value == "issued"  # type: ignore[union-attr]
 
 
 # -- exit codes and bad input --------------------------------------------------------------------
@@ -372,7 +374,7 @@ def test_the_command_line_on_postgresql(run_cli, pg_server) -> None:  # type: ig
         moved = run_cli("move", "P0001", "--to", "L-01", "--operator", "5001", "--json", db=url)
         assert moved.returncode == 0, moved.stderr
         assert one_json(moved)["to"] == "L-01"
-        assert Services(store).unit("P0001").location == "L-01"  # type: ignore[union-attr]
+        assert Site(store).views.unit("P0001").location == "L-01"  # type: ignore[union-attr]
     finally:
         store.dispose()
         pg_server.drop(name)

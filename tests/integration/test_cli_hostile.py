@@ -294,12 +294,12 @@ def test_markup_in_imported_data_is_printed_as_the_text_it_is(  # type: ignore[n
 def test_unprintable_text_already_in_the_database_is_shown_escaped(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
     """Imports and arguments now refuse it, but a database written by an older version (or
     another path into the services) may hold such text: every view still shows it safely."""
-    from stageterm.services import Services
+    from stageterm.services.site import Site
 
     reason = "\x1b[2J\x9b31m\u202eREASON\n2"
     store = open_store(demo_db)
     try:
-        held = Services(store, terminal="T\u202e1").hold("U00002", "1001", reason)
+        held = Site(store, terminal="T\u202e1").quality.hold("U00002", "1001", reason)
         assert held.ok, held.message
     finally:
         store.dispose()

@@ -27,7 +27,8 @@ from integration.helpers import (
     table_dump,
 )
 from stageterm.domain.model import EventType
-from stageterm.services import Outcome, Services
+from stageterm.services.results import Outcome
+from stageterm.services.site import Site
 from stageterm.store.engine import Store, open_store
 
 UNITS = [f"P{i:04d}" for i in range(1, 21)]
@@ -144,13 +145,13 @@ def test_the_file_is_usable_at_once_after_a_kill(burst_site: Store) -> None:
     store = open_store(burst_site.url)
     try:
         # No lock left behind: a new terminal moves straight away (the busy timeout is 15 s).
-        services = Services(store, terminal="after-crash")
-        unit = next(u for u in services.queue() if u.units)  # any lane with a unit
-        found = services.lane(unit.lane.code)
+        services = Site(store, terminal="after-crash")
+        unit = next(u for u in services.views.queue() if u.units)  # any lane with a unit
+        found = services.views.lane(unit.lane.code)
         assert found is not None
         code = found[1][0].unit.code
         target = next(lane for lane in LANES if lane != unit.lane.code)
-        result = services.move(code, target, "5001")
+        result = services.moves.move(code, target, "5001")
         assert result.outcome is Outcome.MOVED, result
         assert_projection_is_replay(store)
     finally:

@@ -19,7 +19,7 @@ from integration.helpers import FIXED_NOW, all_events, all_units, table_dump
 from stageterm.domain.model import EventType, Quality, SyncState, UnitState
 from stageterm.domain.pins import check_pin
 from stageterm.imports import ImportFailed, import_file
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store.engine import Store
 from stageterm.store.tables import OperatorRow
 
@@ -167,7 +167,7 @@ def test_a_bad_update_leaves_known_locations_as_they_were(
 ) -> None:
     body = "code,kind,capacity\nL-ACME-N,lane,9\nL-NEW,lane,nine\n"
     problems_of(site_store, "locations", write(tmp_path, "locs.csv", body))
-    assert Services(site_store).location("L-ACME-N").capacity == 2  # type: ignore[union-attr]
+    assert Site(site_store).views.location("L-ACME-N").capacity == 2  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
@@ -295,11 +295,11 @@ def test_known_locations_are_updated_and_new_ones_added(site_store: Store, tmp_p
     body = "code,kind,name,customer,route,carrier,capacity,work_order\nL-ACME-N,lane,Lane A,ACME,NORTH,DHL,6,\nL-NEW,lane,,,,,,\n"
     report = import_file(site_store, "locations", write(tmp_path, "locs.csv", body), clock=clock)
     assert (report.created, report.updated) == (1, 1)
-    services = Services(site_store)
-    lane = services.location("L-ACME-N")
+    services = Site(site_store)
+    lane = services.views.location("L-ACME-N")
     assert lane is not None
     assert (lane.name, lane.carrier, lane.capacity) == ("Lane A", "DHL", 6)
-    assert services.location("L-NEW") is not None
+    assert services.views.location("L-NEW") is not None
 
 
 def test_known_orders_are_updated_with_their_new_lines(site_store: Store, tmp_path: Path) -> None:
@@ -311,7 +311,7 @@ def test_known_orders_are_updated_with_their_new_lines(site_store: Store, tmp_pa
     )
     report = import_file(site_store, "orders", write(tmp_path, "orders.csv", body), clock=clock)
     assert (report.created, report.updated) == (1, 1)
-    wo = {p.order.ref: p for p in Services(site_store).kitting()}["WO-1"]
+    wo = {p.order.ref: p for p in Site(site_store).views.kitting()}["WO-1"]
     # The lines are the file's now: C-2 is gone, C-7 is new, C-1 asks for 20.
     assert {(line.item, line.required) for line in wo.lines} == {("C-1", 20), ("C-7", 4)}
 
@@ -333,14 +333,14 @@ def test_known_operators_are_updated_and_pins_are_hashed(site_store: Store, tmp_
     assert ana.pin_hash is not None and ana.pin_hash != "731904"
     assert check_pin("731904", ana.pin_hash)
     assert sam.pin_hash is None
-    services = Services(site_store)
-    assert services.sign_in("1001", "731904").role.value == "lead"
+    services = Site(site_store)
+    assert services.accounts.sign_in("1001", "731904").role.value == "lead"
 
 
 def test_an_update_without_a_pin_keeps_the_pin(site_store: Store, tmp_path: Path) -> None:
     body = "badge,name,role\n2002,Mia Novak,lead\n"
     import_file(site_store, "operators", write(tmp_path, "ops.csv", body), clock=clock)
-    assert Services(site_store).sign_in("2002", "2468").badge == "2002"
+    assert Site(site_store).accounts.sign_in("2002", "2468").badge == "2002"
 
 
 def test_a_pin_is_never_stored_in_plain(site_store: Store, backend, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -365,4 +365,4 @@ def test_a_utf8_bom_from_a_spreadsheet_is_ignored(sqlite_site: Store, tmp_path: 
     path = tmp_path / "locs.csv"
     path.write_bytes("\ufeffcode,kind,name\nX-1,storage,Réserve\n".encode())
     import_file(sqlite_site, "locations", path, clock=clock)
-    assert Services(sqlite_site).location("X-1").name == "Réserve"  # type: ignore[union-attr]
+    assert Site(sqlite_site).views.location("X-1").name == "Réserve"  # type: ignore[union-attr]

@@ -3,7 +3,7 @@
 `queries.lane_rows` sums in SQL, in steps chosen for speed (units per lane and order from a
 covering index, then orders, then lanes). Whatever the steps, every lane must show what
 counting its staged units one by one shows: units, quantity, oldest staged time, earliest
-due of their orders; and `Services.queue` the same figures in the same order. The site has
+due of their orders; and `Site.queue` the same figures in the same order. The site has
 what could trip a grouping: lanes with nothing, several orders in a lane, units with no
 order or an order that is not on file, orders with no due time, units in every state and
 in kitting areas and storage, lanes with no customer or route. On SQLite and PostgreSQL.
@@ -21,7 +21,7 @@ from sqlalchemy import insert
 from integration.helpers import FIXED_NOW
 from stageterm.domain.metrics import dwell_seconds
 from stageterm.domain.model import LocationKind, UnitState
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store import queries
 from stageterm.store.engine import Store
 from stageterm.store.tables import LOCATIONS, ORDERS, UNITS
@@ -160,7 +160,7 @@ def test_the_queue_shows_the_counted_figures_in_group_order(store: Store, by: st
     locations, orders, units = random_site(store, 15)
     expected = counted(locations, orders, units, {LocationKind.LANE.value})
     lanes = {loc["code"]: loc for loc in locations if loc["kind"] == LocationKind.LANE.value}
-    queue = Services(store, clock=lambda: FIXED_NOW).queue(by)
+    queue = Site(store, clock=lambda: FIXED_NOW).views.queue(by)
     assert [q.lane.code for q in queue] == sorted(lanes, key=lambda c: (lanes[c].get(by) or "~", c))
     for q in queue:
         want, lane = expected[q.lane.code], lanes[q.lane.code]

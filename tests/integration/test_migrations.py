@@ -19,7 +19,8 @@ from integration.helpers import (
     build_site,
     table_dump,
 )
-from stageterm.services import Outcome, Services
+from stageterm.services.results import Outcome
+from stageterm.services.site import Site
 from stageterm.store.engine import Store, open_store
 from stageterm.store.migrate import current_revision, head_revision, upgrade
 from stageterm.store.tables import metadata
@@ -65,7 +66,8 @@ def test_a_second_upgrade_changes_nothing(empty: Store) -> None:
 
 def test_upgrading_a_working_site_keeps_everything(site_store: Store, clock) -> None:  # type: ignore[no-untyped-def]
     assert (
-        Services(site_store, clock=clock).move("U-01", "L-ACME-N", "1001").outcome is Outcome.MOVED
+        Site(site_store, clock=clock).moves.move("U-01", "L-ACME-N", "1001").outcome
+        is Outcome.MOVED
     )
     before = (
         table_dump(site_store, "locations", "code"),
@@ -101,7 +103,7 @@ def test_downgrade_to_nothing_and_back(empty: Store) -> None:
 def test_the_store_works_on_a_freshly_migrated_database(empty: Store) -> None:
     upgrade(empty)
     build_site(empty, FIXED_NOW)
-    result = Services(empty, clock=lambda: FIXED_NOW).move("U-01", "L-ACME-N", "1001")
+    result = Site(empty, clock=lambda: FIXED_NOW).moves.move("U-01", "L-ACME-N", "1001")
     assert result.outcome is Outcome.MOVED
     assert_projection_is_replay(empty)
 
@@ -112,7 +114,8 @@ def test_a_database_migrated_by_a_newer_version_still_opens(site_store: Store, c
         session.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
     assert upgrade(site_store) == "9999_from_the_future"
     assert (
-        Services(site_store, clock=clock).move("U-01", "L-ACME-N", "1001").outcome is Outcome.MOVED
+        Site(site_store, clock=clock).moves.move("U-01", "L-ACME-N", "1001").outcome
+        is Outcome.MOVED
     )
 
 

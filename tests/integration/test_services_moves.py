@@ -14,7 +14,8 @@ import pytest
 
 from integration.helpers import all_units, assert_projection_is_replay, event_count
 from stageterm.domain.model import EventType, Quality, UnitState
-from stageterm.services import Outcome, Result, Services
+from stageterm.services.results import Outcome, Result
+from stageterm.services.site import Site
 from stageterm.store.engine import Store
 
 
@@ -32,8 +33,8 @@ def moved(result: Result) -> Result:
     return result
 
 
-def history_types(services: Services, code: str) -> list[str]:
-    detail = services.unit_detail(code)
+def history_types(services: Site, code: str) -> list[str]:
+    detail = services.views.unit_detail(code)
     assert detail is not None
     return [e.type.value for e in detail.history]
 
@@ -42,13 +43,13 @@ def history_types(services: Services, code: str) -> list[str]:
 
 
 def test_stage_a_released_unit_into_its_orders_lane(
-    services: Services, site_store: Store, clock
+    services: Site, site_store: Store, clock
 ) -> None:  # type: ignore[no-untyped-def]
-    result = moved(services.move("U-01", "L-ACME-N", "1001"))
+    result = moved(services.moves.move("U-01", "L-ACME-N", "1001"))
     assert (result.unit, result.from_, result.to, result.code) == ("U-01", "S-01", "L-ACME-N", None)
     assert result.message == "Unit U-01 to L-ACME-N."
 
-    unit = services.unit("U-01")
+    unit = services.views.unit("U-01")
     assert unit is not None
     assert (unit.location, unit.state, unit.quality) == (
         "L-ACME-N",
@@ -56,7 +57,7 @@ def test_stage_a_released_unit_into_its_orders_lane(
         Quality.RELEASED,
     )
     assert unit.staged_at == clock()
-    detail = services.unit_detail("U-01")
+    detail = services.views.unit_detail("U-01")
     assert detail is not None
     stage = detail.history[-1]
     assert (stage.type, stage.id, stage.operator, stage.terminal) == (
@@ -72,42 +73,40 @@ def test_stage_a_released_unit_into_its_orders_lane(
     assert_projection_is_replay(site_store)
 
 
-def test_move_between_lanes_restarts_the_dwell(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
-    moved(services.move("U-01", "L-ACME-N", "1001"))
+def test_move_between_lanes_restarts_the_dwell(services: Site, clock) -> None:  # type: ignore[no-untyped-def]
+    moved(services.moves.move("U-01", "L-ACME-N", "1001"))
     later = clock.advance(minutes=25)
-    result = moved(services.move("U-01", "L-NORTH", "1002"))
+    result = moved(services.moves.move("U-01", "L-NORTH", "1002"))
     assert (result.from_, result.to) == ("L-ACME-N", "L-NORTH")
-    unit = services.unit("U-01")
+    unit = services.views.unit("U-01")
     assert unit is not None
     assert unit.location == "L-NORTH"
     assert unit.staged_at == later
     assert history_types(services, "U-01") == ["receive", "stage", "move"]
 
 
-def test_unstage_goes_back_to_the_storage_it_came_from(
-    services: Services, site_store: Store
-) -> None:
-    moved(services.move("U-01", "L-ACME-N", "1001"))
-    moved(services.move("U-01", "L-NORTH", "1001"))
-    result = moved(services.unstage("U-01", "1001"))
+def test_unstage_goes_back_to_the_storage_it_came_from(services: Site, site_store: Store) -> None:
+    moved(services.moves.move("U-01", "L-ACME-N", "1001"))
+    moved(services.moves.move("U-01", "L-NORTH", "1001"))
+    result = moved(services.moves.unstage("U-01", "1001"))
     assert result.to == "S-01"
-    unit = services.unit("U-01")
+    unit = services.views.unit("U-01")
     assert unit is not None
     assert (unit.location, unit.state, unit.staged_at) == ("S-01", UnitState.STORED, None)
     assert history_types(services, "U-01")[-1] == "unstage"
     assert_projection_is_replay(site_store)
 
 
-def test_unstage_of_a_unit_never_staged_is_refused(services: Services, site_store: Store) -> None:
+def test_unstage_of_a_unit_never_staged_is_refused(services: Site, site_store: Store) -> None:
     with writes_nothing(site_store):
-        result = services.unstage("U-03", "1001")
+        result = services.moves.unstage("U-03", "1001")
     assert (result.outcome, result.code) == (Outcome.REFUSED, "not-staged")
 
 
-def test_moving_to_another_storage_place_is_a_plain_move(services: Services) -> None:
-    moved(services.move("U-03", "S-01", "1001"))
+def test_moving_to_another_storage_place_is_a_plain_move(services: Site) -> None:
+    moved(services.moves.move("U-03", "S-01", "1001"))
     assert history_types(services, "U-03") == ["receive", "move"]
-    unit = services.unit("U-03")
+    unit = services.views.unit("U-03")
     assert unit is not None
     assert (unit.location, unit.state) == ("S-01", UnitState.STORED)
 
@@ -130,27 +129,27 @@ def test_moving_to_another_storage_place_is_a_plain_move(services: Services) -> 
     ],
 )
 def test_refused_moves_say_why_and_write_nothing(
-    services: Services, site_store: Store, unit: str, to: str, code: str, words: str
+    services: Site, site_store: Store, unit: str, to: str, code: str, words: str
 ) -> None:
     with writes_nothing(site_store):
-        result = services.move(unit, to, "1001")
+        result = services.moves.move(unit, to, "1001")
     assert (result.outcome, result.code, result.event_id) == (Outcome.REFUSED, code, None)
     assert words in result.message
 
 
 @pytest.mark.parametrize(("badge", "code"), [(None, "no-operator"), ("7777", "unknown-operator")])
 def test_only_a_known_operator_moves_anything(
-    services: Services, site_store: Store, badge: str | None, code: str
+    services: Site, site_store: Store, badge: str | None, code: str
 ) -> None:
     with writes_nothing(site_store):
-        result = services.move("U-01", "L-ACME-N", badge)
+        result = services.moves.move("U-01", "L-ACME-N", badge)
     assert (result.outcome, result.code) == (Outcome.REFUSED, code)
 
 
-def test_double_scan_writes_nothing(services: Services, site_store: Store) -> None:
-    moved(services.move("U-01", "L-ACME-N", "1001"))
+def test_double_scan_writes_nothing(services: Site, site_store: Store) -> None:
+    moved(services.moves.move("U-01", "L-ACME-N", "1001"))
     with writes_nothing(site_store):
-        again = services.move("U-01", "L-ACME-N", "1001")
+        again = services.moves.move("U-01", "L-ACME-N", "1001")
     assert (again.outcome, again.code, again.event_id) == (
         Outcome.ALREADY_THERE,
         "already-there",
@@ -160,12 +159,12 @@ def test_double_scan_writes_nothing(services: Services, site_store: Store) -> No
 
 
 def test_a_double_scan_of_a_unit_put_on_hold_in_its_lane_says_it_is_on_hold(
-    services: Services, site_store: Store
+    services: Site, site_store: Store
 ) -> None:
-    moved(services.move("U-01", "L-ACME-N", "1001"))
-    moved(services.hold("U-01", "1001", "seal"))
+    moved(services.moves.move("U-01", "L-ACME-N", "1001"))
+    moved(services.quality.hold("U-01", "1001", "seal"))
     with writes_nothing(site_store):
-        again = services.move("U-01", "L-ACME-N", "1001")
+        again = services.moves.move("U-01", "L-ACME-N", "1001")
     assert again.outcome is Outcome.ALREADY_THERE
     assert again.message == "Unit U-01 is already in L-ACME-N, on hold."
 
@@ -186,10 +185,10 @@ def test_a_double_scan_of_a_unit_put_on_hold_in_its_lane_says_it_is_on_hold(
     ],
 )
 def test_moves_that_need_a_lead_wait_and_write_nothing(
-    services: Services, site_store: Store, unit: str, lane: str, code: str
+    services: Site, site_store: Store, unit: str, lane: str, code: str
 ) -> None:
     with writes_nothing(site_store):
-        result = services.move(unit, lane, "1001")
+        result = services.moves.move(unit, lane, "1001")
     assert (result.outcome, result.code, result.event_id) == (Outcome.NEEDS_APPROVAL, code, None)
     assert result.role is not None and result.role.value == "lead"
     assert "lead must approve" in result.message
@@ -206,8 +205,8 @@ def test_moves_that_need_a_lead_wait_and_write_nothing(
         ("U-02", "S-02"),  # FEFO is for staging, not storage
     ],
 )
-def test_allowed_moves(services: Services, unit: str, lane: str) -> None:
-    assert moved(services.move(unit, lane, "1001")).to == lane
+def test_allowed_moves(services: Site, unit: str, lane: str) -> None:
+    assert moved(services.moves.move(unit, lane, "1001")).to == lane
 
 
 @pytest.mark.parametrize(
@@ -219,65 +218,65 @@ def test_allowed_moves(services: Services, unit: str, lane: str) -> None:
     ],
 )
 def test_fefo_counts_only_released_unexpired_stored_units(
-    services: Services, unit: str, why: str
+    services: Site, unit: str, why: str
 ) -> None:
-    result = services.move(unit, "L-OPEN", "1001")
+    result = services.moves.move(unit, "L-OPEN", "1001")
     assert result.outcome is Outcome.MOVED, why
 
 
 def test_fefo_names_the_first_expiring_unit_and_clears_once_those_are_staged(
-    services: Services,
+    services: Site,
 ) -> None:
     # U-01 and U-03 (FG-1) both expire 30 days before U-02.
-    first = services.move("U-02", "L-NORTH", "1001")
+    first = services.moves.move("U-02", "L-NORTH", "1001")
     assert first.code == "fefo-skip"
     assert first.message.startswith("Unit U-01 of FG-1 expires first.")
-    moved(services.move("U-01", "L-NORTH", "1001"))
-    assert services.move("U-02", "L-NORTH", "1001").message.startswith("Unit U-03 of FG-1")
-    moved(services.move("U-03", "L-NORTH", "1001"))
-    moved(services.move("U-02", "L-NORTH", "1001"))
+    moved(services.moves.move("U-01", "L-NORTH", "1001"))
+    assert services.moves.move("U-02", "L-NORTH", "1001").message.startswith("Unit U-03 of FG-1")
+    moved(services.moves.move("U-03", "L-NORTH", "1001"))
+    moved(services.moves.move("U-02", "L-NORTH", "1001"))
 
 
-def test_fefo_skips_units_put_on_hold(services: Services) -> None:
-    moved(services.hold("U-01", "1001", "damaged wrap"))
-    moved(services.hold("U-03", "1001", "damaged wrap"))
-    moved(services.move("U-02", "L-ACME-N", "1001"))
+def test_fefo_skips_units_put_on_hold(services: Site) -> None:
+    moved(services.quality.hold("U-01", "1001", "damaged wrap"))
+    moved(services.quality.hold("U-03", "1001", "damaged wrap"))
+    moved(services.moves.move("U-02", "L-ACME-N", "1001"))
 
 
-def test_a_lead_approves_a_fefo_skip(services: Services) -> None:
-    result = moved(services.move("U-02", "L-ACME-N", "1001", approve="2001"))
+def test_a_lead_approves_a_fefo_skip(services: Site) -> None:
+    result = moved(services.moves.move("U-02", "L-ACME-N", "1001", approve="2001"))
     assert result.approved_by == "2001"
 
 
-def test_a_full_lane_needs_a_lead_then_takes_one_more(services: Services) -> None:
-    moved(services.move("U-11", "L-ACME-N", "1001"))
-    moved(services.move("U-12", "L-ACME-N", "1001"))
-    full = services.move("U-13", "L-ACME-N", "1001")
+def test_a_full_lane_needs_a_lead_then_takes_one_more(services: Site) -> None:
+    moved(services.moves.move("U-11", "L-ACME-N", "1001"))
+    moved(services.moves.move("U-12", "L-ACME-N", "1001"))
+    full = services.moves.move("U-13", "L-ACME-N", "1001")
     assert (full.outcome, full.code) == (Outcome.NEEDS_APPROVAL, "over-capacity")
     assert "2/2" in full.message
-    moved(services.move("U-13", "L-ACME-N", "1001", approve="2001"))
-    lane = services.lane("L-ACME-N")
+    moved(services.moves.move("U-13", "L-ACME-N", "1001", approve="2001"))
+    lane = services.views.lane("L-ACME-N")
     assert lane is not None
     assert [s.unit.code for s in lane[1]] == ["U-11", "U-12", "U-13"]
 
 
-def test_a_full_lane_has_room_again_when_a_unit_leaves(services: Services) -> None:
-    moved(services.move("U-11", "L-ACME-N", "1001"))
-    moved(services.move("U-12", "L-ACME-N", "1001"))
-    moved(services.move("U-12", "L-NORTH", "1001"))
-    moved(services.move("U-13", "L-ACME-N", "1001"))
+def test_a_full_lane_has_room_again_when_a_unit_leaves(services: Site) -> None:
+    moved(services.moves.move("U-11", "L-ACME-N", "1001"))
+    moved(services.moves.move("U-12", "L-ACME-N", "1001"))
+    moved(services.moves.move("U-12", "L-NORTH", "1001"))
+    moved(services.moves.move("U-13", "L-ACME-N", "1001"))
 
 
 # -- approval ---------------------------------------------------------------------------------
 
 
 def test_a_leads_badge_completes_the_move_and_is_recorded(
-    services: Services, site_store: Store
+    services: Site, site_store: Store
 ) -> None:
-    result = moved(services.move("U-10", "L-ACME-N", "1001", approve="2001"))
+    result = moved(services.moves.move("U-10", "L-ACME-N", "1001", approve="2001"))
     assert result.approved_by == "2001"
     assert result.message == "Unit U-10 to L-ACME-N, approved by Lee Chen."
-    detail = services.unit_detail("U-10")
+    detail = services.views.unit_detail("U-10")
     assert detail is not None
     last = detail.history[-1]
     assert (last.operator, last.approved_by, last.to_location) == ("1001", "2001", "L-ACME-N")
@@ -297,7 +296,7 @@ def test_a_leads_badge_completes_the_move_and_is_recorded(
     ],
 )
 def test_approval_needs_a_second_person_who_is_a_lead(
-    services: Services,
+    services: Site,
     site_store: Store,
     operator: str,
     approver: str,
@@ -305,30 +304,30 @@ def test_approval_needs_a_second_person_who_is_a_lead(
     code: str,
 ) -> None:
     with writes_nothing(site_store):
-        result = services.move("U-10", "L-ACME-N", operator, approve=approver, pin=pin)
+        result = services.moves.move("U-10", "L-ACME-N", operator, approve=approver, pin=pin)
     assert (result.outcome, result.code) == (Outcome.REFUSED, code)
 
 
 @pytest.mark.parametrize(("approver", "pin"), [("2002", "2468"), ("9001", "9999")])
 def test_a_lead_or_admin_with_a_pin_approves_with_it(
-    services: Services, approver: str, pin: str
+    services: Site, approver: str, pin: str
 ) -> None:
-    result = moved(services.move("U-10", "L-ACME-N", "1001", approve=approver, pin=pin))
+    result = moved(services.moves.move("U-10", "L-ACME-N", "1001", approve=approver, pin=pin))
     assert result.approved_by == approver
 
 
 def test_a_lead_may_approve_an_operators_move_made_under_their_own_badge(
-    services: Services,
+    services: Site,
 ) -> None:
     # Lee (lead) stages; Mia (another lead) approves: two people.
-    result = moved(services.move("U-10", "L-ACME-N", "2001", approve="2002", pin="2468"))
+    result = moved(services.moves.move("U-10", "L-ACME-N", "2001", approve="2002", pin="2468"))
     assert result.approved_by == "2002"
 
 
-def test_an_approval_given_where_none_is_needed_is_not_recorded(services: Services) -> None:
-    result = moved(services.move("U-01", "L-ACME-N", "1001", approve="2001"))
+def test_an_approval_given_where_none_is_needed_is_not_recorded(services: Site) -> None:
+    result = moved(services.moves.move("U-01", "L-ACME-N", "1001", approve="2001"))
     assert result.approved_by is None
-    detail = services.unit_detail("U-01")
+    detail = services.views.unit_detail("U-01")
     assert detail is not None and detail.history[-1].approved_by is None
 
 
@@ -336,15 +335,15 @@ def test_an_approval_given_where_none_is_needed_is_not_recorded(services: Servic
 
 
 def test_a_partial_quantity_splits_the_unit_into_the_kitting_area(
-    services: Services, site_store: Store
+    services: Site, site_store: Store
 ) -> None:
-    moved(services.move("C-01", "KIT-A", "1002"))  # 30 of the 50 C-1
-    whole = services.move("C-02", "KIT-A", "1002")
+    moved(services.moves.move("C-01", "KIT-A", "1002"))  # 30 of the 50 C-1
+    whole = services.moves.move("C-02", "KIT-A", "1002")
     assert (whole.outcome, whole.code) == (Outcome.NEEDS_APPROVAL, "over-kit")
 
-    result = moved(services.move("C-02", "KIT-A", "1002", quantity=20))
+    result = moved(services.moves.move("C-02", "KIT-A", "1002", quantity=20))
     assert (result.unit, result.to) == ("C-02-1", "KIT-A")
-    child, parent = services.unit("C-02-1"), services.unit("C-02")
+    child, parent = services.views.unit("C-02-1"), services.views.unit("C-02")
     assert child is not None and parent is not None
     assert (child.quantity, child.location, child.state, child.parent) == (
         20,
@@ -357,7 +356,7 @@ def test_a_partial_quantity_splits_the_unit_into_the_kitting_area(
     assert history_types(services, "C-02") == ["receive", "split"]
     assert history_types(services, "C-02-1") == ["stage"]
 
-    progress = {p.order.ref: p for p in services.kitting()}["WO-1"]
+    progress = {p.order.ref: p for p in services.views.kitting()}["WO-1"]
     assert {line.item: (line.required, line.staged) for line in progress.lines} == {
         "C-1": (50, 50),
         "C-2": (10, 0),
@@ -367,97 +366,97 @@ def test_a_partial_quantity_splits_the_unit_into_the_kitting_area(
     assert_projection_is_replay(site_store)
 
 
-def test_each_split_gets_its_own_child_code(services: Services) -> None:
-    assert moved(services.move("C-02", "KIT-FREE", "1002", quantity=5)).unit == "C-02-1"
-    assert moved(services.move("C-02", "KIT-FREE", "1002", quantity=5)).unit == "C-02-2"
-    parent = services.unit("C-02")
+def test_each_split_gets_its_own_child_code(services: Site) -> None:
+    assert moved(services.moves.move("C-02", "KIT-FREE", "1002", quantity=5)).unit == "C-02-1"
+    assert moved(services.moves.move("C-02", "KIT-FREE", "1002", quantity=5)).unit == "C-02-2"
+    parent = services.views.unit("C-02")
     assert parent is not None and parent.quantity == 20
 
 
-def test_moving_the_whole_quantity_does_not_split(services: Services) -> None:
-    result = moved(services.move("C-03", "KIT-A", "1002", quantity=8))
+def test_moving_the_whole_quantity_does_not_split(services: Site) -> None:
+    result = moved(services.moves.move("C-03", "KIT-A", "1002", quantity=8))
     assert result.unit == "C-03"
-    assert services.unit("C-03-1") is None
+    assert services.views.unit("C-03-1") is None
 
 
 @pytest.mark.parametrize(
     ("to", "qty", "code"), [("L-ACME-N", 10, "partial-not-allowed"), ("KIT-A", 31, "bad-quantity")]
 )
 def test_partial_quantities_only_into_kitting_and_within_the_unit(
-    services: Services, site_store: Store, to: str, qty: int, code: str
+    services: Site, site_store: Store, to: str, qty: int, code: str
 ) -> None:
     unit = "U-01" if to.startswith("L") else "C-01"
     with writes_nothing(site_store):
-        result = services.move(unit, to, "1001", quantity=qty)
+        result = services.moves.move(unit, to, "1001", quantity=qty)
     assert (result.outcome, result.code) == (Outcome.REFUSED, code)
 
 
-def test_issue_consumes_a_kitted_unit(services: Services, site_store: Store) -> None:
-    moved(services.move("C-03", "KIT-A", "1002"))
-    result = moved(services.issue("C-03", "1002"))
+def test_issue_consumes_a_kitted_unit(services: Site, site_store: Store) -> None:
+    moved(services.moves.move("C-03", "KIT-A", "1002"))
+    result = moved(services.moves.issue("C-03", "1002"))
     assert "WO-1" in result.message
-    unit = services.unit("C-03")
+    unit = services.views.unit("C-03")
     assert unit is not None
     assert (unit.state, unit.staged_at) == (UnitState.ISSUED, None)
-    progress = {p.order.ref: p for p in services.kitting()}["WO-1"]
+    progress = {p.order.ref: p for p in services.views.kitting()}["WO-1"]
     assert {line.item: line.staged for line in progress.lines}["C-2"] == 8  # issued still counts
-    again = services.issue("C-03", "1002")
+    again = services.moves.issue("C-03", "1002")
     assert (again.outcome, again.code) == (Outcome.REFUSED, "closed-unit")
-    after = services.move("C-03", "S-01", "1002")
+    after = services.moves.move("C-03", "S-01", "1002")
     assert after.code == "closed-unit"
     assert_projection_is_replay(site_store)
 
 
 @pytest.mark.parametrize("where", [None, "L-OPEN"])
 def test_only_units_in_a_kitting_area_are_issued(
-    services: Services, site_store: Store, where: str | None
+    services: Site, site_store: Store, where: str | None
 ) -> None:
     if where:
-        moved(services.move("U-08", where, "1001"))
+        moved(services.moves.move("U-08", where, "1001"))
     with writes_nothing(site_store):
-        result = services.issue("U-08", "1001")
+        result = services.moves.issue("U-08", "1001")
     assert (result.outcome, result.code) == (Outcome.REFUSED, "not-in-kitting")
 
 
 # -- load with the route check -----------------------------------------------------------------
 
 
-def test_load_onto_the_dock_of_the_lanes_route(services: Services, site_store: Store) -> None:
-    moved(services.move("U-01", "L-ACME-N", "1001"))
+def test_load_onto_the_dock_of_the_lanes_route(services: Site, site_store: Store) -> None:
+    moved(services.moves.move("U-01", "L-ACME-N", "1001"))
     with writes_nothing(site_store):
-        wrong = services.load("U-01", "D-S", "1001")
+        wrong = services.moves.load("U-01", "D-S", "1001")
     assert (wrong.outcome, wrong.code) == (Outcome.REFUSED, "route-mismatch")
     assert "NORTH" in wrong.message and "SOUTH" in wrong.message
 
-    result = moved(services.load("U-01", "D-N", "1001"))
+    result = moved(services.moves.load("U-01", "D-N", "1001"))
     assert result.message == "Unit U-01 loaded onto D-N."
-    unit = services.unit("U-01")
+    unit = services.views.unit("U-01")
     assert unit is not None
     assert (unit.location, unit.state) == ("D-N", UnitState.LOADED)
     assert history_types(services, "U-01")[-1] == "load"
-    assert services.move("U-01", "L-ACME-N", "1001").code == "closed-unit"
+    assert services.moves.move("U-01", "L-ACME-N", "1001").code == "closed-unit"
     assert_projection_is_replay(site_store)
 
 
-def test_load_from_an_open_lane_checks_the_orders_route(services: Services) -> None:
-    moved(services.move("U-03", "L-OPEN", "1001"))
-    assert services.load("U-03", "D-S", "1001").code == "route-mismatch"
-    moved(services.load("U-03", "D-N", "1001"))
+def test_load_from_an_open_lane_checks_the_orders_route(services: Site) -> None:
+    moved(services.moves.move("U-03", "L-OPEN", "1001"))
+    assert services.moves.load("U-03", "D-S", "1001").code == "route-mismatch"
+    moved(services.moves.load("U-03", "D-N", "1001"))
 
 
-def test_a_dock_with_no_route_takes_any_lane(services: Services) -> None:
-    moved(services.move("U-09", "L-BOLT-S", "1001"))
-    moved(services.load("U-09", "D-ANY", "1001"))
+def test_a_dock_with_no_route_takes_any_lane(services: Site) -> None:
+    moved(services.moves.move("U-09", "L-BOLT-S", "1001"))
+    moved(services.moves.load("U-09", "D-ANY", "1001"))
 
 
 @pytest.mark.parametrize(("unit", "to"), [("U-03", "D-N"), ("U-01", "L-OPEN")])
 def test_load_needs_a_staged_unit_and_a_dock(
-    services: Services, site_store: Store, unit: str, to: str
+    services: Site, site_store: Store, unit: str, to: str
 ) -> None:
     if to == "L-OPEN":
-        moved(services.move(unit, "L-ACME-N", "1001"))
+        moved(services.moves.move(unit, "L-ACME-N", "1001"))
     with writes_nothing(site_store):
-        result = services.load(unit, to, "1001")
+        result = services.moves.load(unit, to, "1001")
     assert result.outcome is Outcome.REFUSED
     assert result.code == ("route-mismatch" if to == "D-N" else "not-a-target")
 
@@ -466,27 +465,25 @@ def test_load_needs_a_staged_unit_and_a_dock(
 
 
 def test_a_stale_move_is_refused_naming_who_moved_the_unit_and_when(
-    services: Services, other_terminal: Services, site_store: Store, clock
+    services: Site, other_terminal: Site, site_store: Store, clock
 ) -> None:  # type: ignore[no-untyped-def]
-    seen = services.unit("U-01")
+    seen = services.views.unit("U-01")
     assert seen is not None
-    moved(other_terminal.move("U-01", "L-NORTH", "1002"))
+    moved(other_terminal.moves.move("U-01", "L-NORTH", "1002"))
     clock.advance(seconds=20)
     with writes_nothing(site_store):
-        late = services.move("U-01", "L-ACME-N", "1001", expected_version=seen.version)
+        late = services.moves.move("U-01", "L-ACME-N", "1001", expected_version=seen.version)
     assert (late.outcome, late.code, late.unit) == (Outcome.REFUSED, "moved-meanwhile", "U-01")
     assert (
         late.message
         == "Unit U-01 was just moved to L-NORTH by Ben Kowalski at 09:30:00; scan it again."
     )
-    unit = services.unit("U-01")
+    unit = services.views.unit("U-01")
     assert unit is not None and unit.location == "L-NORTH"
 
 
-def test_a_move_with_the_current_version_goes_through(
-    services: Services, other_terminal: Services
-) -> None:
-    moved(other_terminal.move("U-01", "L-NORTH", "1002"))
-    seen = services.unit("U-01")
+def test_a_move_with_the_current_version_goes_through(services: Site, other_terminal: Site) -> None:
+    moved(other_terminal.moves.move("U-01", "L-NORTH", "1002"))
+    seen = services.views.unit("U-01")
     assert seen is not None
-    moved(services.move("U-01", "L-ACME-N", "1001", expected_version=seen.version))
+    moved(services.moves.move("U-01", "L-ACME-N", "1001", expected_version=seen.version))

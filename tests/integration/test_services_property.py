@@ -1,7 +1,7 @@
 """Property: whatever the floor does, the units table is a replay of the event log.
 
 Random sequences of moves, partial kitting moves, loads, issues, holds, releases, undos
-and unstages go through the real Services on a real SQLite file. Afterwards the
+and unstages go through the real Site on a real SQLite file. Afterwards the
 projection must equal `projection.replay` of every event in `seq` order, material is
 never created or lost, and an answer other than "moved" never wrote anything.
 """
@@ -24,7 +24,8 @@ from integration.helpers import (
     event_count,
     projection_and_replay,
 )
-from stageterm.services import Outcome, Services
+from stageterm.services.results import Outcome
+from stageterm.services.site import Site
 from stageterm.store.engine import open_store
 
 # A few units, so that operations meet: an undo after a move, a load after a stage.
@@ -90,14 +91,14 @@ operations = st.one_of(
 )
 
 
-def run(services: Services, op: tuple[object, ...]):  # type: ignore[no-untyped-def]
+def run(services: Site, op: tuple[object, ...]):  # type: ignore[no-untyped-def]
     kind, code, *rest = op
     assert isinstance(code, str)
     if kind == "move":
         to, badge, qty, approve = rest
-        return services.move(code, to, badge, quantity=qty, approve=approve)  # type: ignore[arg-type]
+        return services.moves.move(code, to, badge, quantity=qty, approve=approve)  # type: ignore[arg-type]
     if kind == "load":
-        return services.load(code, rest[0], rest[1])  # type: ignore[arg-type]
+        return services.moves.load(code, rest[0], rest[1])  # type: ignore[arg-type]
     return getattr(services, kind)(code, rest[0])
 
 
@@ -127,7 +128,7 @@ def test_projection_is_always_a_replay_of_the_log(
     path: Path = tmp_path_factory.getbasetemp() / f"property-{next(_names)}.db"
     store = open_store(sqlite_backend.copy("site", path, lambda s: build_site(s, FIXED_NOW)))
     clock = Clock(FIXED_NOW)
-    services = Services(store, terminal="prop", clock=clock)
+    services = Site(store, terminal="prop", clock=clock)
     try:
         before_qty = _quantities(projection_and_replay(store)[0])
         for op, step in zip(ops, steps, strict=False):

@@ -12,7 +12,7 @@ import pytest
 
 from stageterm.config import Settings
 from stageterm.demo import seed
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store.engine import Store
 from stageterm.tui.app import StagetermApp
 
@@ -26,18 +26,18 @@ def demo_store(sqlite_factory: Any, fixed_now: datetime) -> Store:
 
 
 @pytest.fixture
-def services(demo_store: Store, clock: Any) -> Services:
-    return Services(demo_store, terminal="tui-test", settings=SETTINGS, clock=clock)
+def services(demo_store: Store, clock: Any) -> Site:
+    return Site(demo_store, terminal="tui-test", settings=SETTINGS, clock=clock)
 
 
 @pytest.fixture
-def other_terminal(demo_store: Store, clock: Any) -> Services:
+def other_terminal(demo_store: Store, clock: Any) -> Site:
     """The same site seen from another terminal."""
-    return Services(demo_store, terminal="tui-other", settings=SETTINGS, clock=clock)
+    return Site(demo_store, terminal="tui-other", settings=SETTINGS, clock=clock)
 
 
 @pytest.fixture
-def make_app(services: Services) -> Iterator[Callable[..., StagetermApp]]:
+def make_app(services: Site) -> Iterator[Callable[..., StagetermApp]]:
     def make(**settings: Any) -> StagetermApp:
         return StagetermApp(services=services, settings=replace(SETTINGS, **settings))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tui_kit import post_keys, screen_text, shows, until
 
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.tui.screens.help import HelpScreen
 from stageterm.tui.screens.kitting import KittingScreen
 from stageterm.tui.screens.lane import LaneScreen
@@ -45,14 +45,14 @@ async def test_lanes_board_by_customer_then_route(make_app, size) -> None:
         await until(pilot, lambda: app.lanes_by == "customer")
 
 
-async def test_board_follows_another_terminal(make_app, other_terminal: Services) -> None:
+async def test_board_follows_another_terminal(make_app, other_terminal: Site) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await signed_in(pilot)
         await pilot.press("f3")
         text = await shows(pilot, "L-04")
         assert "0/12" in board_line(text, "L-04")
-        assert other_terminal.move("U00003", "L-04", "1002").outcome.value == "moved"
+        assert other_terminal.moves.move("U00003", "L-04", "1002").outcome.value == "moved"
         await until(
             pilot,
             lambda: "1/12" in board_line(screen_text(app), "L-04"),
@@ -85,7 +85,7 @@ async def test_enter_opens_the_lane_and_then_a_unit(make_app, size) -> None:
         await until(pilot, lambda: isinstance(app.screen, StageScreen), what="back home")
 
 
-async def test_a_unit_scanned_on_the_board_opens_it(make_app, services: Services, size) -> None:
+async def test_a_unit_scanned_on_the_board_opens_it(make_app, services: Site, size) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await signed_in(pilot)
@@ -95,7 +95,7 @@ async def test_a_unit_scanned_on_the_board_opens_it(make_app, services: Services
         await until(pilot, lambda: isinstance(app.screen, UnitScreen), what="the unit screen")
         text = await shows(pilot, "U00002", "FG-101", "HISTORY")
         assert "L-03" in text and "SO-1003" in text
-    assert services.unit("U00002").location == "L-03"  # opened, not moved
+    assert services.views.unit("U00002").location == "L-03"  # opened, not moved
 
 
 async def test_unit_lookup_by_key_and_typed_code(make_app, size) -> None:

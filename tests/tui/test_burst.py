@@ -7,15 +7,16 @@ import pytest
 from tui_kit import post_keys, type_keys, until
 
 from stageterm.domain.model import Quality, UnitState
-from stageterm.services import Outcome, Services
+from stageterm.services.results import Outcome
+from stageterm.services.site import Site
 from stageterm.tui.screens.stage import StageScreen
 
 
-def movable_units(services: Services, count: int) -> list[tuple[str, str]]:
+def movable_units(services: Site, count: int) -> list[tuple[str, str]]:
     """(code, GS1 scan) of released, open finished-goods units: ]C1 00 SSCC 10 lot."""
     found = []
     for n in range(1, 141):
-        unit = services.unit(f"U{n:05d}")
+        unit = services.views.unit(f"U{n:05d}")
         if (
             unit is None
             or unit.quality is not Quality.RELEASED
@@ -37,7 +38,7 @@ def movable_units(services: Services, count: int) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("pace", ["burst", "1ms"])
 async def test_fifty_scans_back_to_back_none_lost_none_merged(
-    make_app, services: Services, pace: str
+    make_app, services: Site, pace: str
 ) -> None:
     units = movable_units(services, 50)
     assert all(28 <= len(scan) <= 32 for _code, scan in units)
@@ -62,4 +63,4 @@ async def test_fifty_scans_back_to_back_none_lost_none_merged(
     ]
     assert [r.unit for r in moved] == [code for code, _scan in units]
     for code, _scan in units:
-        assert services.unit(code).location == "S-20"
+        assert services.views.unit(code).location == "S-20"

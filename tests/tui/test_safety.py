@@ -7,7 +7,7 @@ import pytest
 from tui_kit import post_keys, screen_text, shows, until
 
 from stageterm.imports import import_rows
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.store.engine import Store
 from stageterm.tui.screens.kitting import KittingScreen
 from stageterm.tui.screens.lanes import LanesScreen
@@ -35,7 +35,7 @@ async def signed_in(pilot) -> None:
 
 
 async def test_imported_markup_is_shown_as_text(
-    hostile_store, make_app, services: Services, size
+    hostile_store, make_app, services: Site, size
 ) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
@@ -54,7 +54,7 @@ async def test_imported_markup_is_shown_as_text(
         await pilot.click("#feedback")  # a [@click] that had become markup would quit here
         await pilot.pause(0.2)
         assert app.is_running
-    assert services.unit(RED).location == "S-02"
+    assert services.views.unit(RED).location == "S-02"
 
 
 async def test_hostile_scans_are_refused_not_obeyed(make_app) -> None:
@@ -73,7 +73,7 @@ async def test_hostile_scans_are_refused_not_obeyed(make_app) -> None:
 
 
 async def test_a_failing_worker_is_shown_and_the_terminal_goes_on(
-    make_app, services: Services, monkeypatch
+    make_app, services: Site, monkeypatch
 ) -> None:
     def broken(by: str = "route") -> list:
         raise RuntimeError("database went away")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tui_kit import post_keys, screen_text, shows, until
 
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.tui.screens.lanes import LanesScreen
 from stageterm.tui.screens.prompts import PromptScreen
 from stageterm.tui.screens.stage import StageScreen
@@ -28,7 +28,7 @@ async def scan(pilot, raw: str) -> None:
     await until(pilot, lambda: log_size(pilot.app) > before, what=f"the answer to {raw}")
 
 
-async def test_target_first_stages_a_unit(make_app, services: Services, size) -> None:
+async def test_target_first_stages_a_unit(make_app, services: Site, size) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await sign_in(pilot)
@@ -38,25 +38,23 @@ async def test_target_first_stages_a_unit(make_app, services: Services, size) ->
         text = await shows(pilot, "Unit U00003 to L-04", "1/12 units here")
         assert "|/" in text  # the big OK
         assert app.bells == 0
-    unit = services.unit("U00003")
+    unit = services.views.unit("U00003")
     assert unit is not None and unit.location == "L-04" and unit.state.value == "staged"
 
 
-async def test_unit_first_then_lane(make_app, services: Services) -> None:
+async def test_unit_first_then_lane(make_app, services: Site) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         await sign_in(pilot)
         await scan(pilot, "U00003")
         await shows(pilot, "Holding U00003", "INFO")
-        assert services.unit("U00003").location == "S-04"
+        assert services.views.unit("U00003").location == "S-04"
         await scan(pilot, "L-04")
         await shows(pilot, "Unit U00003 to L-04")
-    assert services.unit("U00003").location == "L-04"
+    assert services.views.unit("U00003").location == "L-04"
 
 
-async def test_refusal_stays_until_enter_and_takes_no_scan(
-    make_app, services: Services, size
-) -> None:
+async def test_refusal_stays_until_enter_and_takes_no_scan(make_app, services: Site, size) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await sign_in(pilot)
@@ -69,20 +67,18 @@ async def test_refusal_stays_until_enter_and_takes_no_scan(
         await scan(pilot, "U00003")
         await shows(pilot, "Not taken: U00003")
         assert app.bells == 2
-        assert services.unit("U00003").location == "S-04"
+        assert services.views.unit("U00003").location == "S-04"
         # A bare Enter acknowledges; then scans are taken again.
         await pilot.pause(0.2)
         await pilot.press("enter")
         await shows(pilot, "Acknowledged")
         await scan(pilot, "U00003")
         await shows(pilot, "Unit U00003 to L-04")
-    assert services.unit("U00003").location == "L-04"
-    assert services.unit("U00037").location == "Q-01"
+    assert services.views.unit("U00003").location == "L-04"
+    assert services.views.unit("U00037").location == "Q-01"
 
 
-async def test_cr_lf_scanner_does_not_acknowledge_its_own_refusal(
-    make_app, services: Services
-) -> None:
+async def test_cr_lf_scanner_does_not_acknowledge_its_own_refusal(make_app, services: Site) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
@@ -92,7 +88,7 @@ async def test_cr_lf_scanner_does_not_acknowledge_its_own_refusal(
         await shows(pilot, "Not taken: U00003", "Press Enter to acknowledge")
         await pilot.pause(0.3)
         assert app.blocking is not None
-    assert services.unit("U00003").location == "S-04"
+    assert services.views.unit("U00003").location == "S-04"
 
 
 async def test_unknown_unit_is_an_error_with_the_bell(make_app) -> None:
@@ -104,21 +100,21 @@ async def test_unknown_unit_is_an_error_with_the_bell(make_app) -> None:
         assert app.bells == 1
 
 
-async def test_approval_by_a_lead_without_pin(make_app, services: Services, size) -> None:
+async def test_approval_by_a_lead_without_pin(make_app, services: Site, size) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await sign_in(pilot)
         await scan(pilot, "L-03")
         await scan(pilot, "U00005")
         await shows(pilot, "A lead must approve", "Waiting for a lead")
-        assert services.unit("U00005").location == "S-06"
+        assert services.views.unit("U00005").location == "S-06"
         await scan(pilot, "2001")
         await shows(pilot, "approved by Lee")
-    history = services.unit_detail("U00005").history
+    history = services.views.unit_detail("U00005").history
     assert history[-1].approved_by == "2001" and history[-1].to_location == "L-03"
 
 
-async def test_approval_by_a_lead_with_pin(make_app, services: Services) -> None:
+async def test_approval_by_a_lead_with_pin(make_app, services: Site) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         await sign_in(pilot)
@@ -129,10 +125,10 @@ async def test_approval_by_a_lead_with_pin(make_app, services: Services) -> None
         await shows(pilot, "PIN for Mia Novak to approve")
         post_keys(app, "2468\r")
         await shows(pilot, "approved by Mia")
-    assert services.unit_detail("U00005").history[-1].approved_by == "2002"
+    assert services.views.unit_detail("U00005").history[-1].approved_by == "2002"
 
 
-async def test_cancel_drops_a_pending_approval(make_app, services: Services) -> None:
+async def test_cancel_drops_a_pending_approval(make_app, services: Site) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
@@ -142,10 +138,10 @@ async def test_cancel_drops_a_pending_approval(make_app, services: Services) -> 
         await pilot.press("f8")
         await shows(pilot, "Cancelled")
         assert "Waiting for a lead" not in screen_text(app)
-    assert services.unit("U00005").location == "S-06"
+    assert services.views.unit("U00005").location == "S-06"
 
 
-async def test_part_quantity_for_kitting(make_app, services: Services, size) -> None:
+async def test_part_quantity_for_kitting(make_app, services: Site, size) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await sign_in(pilot)
@@ -154,15 +150,15 @@ async def test_part_quantity_for_kitting(make_app, services: Services, size) -> 
         post_keys(app, "10\r")
         await shows(pilot, "Next unit: move 10 only")
         await scan(pilot, "KIT-A")
-        assert services.unit("U00151").quantity == 30
+        assert services.views.unit("U00151").quantity == 30
         await scan(pilot, "U00151")
         await shows(pilot, "Unit U00151")
-    parent, child = services.unit("U00151"), services.unit("U00151-1")
+    parent, child = services.views.unit("U00151"), services.views.unit("U00151-1")
     assert parent.quantity == 20 and parent.location == "S-12"
     assert child.quantity == 10 and child.location == "KIT-A"
 
 
-async def test_undo_command_barcode(make_app, services: Services) -> None:
+async def test_undo_command_barcode(make_app, services: Site) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
@@ -170,7 +166,7 @@ async def test_undo_command_barcode(make_app, services: Services) -> None:
         await scan(pilot, "U00003")
         await scan(pilot, "@UNDO")
         await shows(pilot, "Undone: stage of U00003")
-    assert services.unit("U00003").location == "S-04"
+    assert services.views.unit("U00003").location == "S-04"
 
 
 async def test_lanes_command_and_a_lane_scanned_there_becomes_the_target(make_app) -> None:

@@ -23,7 +23,8 @@ from stageterm.labels import (
 )
 from stageterm.labels.decode import merge
 from stageterm.labels.readers import _probe, available_readers
-from stageterm.scanning import UnitScan, classify
+from stageterm.scanning import UnitScan
+from stageterm.scanning.classifier import classify
 
 DECODERS = sorted(available_readers())
 PHOTO = (1280, 960)

@@ -14,9 +14,9 @@ from stageterm.scanning import (
     ScanError,
     ScannerSettings,
     UnitScan,
-    classify,
     scan_as_dict,
 )
+from stageterm.scanning.classifier import classify
 
 GS = "\x1d"
 GTIN = "09501101530003"

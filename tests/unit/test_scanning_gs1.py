@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from stageterm.scanning import ScanError, ScannerSettings, UnitScan, classify
+from stageterm.scanning import ScanError, ScannerSettings, UnitScan
+from stageterm.scanning.classifier import classify
 
 GS = "\x1d"
 GTIN = "09501101530003"  # GS1's own example GTIN-13, as GTIN-14

@@ -16,11 +16,10 @@ from stageterm.scanning import (
     LocationScan,
     ScanError,
     UnitScan,
-    classify,
     clean_for_display,
     scan_as_dict,
 )
-from stageterm.scanning.classifier import UNREADABLE
+from stageterm.scanning.classifier import UNREADABLE, classify
 
 GS = "\x1d"
 SCAN_TYPES = (LocationScan, UnitScan, BadgeScan, CommandScan, ScanError)

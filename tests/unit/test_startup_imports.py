@@ -31,33 +31,17 @@ def test_the_terminal_ui_path_paints_without_the_database_libraries() -> None:
     assert loaded == set()
 
 
-def test_the_services_load_sqlalchemy_when_first_used() -> None:
-    assert _loaded_after("from stageterm.services import Denied, Outcome, Result") == set()
-    loaded = _loaded_after("from stageterm.services import Services")
+def test_the_answer_types_are_light_and_the_site_brings_the_database() -> None:
+    light = "from stageterm.services.results import Denied, Outcome, Result\n"
+    light += "from stageterm.services.replies import Reply, ScanEntry, SessionView"
+    assert _loaded_after(light) == set()
+    loaded = _loaded_after("from stageterm.services.site import Site")
     assert {"sqlalchemy", "sqlmodel"} <= loaded
 
 
-def test_classify_is_the_function_whichever_import_comes_first() -> None:
-    probe = (
-        "import stageterm.scanning.classifier\n"
-        "from stageterm.scanning import classify\n"
-        "assert callable(classify), classify\n"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-
-
-def test_classify_loads_biip_when_first_used_and_stays_the_function() -> None:
-    probe = (
-        "import stageterm.scanning as s, sys\n"
-        "assert 'biip' not in sys.modules\n"
-        "from stageterm.scanning import classify\n"
-        "assert callable(classify) and s.classify is classify, s.classify\n"
-        "print(classify('U00003').__class__.__name__)"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "UnitScan"
+def test_scanning_without_classify_loads_no_biip() -> None:
+    assert _loaded_after("import stageterm.scanning") == set()
+    assert "biip" in _loaded_after("from stageterm.scanning.classifier import classify")
 
 
 @pytest.mark.parametrize(

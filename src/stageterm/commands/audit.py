@@ -47,7 +47,7 @@ def _when(text: str) -> datetime:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     operator = readable(args.operator, "Badge") if args.operator is not None else None
-    events = ctx.services().audit(since=args.since, operator=operator)
+    events = ctx.site().views.audit(since=args.since, operator=operator)
     if args.json:
         ctx.print_json([event_json(e) for e in events])
         return Exit.DONE

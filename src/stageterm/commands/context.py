@@ -21,7 +21,7 @@ from stageterm.config import Settings
 from stageterm.scanning.hostile import text_problem
 
 if TYPE_CHECKING:
-    from stageterm.services import Services
+    from stageterm.services.site import Site
     from stageterm.store.engine import Store
 
 
@@ -104,11 +104,14 @@ def _url_problem(url: str) -> str | None:
 class Context:
     settings: Settings
     open_store: Callable[[Settings, bool], Store]  # from cli.py; the flag says "demo database"
-    make_services: Callable[[Settings, Store], Services]
+    make_site: Callable[[Settings, Store], Site]
+    # The terminal UI on this context (the flag says "demo database"): from cli.py, the
+    # one place that builds the app, so that `stageterm demo` can open it after seeding.
+    run_app: Callable[[Context, bool], int]
     out: IO[str] = field(default_factory=lambda: sys.stdout)
     err: IO[str] = field(default_factory=lambda: sys.stderr)
     _store: Store | None = None
-    _services: Services | None = None
+    _site: Site | None = None
 
     def __post_init__(self) -> None:
         _check_settings(self.settings)
@@ -118,10 +121,11 @@ class Context:
             self._store = self.open_store(self.settings, demo)
         return self._store
 
-    def services(self, *, demo: bool = False) -> Services:
-        if self._services is None:
-            self._services = self.make_services(self.settings, self.store(demo=demo))
-        return self._services
+    def site(self, *, demo: bool = False) -> Site:
+        """The use cases over this command's store (opened on first use)."""
+        if self._site is None:
+            self._site = self.make_site(self.settings, self.store(demo=demo))
+        return self._site
 
     def print(self, text: str = "") -> None:
         print(text, file=self.out)

@@ -13,7 +13,8 @@ import argparse
 from stageterm.commands.context import CommandError, Context
 from stageterm.commands.exit_codes import Exit
 from stageterm.labels import Decoded, DecoderMissing, ImageUnreadable, decode_image
-from stageterm.scanning import classify, clean_for_display, scan_as_dict
+from stageterm.scanning import clean_for_display, scan_as_dict
+from stageterm.scanning.classifier import classify
 
 _NAME_LIMIT = 200
 _TEXT_LIMIT = 120

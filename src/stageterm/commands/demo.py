@@ -41,6 +41,4 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.seed_only:
         ctx.print(("Seeded" if seeded else "Already seeded") + f" demo site. Badges: {badges}")
         return Exit.DONE
-    from stageterm.cli import run_app
-
-    return run_app(ctx, demo=True)
+    return ctx.run_app(ctx, True)

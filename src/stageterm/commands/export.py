@@ -19,7 +19,7 @@ from stageterm.commands.json_out import JsonToTerminal
 from stageterm.scanning import clean_for_display
 
 if TYPE_CHECKING:
-    from stageterm.store.engine import Store
+    from stageterm.services.upstream import Upstream
     from stageterm.sync.epcis import Encoder
 
 FORMATS = ("epcis", "json")  # the sync package is imported only when export runs
@@ -57,25 +57,20 @@ def _seq(text: str) -> int:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from stageterm.sync.epcis import Encoder, EpcisMapper, Format
-    from stageterm.sync.export import write_export
-    from stageterm.sync.identifiers import IdentifierError, Namer
+    from stageterm.services.results import BadInput
 
-    settings = ctx.settings
+    upstream = ctx.site().upstream
     try:
-        encoder = Encoder(
-            Format(args.format), EpcisMapper(Namer(settings.site, settings.sgln_prefix))
-        )
-    except IdentifierError as exc:
+        encoder = upstream.encoder(args.format)
+    except BadInput as exc:
         raise CommandError(str(exc), Exit.BAD_INPUT) from None
-    store = ctx.store()
     if args.out is None:
         # Standard output is often a terminal: event text (a reason, a code from an older
         # import) must not carry C1 controls or bidi overrides there. A file gets UTF-8 as is.
         out = cast(IO[str], JsonToTerminal(ctx.out))
-        count = write_export(store, out, encoder, since=args.since)
+        count = upstream.export(out, encoder, since=args.since)
     else:
-        count = _to_file(store, args.out, encoder, args.since)
+        count = _to_file(upstream, args.out, encoder, args.since)
         ctx.print(f"{count} events written to {clean_for_display(str(args.out), 200)}")
     if args.out is None:
         # The count goes to stderr: stdout is the document, perhaps piped into a file.
@@ -83,13 +78,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return Exit.DONE
 
 
-def _to_file(store: Store, path: Path, encoder: Encoder, since: int) -> int:
-    from stageterm.sync.export import write_export
-
+def _to_file(upstream: Upstream, path: Path, encoder: Encoder, since: int) -> int:
     partial = path.with_name(f".{path.name}.partial")
     try:
         with partial.open("w", encoding="utf-8") as out:
-            count = write_export(store, out, encoder, since=since)
+            count = upstream.export(out, encoder, since=since)
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, path)

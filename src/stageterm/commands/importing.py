@@ -14,7 +14,7 @@ from stageterm.imports.reading import read_rows
 from stageterm.scanning import clean_for_display
 
 if TYPE_CHECKING:
-    from stageterm.services import Services
+    from stageterm.services.site import Site
 
 
 def register(
@@ -44,16 +44,16 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     try:
         # The file first: an unreadable one is reported without opening the database.
         rows = read_rows(args.file, args.kind)
-        services = ctx.services()
+        site = ctx.site()
         if badge:
-            _check_admin(services, badge)
+            _check_admin(site, badge)
         report = import_rows(
-            services.store,
+            site.store,
             args.kind,
             args.file.name,
             rows,
-            clock=services.now,
-            terminal=services.terminal,
+            clock=site.now,
+            terminal=site.terminal,
             operator=badge,
         )
     except ImportFailed as failed:
@@ -67,8 +67,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return Exit.DONE
 
 
-def _check_admin(services: Services, badge: str) -> None:
-    person = services.operator(badge)
+def _check_admin(site: Site, badge: str) -> None:
+    person = site.accounts.operator(badge)
     if person is None or person.role is not Role.ADMIN:
         who = "not known here" if person is None else f"{person.role.value}, not admin"
         raise CommandError(

@@ -6,7 +6,6 @@ import argparse
 
 from stageterm.commands.context import Context
 from stageterm.commands.exit_codes import Exit
-from stageterm.store.migrate import current_revision
 
 
 def register(
@@ -22,8 +21,8 @@ def register(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    store = ctx.store()
-    ctx.print(f"Database ready at schema {current_revision(store)}: {_safe_url(store.url)}")
+    site = ctx.site()
+    ctx.print(f"Database ready at schema {site.schema_revision()}: {_safe_url(site.store.url)}")
     return Exit.DONE
 
 

@@ -10,7 +10,8 @@ from stageterm.commands.context import CODE_LIMIT, REASON_LIMIT, Context
 from stageterm.commands.outcome import refuse_unreadable, show
 
 if TYPE_CHECKING:
-    from stageterm.services import Result, Services
+    from stageterm.services.results import Result
+    from stageterm.services.site import Site
 
 
 def register(
@@ -35,20 +36,26 @@ def register(
     p.set_defaults(handler=_move)
     p = parser("load", "load a staged unit from its lane onto a dock (route-checked)")
     p.add_argument("--to", required=True, metavar="DOCK", help="dock door")
-    p.set_defaults(handler=lambda a, c: _finish(a, c, lambda s: s.load(a.unit, a.to, a.operator)))
+    p.set_defaults(
+        handler=lambda a, c: _finish(a, c, lambda s: s.moves.load(a.unit, a.to, a.operator))
+    )
     p = parser("issue", "issue a unit from its kitting area to production")
-    p.set_defaults(handler=lambda a, c: _finish(a, c, lambda s: s.issue(a.unit, a.operator)))
+    p.set_defaults(handler=lambda a, c: _finish(a, c, lambda s: s.moves.issue(a.unit, a.operator)))
     p = parser("hold", "put a unit on hold")
     p.add_argument(
         "--reason", metavar="TEXT", help="why (shown in the unit's history and upstream)"
     )
     p.set_defaults(
-        handler=lambda a, c: _finish(a, c, lambda s: s.hold(a.unit, a.operator, a.reason))
+        handler=lambda a, c: _finish(a, c, lambda s: s.quality.hold(a.unit, a.operator, a.reason))
     )
     p = parser("release", "release a held or quarantined unit (quality role only)")
-    p.set_defaults(handler=lambda a, c: _finish(a, c, lambda s: s.release(a.unit, a.operator)))
+    p.set_defaults(
+        handler=lambda a, c: _finish(a, c, lambda s: s.quality.release(a.unit, a.operator))
+    )
     p = parser("undo", "reverse the unit's latest event (its operator, or a lead)")
-    p.set_defaults(handler=lambda a, c: _finish(a, c, lambda s: s.undo(a.unit, a.operator)))
+    p.set_defaults(
+        handler=lambda a, c: _finish(a, c, lambda s: s.corrections.undo(a.unit, a.operator))
+    )
     for name in ("move", "load", "issue", "hold", "release", "undo"):
         p = sub.choices[name]
         p.add_argument("--operator", required=True, metavar="BADGE", help="your badge")
@@ -66,9 +73,9 @@ def _positive(text: str) -> int:
 
 
 def _move(args: argparse.Namespace, ctx: Context) -> int:
-    def move(services: Services) -> Result:
-        seen = services.unit(args.unit)
-        return services.move(
+    def move(site: Site) -> Result:
+        seen = site.views.unit(args.unit)
+        return site.moves.move(
             args.unit,
             args.to,
             args.operator,
@@ -82,7 +89,7 @@ def _move(args: argparse.Namespace, ctx: Context) -> int:
     return _finish(args, ctx, move)
 
 
-def _finish(args: argparse.Namespace, ctx: Context, change: Callable[[Services], Result]) -> int:
+def _finish(args: argparse.Namespace, ctx: Context, change: Callable[[Site], Result]) -> int:
     """Check the arguments, then run the change and show its result."""
     # A code with escapes, control characters or undecodable bytes, or longer than any
     # code can be, names nothing: refused as bad input before any query (nor any write).
@@ -98,4 +105,4 @@ def _finish(args: argparse.Namespace, ctx: Context, change: Callable[[Services],
     )
     if refused is not None:
         return refused
-    return show(ctx, change(ctx.services()), args.json)
+    return show(ctx, change(ctx.site()), args.json)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from stageterm.commands.context import Context, argument_problem
 from stageterm.commands.exit_codes import Exit
 from stageterm.scanning import clean_for_display
-from stageterm.services import Outcome, Result
+from stageterm.services.results import Outcome, Result
 
 EXIT_FOR = {
     Outcome.MOVED: Exit.DONE,

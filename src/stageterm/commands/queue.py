@@ -30,7 +30,7 @@ def register(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    lanes = ctx.services().queue(by=args.by)
+    lanes = ctx.site().views.queue(by=args.by)
     if args.json:
         ctx.print_json([lane.as_json() for lane in lanes])
         return Exit.DONE

@@ -66,7 +66,7 @@ def register(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from stageterm.sync import retry_rejected
+    from stageterm.services.results import BadInput, Denied
 
     if args.status:
         return _status(ctx, as_json=args.json)
@@ -77,39 +77,20 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             raise CommandError(
                 "--retry-rejected needs --operator with a lead's or admin's badge", Exit.USAGE
             )
-        person = ctx.services().operator(readable(args.operator, "Badge"))
-        if person is None or not person.may_approve():
-            raise CommandError(
-                f"--retry-rejected is for a lead or admin; badge {args.operator} is not one",
-                Exit.REFUSED,
-            )
-        count = retry_rejected(ctx.store(), ids or None)
+        try:
+            count = ctx.site().upstream.retry_rejected(readable(args.operator, "Badge"), ids)
+        except Denied as denied:
+            raise CommandError(f"--retry-rejected: {denied.message}", Exit.REFUSED) from None
         ctx.print(f"{count} rejected events back in the queue")
         return Exit.DONE
-    if not ctx.settings.upstream_url:
-        raise CommandError(
-            "STAGETERM_UPSTREAM_URL is not set: point it at the upstream receiver (see docs/sync.md)",
-            Exit.BAD_INPUT,
-        )
-    worker = _worker(args, ctx)
+    try:
+        worker = ctx.site().upstream.worker(args.format)
+    except BadInput as exc:
+        raise CommandError(str(exc), Exit.BAD_INPUT) from None
     try:
         return _once(worker, ctx) if args.once else _loop(worker, ctx)
     finally:
         worker.close()
-
-
-def _worker(args: argparse.Namespace, ctx: Context) -> SyncWorker:
-    from stageterm.sync import SyncWorker
-    from stageterm.sync.epcis import Format
-    from stageterm.sync.identifiers import IdentifierError
-    from stageterm.sync.options import OptionsError, options_from_env
-    from stageterm.sync.uplink import UplinkConfigError
-
-    try:
-        options = options_from_env(batch=ctx.settings.sync_batch, format=Format(args.format))
-        return SyncWorker.from_settings(ctx.store(), ctx.settings, options)
-    except (OptionsError, UplinkConfigError, IdentifierError) as exc:
-        raise CommandError(str(exc), Exit.BAD_INPUT) from None
 
 
 def _once(worker: SyncWorker, ctx: Context) -> int:
@@ -179,9 +160,7 @@ def _summary(report: DrainReport, state: SyncStatus) -> str:
 
 
 def _status(ctx: Context, *, as_json: bool) -> int:
-    from stageterm.sync import read_status
-
-    state = read_status(ctx.store(), list_rejected=LIST_JSON if as_json else LIST_TEXT)
+    state = ctx.site().upstream.status(list_rejected=LIST_JSON if as_json else LIST_TEXT)
     if as_json:
         ctx.print_json(_status_json(state))
         return Exit.DONE

@@ -69,7 +69,7 @@ def event_json(event: Event) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     code = readable(args.code, "Unit code")  # before the database is even opened
-    detail = ctx.services().unit_detail(code)
+    detail = ctx.site().views.unit_detail(code)
     if detail is None:
         raise CommandError(f"unit {clean_for_display(args.code)} is not known here", Exit.REFUSED)
     if args.json:

@@ -12,7 +12,20 @@ from datetime import date
 
 # The command barcodes the floor uses. Printed as "@UNDO" etc.; matched case-insensitively.
 COMMANDS: frozenset[str] = frozenset(
-    {"UNDO", "UNSTAGE", "DONE", "CANCEL", "LANES", "HELP", "SIGNOUT", "HOLD", "ISSUE", "LOAD"}
+    {
+        "UNDO",
+        "UNSTAGE",
+        "DONE",
+        "CANCEL",
+        "LANES",
+        "HELP",
+        "SIGNOUT",
+        "HOLD",
+        "RELEASE",
+        "ISSUE",
+        "LOAD",
+        "PRINT",
+    }
 )
 
 

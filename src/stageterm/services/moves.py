@@ -1,4 +1,9 @@
-"""Moving material: stage, move, unstage, split for kitting, load, issue. One transaction each."""
+"""Moving material: stage, move, unstage, split for kitting, load, issue. One transaction each.
+
+Each move is judged by the pure rules (domain/rules.py) on facts read inside the write
+transaction; the event keeps the facts it was judged on (order, customer, route, work
+order) and, when a lead approved, every rule they overrode.
+"""
 
 from __future__ import annotations
 
@@ -14,20 +19,23 @@ from stageterm.domain.model import (
     Location,
     LocationKind,
     Operator,
+    Order,
     Quality,
-    Role,
     Unit,
     UnitState,
-    new_event_id,
 )
-from stageterm.domain.pins import check_pin
-from stageterm.services.base import Denied, ServiceBase
-from stageterm.services.results import Outcome, Result, refused
+from stageterm.services.accounts import Accounts
+from stageterm.services.results import Denied, Outcome, Result, refused
+from stageterm.services.station import MOVES, Station, known_unit, moved, signed_in
 from stageterm.store import queries
 from stageterm.store.writes import StaleUnit, record
 
 
-class MovesMixin(ServiceBase):
+class Moves:
+    def __init__(self, station: Station, accounts: Accounts) -> None:
+        self.station = station
+        self.accounts = accounts
+
     def move(
         self,
         unit_code: str,
@@ -42,25 +50,23 @@ class MovesMixin(ServiceBase):
     ) -> Result:
         """Stage, move or unstage a unit (part of it, into a kitting area) to `to`.
 
-        `expected_version`: the unit as the caller saw it; a unit changed since is refused
-        ("moved-meanwhile", naming who moved it). `recent_by_others_s`: also refuse a unit
-        that another operator moved less than this many seconds ago, which a terminal asks
-        for so that two people scanning one unit at nearly the same time are told; the
-        operator scans it again to move it anyway.
+        `approve` (and `pin`): the lead approving, checked first in a transaction of its
+        own so that a wrong PIN counts toward the lockout. `expected_version`: the unit as
+        the caller saw it; a unit changed since is refused ("moved-meanwhile", naming who
+        moved it). `recent_by_others_s`: also refuse a unit that another operator moved
+        less than this many seconds ago (a terminal asks for it, so that two people
+        scanning one unit at nearly the same time are told; scanning again moves it).
         """
-        return self._guarded(
+        return self._judged(
             unit_code,
-            lambda s: self._move(
-                s,
-                unit_code,
-                to,
-                operator,
-                quantity,
-                approve,
-                pin,
-                expected_version,
-                recent_by_others_s=recent_by_others_s,
-            ),
+            to,
+            operator,
+            rules.Action.MOVE,
+            quantity=quantity,
+            approve=approve,
+            pin=pin,
+            expected_version=expected_version,
+            recent_by_others_s=recent_by_others_s,
         )
 
     def load(
@@ -72,29 +78,22 @@ class MovesMixin(ServiceBase):
         expected_version: int | None = None,
         recent_by_others_s: float = 0.0,
     ) -> Result:
-        """Lane -> dock, checked against the route the unit is staged for (`move` for the rest)."""
-        return self._guarded(
+        """Lane -> dock, checked against the route of the unit's order (`move` for the rest)."""
+        return self._judged(
             unit_code,
-            lambda s: self._move(
-                s,
-                unit_code,
-                dock,
-                operator,
-                None,
-                None,
-                None,
-                expected_version,
-                rules.Action.LOAD,
-                recent_by_others_s=recent_by_others_s,
-            ),
+            dock,
+            operator,
+            rules.Action.LOAD,
+            expected_version=expected_version,
+            recent_by_others_s=recent_by_others_s,
         )
 
     def issue(self, unit_code: str, operator: str | None) -> Result:
         """Kitting area -> production: the unit is consumed by its work order."""
 
         def run(session: Session) -> Result:
-            person = self._operator(session, operator)
-            unit = self._unit(session, unit_code)
+            person = signed_in(session, operator)
+            unit = known_unit(session, unit_code)
             area = queries.location(session, unit.location) if unit.location else None
             if (
                 area is None
@@ -106,13 +105,64 @@ class MovesMixin(ServiceBase):
                     f"Unit {unit.code} is not staged in a kitting area.",
                     unit.code,
                 )
-            event = self._event(EventType.ISSUE, unit, person, to_state=UnitState.ISSUED)
+            event = self.station.event(
+                EventType.ISSUE,
+                unit,
+                person,
+                to_state=UnitState.ISSUED,
+                **_facts_of(unit, area, queries.order(session, unit.order)),
+            )
             record(session, {unit.code: unit}, [event])
-            return _moved(event, f"Unit {unit.code} issued to {area.work_order or 'production'}.")
+            return moved(event, f"Unit {unit.code} issued to {area.work_order or 'production'}.")
 
-        return self._guarded(unit_code, run)
+        return self.station.guarded(unit_code, run)
+
+    def unstage(self, unit_code: str, operator: str | None) -> Result:
+        """Back to the storage location the unit was staged from."""
+        with self.station.store.read() as session:
+            events = queries.history(session, unit_code)
+        home = next((e.from_location for e in reversed(events) if e.type is EventType.STAGE), None)
+        if home is None:
+            return refused(
+                "not-staged", f"Unit {unit_code} was not staged from storage here.", unit_code
+            )
+        return self.move(unit_code, home, operator)
 
     # -- the shared path -------------------------------------------------------------------
+
+    def _judged(
+        self,
+        unit_code: str,
+        to: str,
+        operator: str | None,
+        action: rules.Action,
+        *,
+        quantity: int | None = None,
+        approve: str | None = None,
+        pin: str | None = None,
+        expected_version: int | None = None,
+        recent_by_others_s: float = 0.0,
+    ) -> Result:
+        approver: Operator | None = None
+        if approve:
+            try:
+                approver = self.accounts.approver(approve, pin, operator)
+            except Denied as denied:
+                return refused(denied.code, denied.message, unit_code, to=to)
+        return self.station.guarded(
+            unit_code,
+            lambda s: self._move(
+                s,
+                unit_code,
+                to,
+                operator,
+                quantity,
+                approver,
+                expected_version,
+                action,
+                recent_by_others_s,
+            ),
+        )
 
     def _move(
         self,
@@ -121,20 +171,18 @@ class MovesMixin(ServiceBase):
         to: str,
         operator: str | None,
         quantity: int | None,
-        approve: str | None,
-        pin: str | None,
+        approver: Operator | None,
         expected_version: int | None,
-        action: rules.Action = rules.Action.MOVE,
-        *,
-        recent_by_others_s: float = 0.0,
+        action: rules.Action,
+        recent_by_others_s: float,
     ) -> Result:
-        person = self._operator(session, operator)
+        person = signed_in(session, operator)
         unit = queries.unit(session, unit_code)
         target = queries.location(session, to)
         if unit is not None and expected_version is not None and unit.version != expected_version:
             raise StaleUnit(unit.code)
-        now = self.now()
-        facts = self._facts(session, unit, target, now) if unit and target else rules.SiteFacts()
+        now = self.station.now()
+        facts = self._facts(session, unit, target) if unit and target else rules.SiteFacts()
         verdict = rules.judge(
             unit,
             target,
@@ -152,6 +200,7 @@ class MovesMixin(ServiceBase):
                 unit_code,
                 from_=unit.location if unit else None,
                 to=to,
+                codes=(verdict.code,),
             )
         assert unit is not None and target is not None
         if isinstance(verdict, rules.Allowed) and verdict.code == rules.ALREADY_THERE:
@@ -159,25 +208,29 @@ class MovesMixin(ServiceBase):
                 Outcome.ALREADY_THERE,
                 f"Unit {unit.code} is already in {target.code}{_still(unit)}.",
                 code=rules.ALREADY_THERE,
+                codes=(rules.ALREADY_THERE,),
                 unit=unit.code,
                 from_=unit.location,
                 to=target.code,
             )
         if recent_by_others_s > 0:  # only a move that would write (or ask a lead) is a question
-            self._refuse_if_just_moved_by_another(session, unit, person, now, recent_by_others_s)
-        approver: Operator | None = None
+            _refuse_if_just_moved_by_another(session, unit, person, now, recent_by_others_s)
+        overrides: tuple[str, ...] = ()
         if isinstance(verdict, rules.NeedsApproval):
-            if not approve:
+            overrides = _codes(verdict)
+            if approver is None:
                 return Result(
                     Outcome.NEEDS_APPROVAL,
                     f"{verdict.message} A {verdict.role.value} must approve.",
                     code=verdict.code,
+                    codes=overrides,
                     unit=unit.code,
                     from_=unit.location,
                     to=target.code,
                     role=verdict.role,
                 )
-            approver = self._approver(session, approve, pin, person)
+        else:
+            approver = None  # nothing to approve: the move is the mover's alone
         partial = quantity is not None and quantity < unit.quantity
         if partial and target.kind is not LocationKind.KITTING:
             return refused(
@@ -188,26 +241,39 @@ class MovesMixin(ServiceBase):
                 to=target.code,
             )
         events = self._move_events(
-            session, unit, target, person, approver, quantity if partial else None, action
+            session,
+            unit,
+            target,
+            person,
+            approver,
+            quantity if partial else None,
+            action,
+            overrides,
+            facts.order,
         )
         record(session, {unit.code: unit}, events)
-        moved = events[-1]
+        last = events[-1]
         words = (
-            f"{moved.unit} {'loaded onto' if action is rules.Action.LOAD else 'to'} {target.code}"
+            f"{last.unit} {'loaded onto' if action is rules.Action.LOAD else 'to'} {target.code}"
         )
+        if partial:
+            words += f" ({last.quantity} of {unit.quantity}; {unit.quantity - (last.quantity or 0)} left on {unit.code})"
         if approver:
             words += f", approved by {approver.name}"
-        return _moved(moved, f"Unit {words}.", approved_by=approver.badge if approver else None)
+        return moved(
+            last,
+            f"Unit {words}.",
+            approved_by=approver.badge if approver else None,
+            codes=overrides,
+        )
 
-    def _facts(
-        self, session: Session, unit: Unit, target: Location, now: object
-    ) -> rules.SiteFacts:
+    def _facts(self, session: Session, unit: Unit, target: Location) -> rules.SiteFacts:
         work_order = (
             queries.order(session, target.work_order)
             if target.kind is LocationKind.KITTING
             else None
         )
-        today = self.now().date()
+        today = self.station.now().date()
         return rules.SiteFacts(
             order=queries.order(session, unit.order),
             work_order=work_order,
@@ -223,22 +289,6 @@ class MovesMixin(ServiceBase):
             current_location=queries.location(session, unit.location) if unit.location else None,
         )
 
-    def _approver(
-        self, session: Session, badge: str, pin: str | None, operator: Operator
-    ) -> Operator:
-        approver = queries.operator(session, badge)
-        if approver is None:
-            raise Denied("unknown-approver", f"Badge {badge} is not known here.")
-        if approver.badge == operator.badge:
-            raise Denied("self-approval", "Approval needs a second person, not the operator.")
-        if not approver.may_approve():
-            raise Denied(
-                "not-allowed", f"{approver.name} is {approver.role.value}; a lead must approve."
-            )
-        if approver.pin_hash and not (pin and check_pin(pin, approver.pin_hash)):
-            raise Denied("bad-pin", f"Wrong or missing PIN for {approver.name}.")
-        return approver
-
     def _move_events(
         self,
         session: Session,
@@ -248,12 +298,14 @@ class MovesMixin(ServiceBase):
         approver: Operator | None,
         part: int | None,
         action: rules.Action,
+        overrides: tuple[str, ...],
+        order: Order | None,
     ) -> list[Event]:
         events: list[Event] = []
         moving = unit
         if part is not None:
             child = f"{unit.code}-{queries.children_count(session, unit.code) + 1}"
-            split = self._event(
+            split = self.station.event(
                 EventType.SPLIT, unit, person, quantity=part, payload={"child": child}
             )
             events.append(split)
@@ -269,7 +321,7 @@ class MovesMixin(ServiceBase):
             kind = EventType.UNSTAGE if moving.state is UnitState.STAGED else EventType.MOVE
             state = UnitState.STORED
         events.append(
-            self._event(
+            self.station.event(
                 kind,
                 moving,
                 person,
@@ -277,90 +329,47 @@ class MovesMixin(ServiceBase):
                 to_state=state,
                 quantity=moving.quantity,
                 approved_by=approver.badge if approver else None,
+                overrides=overrides if approver else (),
+                **_facts_of(moving, target, order),
             )
         )
         return events
 
-    def _event(self, kind: EventType, unit: Unit, person: Operator, **fields: object) -> Event:
-        values: dict[str, object] = {
-            "from_location": unit.location,
-            "from_state": unit.state,
-            "from_quality": unit.quality,
-            "to_location": unit.location,
-            "quantity": unit.quantity,  # what the event concerns, as it was then
-        }
-        values.update(fields)
-        return Event(
-            id=new_event_id(),
-            type=kind,
-            unit=unit.code,
-            occurred_at=self.now(),
-            operator=person.badge,
-            terminal=self.terminal,
-            **values,  # type: ignore[arg-type]
-        )
 
-    @staticmethod
-    def _refuse_if_just_moved_by_another(
-        session: Session, unit: Unit, person: Operator, now: datetime, window_s: float
-    ) -> None:
-        latest = queries.latest_mover(session, unit.code)
-        if latest is None:
-            return
-        kind, operator, at, moved_place = latest
-        # abs(): another host's clock may run ahead; a skew beyond the window leaves the
-        # version check alone to tell.
-        age_s = abs((now - at).total_seconds())
-        moved = kind in _MOVES and moved_place  # an undo of a hold moved nothing
-        if moved and operator not in (None, person.badge) and age_s < window_s:
-            raise StaleUnit(unit.code)
-
-    def _guarded(self, unit_code: str, run: object) -> Result:
-        """Run a use case in one write transaction; turn refusals of people and staleness into results."""
-        assert callable(run)
-        try:
-            with self.store.write() as session:
-                return run(session)
-        except Denied as denied:
-            return refused(denied.code, denied.message, unit_code)
-        except StaleUnit as stale:
-            return refused("moved-meanwhile", self._who_moved(stale.unit), stale.unit)
-
-    def _who_moved(self, unit_code: str) -> str:
-        with self.store.read() as session:
-            event = queries.latest_event(session, unit_code)
-            person = queries.operator(session, event.operator) if event and event.operator else None
-        if event is None:
-            return f"Unit {unit_code} changed meanwhile; scan it again."
-        who = person.name if person else (event.operator or "someone")
-        at = event.occurred_at.strftime("%H:%M:%S")
-        if event.type not in _MOVES:  # a hold, release or split changed it where it is
-            return f"Unit {unit_code} was just changed ({event.type.value}) by {who} at {at}; scan it again."
-        where = f" to {event.to_location}" if event.to_location else ""
-        return f"Unit {unit_code} was just moved{where} by {who} at {at}; scan it again."
+def _facts_of(unit: Unit, place: Location, order: Order | None) -> dict[str, str | None]:
+    """The facts an event is judged on, kept with it: the unit's order and its customer,
+    route and carrier (else the place's), and the kitting area's work order."""
+    source: Order | Location = order if order is not None else place
+    return {
+        "order": unit.order,
+        "customer": source.customer,
+        "route": source.route,
+        "carrier": source.carrier,
+        "work_order": place.work_order if place.kind is LocationKind.KITTING else None,
+    }
 
 
-# Events that put a unit somewhere else: what "was just moved" means.
-_MOVES = frozenset(
-    {EventType.STAGE, EventType.MOVE, EventType.UNSTAGE, EventType.LOAD, EventType.UNDO}
-)
+def _codes(verdict: rules.NeedsApproval) -> tuple[str, ...]:
+    """Every approval rule that applies (the rules may name one or several)."""
+    codes = getattr(verdict, "codes", None)
+    return tuple(codes) if codes else (verdict.code,)
+
+
+def _refuse_if_just_moved_by_another(
+    session: Session, unit: Unit, person: Operator, now: datetime, window_s: float
+) -> None:
+    latest = queries.latest_mover(session, unit.code)
+    if latest is None:
+        return
+    kind, operator, at, moved_place = latest
+    # abs(): another host's clock may run ahead; a skew beyond the window leaves the
+    # version check alone to tell.
+    age_s = abs((now - at).total_seconds())
+    was_moved = kind in MOVES and moved_place  # an undo of a hold moved nothing
+    if was_moved and operator not in (None, person.badge) and age_s < window_s:
+        raise StaleUnit(unit.code)
 
 
 def _still(unit: Unit) -> str:
     """A double scan of a unit that is not released says so (", on hold")."""
     return "" if unit.quality is Quality.RELEASED else f", {rules.quality_words(unit.quality)}"
-
-
-def _moved(event: Event, message: str, approved_by: str | None = None) -> Result:
-    return Result(
-        Outcome.MOVED,
-        message,
-        unit=event.unit,
-        from_=event.from_location,
-        to=event.to_location,
-        event_id=event.id,
-        approved_by=approved_by,
-    )
-
-
-__all__ = ["MovesMixin", "Role"]

@@ -18,6 +18,10 @@ class Denied(Exception):
         self.message = message
 
 
+class BadInput(Exception):
+    """A setting, file or argument the use case cannot work with: one line for the user."""
+
+
 class Outcome(StrEnum):
     MOVED = "moved"
     ALREADY_THERE = "already_there"
@@ -39,6 +43,10 @@ class Result:
     event_id: str | None = None
     approved_by: str | None = None
     role: Role | None = None  # who may approve, for needs_approval
+    # Every rule code that applies: all approval rules for needs_approval, the ones a
+    # lead overrode for an approved move, else the one code (SPEC §5).
+    codes: tuple[str, ...] = ()
+    suggested: tuple[str, ...] = ()  # lanes for a unit with an open outbound order
 
     @property
     def ok(self) -> bool:
@@ -49,6 +57,8 @@ class Result:
         return {
             "outcome": self.outcome.value,
             "code": self.code,
+            "codes": list(self.codes) if self.codes else ([self.code] if self.code else []),
+            "suggested": list(self.suggested),
             "message": self.message,
             "unit": self.unit,
             "from": self.from_,

@@ -8,7 +8,7 @@ from typing import Any
 
 from stageterm.domain.metrics import dwell_seconds, percentile
 from stageterm.domain.model import Event, Location, Operator, Order, Unit
-from stageterm.services.base import ServiceBase
+from stageterm.services.station import Station
 from stageterm.store import queries
 
 GROUP_KEYS = ("customer", "route")
@@ -92,7 +92,16 @@ class Health:
     dwell_by_lane: dict[str, tuple[float | None, float | None]]  # lane -> (p50, p90)
 
 
-class ViewsMixin(ServiceBase):
+class Views:
+    """Reads only: what terminals and commands show."""
+
+    def __init__(self, station: Station) -> None:
+        self.station = station
+        self.store = station.store
+
+    def now(self) -> datetime:
+        return self.station.now()
+
     def queue(self, by: str = "route") -> list[LaneQueue]:
         """Lanes with what waits in them, ordered by the grouping key then lane."""
         if by not in GROUP_KEYS:

@@ -1,21 +1,46 @@
 """The floor terminal app: screens, global keys, the scan desk, idle sign-out, live refresh.
 
-Built by `stageterm.cli.run_app` with the services (and, when upstream is set, a sync
-link). Scans from every screen go to the scan desk thread in order; its answers come back
-as messages and decide which screen shows them.
+Built by `stageterm.cli.run_app` with the `Site` (or a function that opens it, so that
+the sign-in screen paints before the database is open) and, when upstream is set, a sync
+link. Scans from every screen go to the scan desk thread in order; its `FloorSession`
+decides what they mean; the answers come back as messages and decide which screen shows
+them. Screens get the site through their constructors and never reach up into the app.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import gc
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import constants, events
+from textual.app import App
 from textual.binding import BindingType
+from textual.driver import Driver
+from textual.filter import LineFilter
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
+from stageterm.config import Settings
+from stageterm.scanning import ScannerSettings
+from stageterm.services.replies import SessionView
 from stageterm.tui import desk as requests
-from stageterm.tui.floor import FloorApp
+from stageterm.tui.ascii import AsciiFilter
+from stageterm.tui.desk import ScanDesk
 from stageterm.tui.keys import GLOBAL_KEYS
-from stageterm.tui.messages import Acknowledged, Answered, PinAsked, UnitAsked
+from stageterm.tui.messages import (
+    Acknowledged,
+    Answered,
+    Opened,
+    PinAsked,
+    SiteChanged,
+    SyncChecked,
+    UnitAsked,
+)
+from stageterm.tui.pollers import Pollers
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.screens.help import HelpScreen
 from stageterm.tui.screens.kitting import KittingScreen
@@ -25,29 +50,195 @@ from stageterm.tui.screens.signin import SignInScreen
 from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.screens.sync import SyncScreen
 from stageterm.tui.screens.unit import UnitScreen
+from stageterm.tui.synclink import SyncLink
+from stageterm.tui.widgets.bars import TitleBar
 from stageterm.tui.widgets.scanfield import ScanField
 
+if TYPE_CHECKING:
+    from stageterm.services.site import Site
+
+OPENING = "open database"
 SIGNED_OUT_OK = ("help", "quit")  # what works before anyone signs in
+FULL_COLLECTION_EVERY = 100  # second-generation passes per full one (Python's default: 10)
 
 
-class StagetermApp(FloorApp):
+class StagetermApp(App[int]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "stageterm"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [key.binding() for key in GLOBAL_KEYS]
 
-    blocking: int | None = None  # seq of the refusal waiting for Enter
-    stage: StageScreen | None = None  # the home screen of the signed-in operator
-    lanes_by = "customer"  # the lanes board's grouping, kept between visits
+    def __init__(
+        self,
+        site: Site | Callable[[], Site],
+        settings: Settings | None = None,
+        sync: SyncLink | Callable[[], SyncLink | None] | None = None,
+    ) -> None:
+        """`site` (and `sync`) may be functions that open them: the app then paints the
+        sign-in screen first and opens the database in a worker thread."""
+        self.settings = settings or Settings()
+        super().__init__()
+        self._site: Site | None = None
+        self._opener = site if callable(site) else None
+        self._sync_opener = sync if callable(sync) else None
+        self.sync: SyncLink | None = None if callable(sync) else sync
+        self.open_error: BaseException | None = None  # run_app raises it once the app ends
+        self.desk = ScanDesk(self.post_message)
+        self.session = SessionView()
+        self.blocking: int | None = None  # seq of the refusal waiting for Enter
+        self.stage: StageScreen | None = None  # the home screen of the signed-in operator
+        self.lanes_by = "customer"  # the lanes board's grouping, kept between visits
+        self.bells = 0
+        self.sync_line = "sync off" if sync is None else "sync ..."
+        self.pollers: Pollers | None = None
+        self._counter: int | None = None
+        self._stop = threading.Event()
+        self._ascii_filter = AsciiFilter() if self.settings.ascii else None
+        if not callable(site):
+            self._site = site
+
+    @property
+    def site(self) -> Site:
+        if self._site is None:
+            raise RuntimeError("the database is not open yet")
+        return self._site
+
+    @property
+    def is_open(self) -> bool:
+        return self._site is not None
+
+    def now(self) -> datetime:
+        return self.site.now() if self.is_open else datetime.now().astimezone()
+
+    # -- the terminal ------------------------------------------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        if constants.DRIVER is None and sys.platform != "win32":
+            from stageterm.tui.driver import ForgivingLinuxDriver
+
+            return ForgivingLinuxDriver
+        return super().get_driver_class()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if self._ascii_filter else filters
+
+    def bell(self) -> None:
+        self.bells += 1
+        super().bell()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.pollers is not None:
+            self.pollers.key_pressed()
+        await super().on_event(event)
+
+    # -- start and stop --------------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
         self.set_class(self.settings.ascii, "-ascii")
-        await self.push_screen(SignInScreen(note="" if self.is_open else "Opening the database..."))
-        self.begin()
+        terminal = self.site.terminal if self.is_open else self.settings.terminal_id()
+        note = "" if self.is_open else "Opening the database..."
+        await self.push_screen(SignInScreen(terminal, note=note))
+        if self.is_open:
+            self._start_work(self._session_for(self.site))
+        else:
+            self.run_worker(self._open, thread=True, name=OPENING, exit_on_error=False)
 
-    def opened(self) -> None:
+    def _session_for(self, site: Site) -> Any:
+        from stageterm.services.session import FloorSession  # biip: off the UI thread
+
+        s = self.settings
+        scanner = ScannerSettings(
+            gs_substitutes=s.gs_substitutes, prefix=s.scan_prefix, suffix=s.scan_suffix
+        )
+        return FloorSession(site, scanner)
+
+    def _open(self) -> None:
+        assert self._opener is not None
+        site = self._opener()
+        session = self._session_for(site)
+        sync = self._sync_opener() if self._sync_opener is not None else self.sync
+        self.post_message(Opened(site, session, sync))
+
+    def on_opened(self, message: Opened) -> None:
+        self._site = message.site
+        self.sync = message.sync if isinstance(message.sync, SyncLink) else None
+        if self.sync is None:
+            self.sync_line = "sync off"
         if isinstance(self.screen, SignInScreen) and self.screen.note.startswith("Opening"):
             self.screen.set_note("")
+        self._start_work(message.session)
+
+    def _start_work(self, session: Any) -> None:
+        # What exists now (Textual, SQLAlchemy, the screens) lives as long as the app: keep it
+        # out of the collector's full passes, which otherwise stall a board refresh now and then.
+        gc.freeze()
+        # And full passes rarer: a board refresh leaves a new set of rows for the collector
+        # to track; with the stock threshold a 10-40 ms full pass landed every 1-2 s of
+        # refreshes (measured in benchmarks/tui_lanes_board.py).
+        young, middle, _old = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
+        self._thread("scan desk", self.desk.run, session, self._stop)
+        self.pollers = Pollers(self, self.site, self.sync)
+        self.pollers.start(self.settings.idle_minutes, self._idle_sign_out)
+        self.set_interval(30, self.update_bars)
+        if self.sync is not None:
+            self._thread("sync", self.sync.worker.run, self._stop)
+        self.update_bars()
+
+    def _thread(self, name: str, target: Callable[..., object], *args: object) -> None:
+        # Daemon threads: a loop that outlives a crashed UI must not hold the process open.
+        threading.Thread(target=target, args=args, name=name, daemon=True).start()
+
+    def exit(self, result: int | None = None, return_code: int = 0, message: Any = None) -> None:
+        self._stop.set()  # the desk signs the session out as it stops
+        super().exit(result, return_code, message)
+
+    # -- what the pollers report ---------------------------------------------------------------------
+
+    def on_site_changed(self, message: SiteChanged) -> None:
+        if message.counter == self._counter:
+            return
+        self._counter = message.counter
+        if isinstance(self.screen, FloorScreen):
+            self.screen.changed_elsewhere()
+
+    def on_sync_checked(self, message: SyncChecked) -> None:
+        if message.line != self.sync_line:
+            self.sync_line = message.line
+            self.update_bars()
+
+    def _idle_sign_out(self, reason: str) -> None:
+        if self.session.operator is not None:
+            self.desk.put(requests.SignOut(reason))
+
+    def on_floor_screen_shown(self, message: FloorScreen.Shown) -> None:
+        self.update_bars(message.screen)
+
+    def on_lanes_screen_grouped(self, message: LanesScreen.Grouped) -> None:
+        self.lanes_by = message.by
+
+    def update_bars(self, screen: Screen[Any] | None = None) -> None:
+        target = screen or self.screen
+        operator = self.session.operator
+        who = f"{operator.name} ({operator.role.value})" if operator else ""
+        status = f"{self.sync_line}  {self.now():%H:%M}"
+        for bar in target.query(TitleBar):
+            bar.set(who=who, status=status)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers (opening the database, the pollers): failures are shown."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self.log.error(f"worker {event.worker.name!r} failed: {error!r}")
+        if event.worker.name == OPENING:
+            self.open_error = error  # run_app reports it as the command line reports any other
+            self.exit(return_code=2)
+            return
+        text = f"{event.worker.name or 'background work'} failed: {error}"
+        if isinstance(self.screen, FloorScreen):
+            self.screen.flash(text[:200])
 
     # -- scans in ------------------------------------------------------------------------------------
 
@@ -72,7 +263,7 @@ class StagetermApp(FloorApp):
         entry, result = message.entry, message.entry.result
         self.session, self.blocking = message.session, message.blocking
         if result.code == "signed-out":
-            await self._reset_to(SignInScreen(note=result.message))
+            await self._reset_to(SignInScreen(self.site.terminal, note=result.message))
             self.stage = None
             return
         if message.session.operator is None:
@@ -82,13 +273,13 @@ class StagetermApp(FloorApp):
                 self.screen.record(entry)
             return
         if result.code == "signed-in" or self.stage is None:
-            self.stage = StageScreen()
+            self.stage = StageScreen(self.site)
             await self._reset_to(self.stage)
         self.stage.record(entry, message.session, message.blocking)
         if not entry.taken or entry.stops or result.outcome.value == "needs_approval":
             self.bell()
         if result.code == "lanes":
-            await self.show(LanesScreen())
+            await self.show(LanesScreen(self.site, self.lanes_by))
         elif result.code == "help":
             await self.show(HelpScreen())
         elif self.screen is not self.stage:
@@ -115,7 +306,7 @@ class StagetermApp(FloorApp):
         if isinstance(self.screen, UnitScreen):
             self.screen.open(message.code, message.note)
         else:
-            await self.push_screen(UnitScreen(message.code, message.note))
+            await self.push_screen(UnitScreen(self.site, message.code, message.note))
 
     # -- screens -----------------------------------------------------------------------------------
 
@@ -134,10 +325,6 @@ class StagetermApp(FloorApp):
         while len(self.screen_stack) > 2:
             await self.pop_screen()
 
-    def go_back(self) -> None:
-        if len(self.screen_stack) > 2:
-            self.pop_screen()
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if isinstance(self.screen, PromptScreen):
             return action == "quit"
@@ -155,16 +342,17 @@ class StagetermApp(FloorApp):
         if isinstance(self.screen, LanesScreen):
             self.screen.action_toggle_group()
         else:
-            await self.show(LanesScreen())
+            await self.show(LanesScreen(self.site, self.lanes_by))
 
     async def action_unit(self) -> None:
-        await self.show(UnitScreen())
+        await self.show(UnitScreen(self.site))
 
     async def action_kitting(self) -> None:
-        await self.show(KittingScreen())
+        await self.show(KittingScreen(self.site))
 
     async def action_sync(self) -> None:
-        await self.show(SyncScreen())
+        operator = self.session.operator
+        await self.show(SyncScreen(self.site, self.sync, operator.badge if operator else None))
 
     def action_quantity(self) -> None:
         def answered(value: str | None) -> None:
@@ -186,6 +374,4 @@ class StagetermApp(FloorApp):
         self.desk.put(requests.SignOut("Signed out."))
 
     async def action_quit(self) -> None:
-        if self.is_open:
-            self.workflow.sign_out()
         self.exit(0)

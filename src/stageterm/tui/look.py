@@ -16,7 +16,7 @@ from rich.text import Text
 
 from stageterm.domain.metrics import Aging, AgingThresholds, format_dwell
 from stageterm.scanning import clean_for_display
-from stageterm.services import Outcome
+from stageterm.services.results import Outcome
 
 
 @dataclass(frozen=True)

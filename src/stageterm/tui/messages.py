@@ -4,50 +4,15 @@ nested in the widgets that send them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from stageterm.domain.model import Location, Operator, Role
-from stageterm.services import Outcome, Result
+from stageterm.services.replies import PendingView, ScanEntry, SessionView
 
 if TYPE_CHECKING:
-    from stageterm.services import Services
-
-
-@dataclass(frozen=True)
-class PendingView:
-    unit: str
-    target: str
-    role: Role | None
-
-
-@dataclass(frozen=True)
-class SessionView:
-    """A copy of the scan session for the screens (the workflow itself stays on the desk thread)."""
-
-    operator: Operator | None = None
-    target: Location | None = None
-    held_unit: str | None = None
-    pending: PendingView | None = None
-    quantity: int | None = None
-
-
-@dataclass(frozen=True)
-class ScanEntry:
-    """One line of the running list: what was scanned and what came of it."""
-
-    seq: int
-    at: datetime
-    raw: str
-    result: Result
-    taken: bool = True
-
-    @property
-    def stops(self) -> bool:
-        """A refusal or error: the operator must acknowledge it before the next scan."""
-        return self.result.outcome in (Outcome.REFUSED, Outcome.ERROR)
+    from stageterm.services.session import FloorSession
+    from stageterm.services.site import Site
 
 
 @dataclass
@@ -102,5 +67,20 @@ class SyncChecked(Message):
 class Opened(Message):
     """The database is open (the app was started before it, to paint at once)."""
 
-    services: Services
+    site: Site
+    session: FloorSession
     sync: object  # SyncLink | None (typed loosely: messages do not import the sync link)
+
+
+__all__ = [
+    "Acknowledged",
+    "Answered",
+    "Opened",
+    "PendingView",
+    "PinAsked",
+    "ScanEntry",
+    "SessionView",
+    "SiteChanged",
+    "SyncChecked",
+    "UnitAsked",
+]

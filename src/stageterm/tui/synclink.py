@@ -1,8 +1,9 @@
 """What the terminal needs of the upstream sync, handed in by `cli.run_app`.
 
 The UI never builds the sync itself (that needs the store): the composition root builds
-a `SyncWorker` and wraps it with the one extra thing a lead may do here, retrying
-rejected events. The app runs the worker's loop in a thread of its own.
+a `SyncWorker` (through `site.upstream`) and hands it in with the address it may show.
+The app runs the worker's loop in a thread of its own; retrying rejected events goes
+through `site.upstream`, which checks that a lead asks.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ def without_credentials(url: str) -> str:
 class SyncLink:
     worker: SyncRunner
     url: str
-    retry_rejected: Callable[[], int]
     close: Callable[[], None]
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Label
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from stageterm.tui.keys import HELP, LANES, QUIT, STAGE, UNIT, Key
 from stageterm.tui.widgets.bars import KeyBar, TitleBar
@@ -23,7 +23,7 @@ from stageterm.tui.widgets.rows import RowList
 from stageterm.tui.widgets.scanfield import ScanField
 
 if TYPE_CHECKING:
-    from stageterm.tui.app import StagetermApp
+    from stageterm.services.site import Site
 
 
 class FloorScreen(Screen[None]):
@@ -45,9 +45,23 @@ class FloorScreen(Screen[None]):
         screen: FloorScreen
         data: Any
 
+    @dataclass
+    class Shown(Message):
+        """The screen is on top again: the app puts who is signed in and the sync word
+        on its title bar."""
+
+        screen: FloorScreen
+
+    def __init__(self, site: Site | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._site = site
+
     @property
-    def floor(self) -> StagetermApp:
-        return cast("StagetermApp", self.app)
+    def site(self) -> Site:
+        """The use cases (reads run in workers, never on the UI thread)."""
+        if self._site is None:
+            raise RuntimeError(f"{type(self).__name__} was made without the site")
+        return self._site
 
     def compose(self) -> ComposeResult:
         yield TitleBar(self.HEADING)
@@ -75,7 +89,7 @@ class FloorScreen(Screen[None]):
             self.call_after_refresh(self.on_screen_resume)
             return
         self.focus_scan()
-        self.floor.update_bars(self)
+        self.post_message(self.Shown(self))
         self.ready()
         self.load()
 
@@ -114,7 +128,11 @@ class FloorScreen(Screen[None]):
         self.post_message(self.Loaded(self, self.fetch()))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.floor.worker_changed(event)  # worker messages do not bubble: one handler, in the app
+        # Worker messages do not bubble: a screen's own failed work is shown on its key bar.
+        if event.state is WorkerState.ERROR:
+            text = f"{event.worker.name or 'background work'} failed: {event.worker.error}"
+            self.log.error(text)
+            self.flash(text[:200])
 
     def on_floor_screen_loaded(self, message: FloorScreen.Loaded) -> None:
         if message.screen is self:
@@ -134,7 +152,8 @@ class FloorScreen(Screen[None]):
     # -- keys -----------------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        self.floor.go_back()
+        if len(self.app.screen_stack) > 2:  # the home screen stays
+            self.app.pop_screen()
 
     def action_move(self, delta: int) -> None:
         for rows in self.query(RowList):

@@ -17,7 +17,8 @@ from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.rows import Row, RowList
 
 if TYPE_CHECKING:
-    from stageterm.services import KitLine, KitProgress
+    from stageterm.services.site import Site
+    from stageterm.services.views import KitLine, KitProgress
 
 WIDE = 60
 
@@ -76,16 +77,16 @@ class KittingScreen(FloorScreen):
     OPENS_UNITS = True
     PLACEHOLDER = "scan a kitting area to stage to it"
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, site: Site) -> None:
+        super().__init__(site)
         self.kits: Kits | None = None
 
     def body(self) -> Iterable[Widget]:
         yield RowList(id="kits", empty="Loading work orders...")
 
     def fetch(self) -> Kits:
-        services = self.floor.services
-        return Kits(services.kitting(), services.now())
+        views = self.site.views
+        return Kits(views.kitting(), views.now())
 
     def show(self, data: Kits) -> None:
         self.kits = data

@@ -20,7 +20,8 @@ from stageterm.tui.screens.unit import UnitScreen
 from stageterm.tui.widgets.rows import Row, RowList
 
 if TYPE_CHECKING:
-    from stageterm.services import StagedUnit
+    from stageterm.services.site import Site
+    from stageterm.services.views import StagedUnit
 
 WIDE = 60
 
@@ -86,8 +87,8 @@ class LaneScreen(FloorScreen):
     OPENS_UNITS = True
     PLACEHOLDER = "scan a unit to open it"
 
-    def __init__(self, code: str) -> None:
-        super().__init__()
+    def __init__(self, site: Site, code: str) -> None:
+        super().__init__(site)
         self.code = code
         self.view: LaneView | None = None
 
@@ -96,13 +97,13 @@ class LaneScreen(FloorScreen):
         yield RowList(id="units", empty="No units staged here.")
 
     def fetch(self) -> LaneView:
-        services = self.floor.services
-        found = services.lane(self.code)
+        views = self.site.views
+        found = views.lane(self.code)
         if found is None:
-            return LaneView(None, [], services.now())
+            return LaneView(None, [], views.now())
         location, units = found
         units = sorted(units, key=lambda s: -(s.dwell_s or 0))
-        return LaneView(location, units, services.now())
+        return LaneView(location, units, views.now())
 
     def show(self, data: LaneView) -> None:
         self.view = data
@@ -120,4 +121,4 @@ class LaneScreen(FloorScreen):
         self.draw()
 
     def on_row_list_chosen(self, message: RowList.Chosen) -> None:
-        self.app.push_screen(UnitScreen(message.key))
+        self.app.push_screen(UnitScreen(self.site, message.key))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -25,7 +26,8 @@ from stageterm.tui.screens.lane import LaneScreen
 from stageterm.tui.widgets.rows import Row, RowList
 
 if TYPE_CHECKING:
-    from stageterm.services import LaneQueue
+    from stageterm.services.site import Site
+    from stageterm.services.views import LaneQueue
 
 WIDE = 60  # columns from which the board shows every column
 FAR = datetime.max.replace(tzinfo=None)
@@ -111,14 +113,21 @@ class LanesScreen(FloorScreen):
     PLACEHOLDER = "scan a unit to open it"
     BINDINGS: ClassVar[list[BindingType]] = [GROUP.binding()]
 
-    def __init__(self) -> None:
-        super().__init__()
+    @dataclass
+    class Grouped(Message):
+        """The board is now grouped `by` this key (the app keeps it for the next visit)."""
+
+        by: str
+
+    def __init__(self, site: Site, by: str = "customer") -> None:
+        super().__init__(site)
+        self._by = by
         self.board: Board | None = None
         self.legend = ""
 
     @property
     def by(self) -> str:
-        return self.floor.lanes_by
+        return self._by
 
     def body(self) -> Iterable[Widget]:
         yield RowList(id="board", empty="Loading lanes...")
@@ -126,8 +135,8 @@ class LanesScreen(FloorScreen):
 
     def fetch(self) -> Board:
         by = self.by
-        lanes = ordered(self.floor.services.queue(by), by)  # sorted here, off the UI thread
-        return Board(lanes, self.floor.services.now(), by)
+        lanes = ordered(self.site.views.queue(by), by)  # sorted here, off the UI thread
+        return Board(lanes, self.site.now(), by)
 
     def show(self, data: Board) -> None:
         self.board = data
@@ -160,8 +169,9 @@ class LanesScreen(FloorScreen):
         self.draw()
 
     def action_toggle_group(self) -> None:
-        self.floor.lanes_by = "route" if self.by == "customer" else "customer"
+        self._by = "route" if self.by == "customer" else "customer"
+        self.post_message(self.Grouped(self._by))
         self.load()
 
     def on_row_list_chosen(self, message: RowList.Chosen) -> None:
-        self.app.push_screen(LaneScreen(message.key))
+        self.app.push_screen(LaneScreen(self.site, message.key))

@@ -41,12 +41,13 @@ class SignInScreen(FloorScreen):
     PROMPT = "Badge>"
     PLACEHOLDER = "scan your badge"
 
-    def __init__(self, note: str = "") -> None:
+    def __init__(self, terminal: str, note: str = "") -> None:
         super().__init__()
+        self.terminal = terminal
         self.note = note
 
     def body(self) -> Iterable[Widget]:
-        yield SignInBanner(self.floor.terminal_id, id="signin-banner")
+        yield SignInBanner(self.terminal, id="signin-banner")
         yield Static(Text(self.note), id="signin-note")
 
     def record(self, entry: ScanEntry) -> None:

@@ -4,7 +4,7 @@ running list of this session's scans."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.widget import Widget
 
@@ -15,14 +15,17 @@ from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.feedback import FeedbackPanel, TargetCard
 from stageterm.tui.widgets.scanlog import ScanLog
 
+if TYPE_CHECKING:
+    from stageterm.services.site import Site
+
 
 class StageScreen(FloorScreen):
     HEADING = "STAGE"
     KEYS: ClassVar[tuple[Key, ...]] = (HELP, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, QUIT)
     PLACEHOLDER = "scan a lane or a unit"
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, site: Site) -> None:
+        super().__init__(site)
         self.session = SessionView()
         # Answers that arrive before the widgets exist (the first one, at sign-in).
         self._early: list[tuple[ScanEntry, SessionView, int | None]] = []
@@ -63,7 +66,7 @@ class StageScreen(FloorScreen):
         target = self.session.target
         if target is None or target.kind not in (LocationKind.LANE, LocationKind.KITTING):
             return None
-        found = self.floor.services.lane(target.code)
+        found = self.site.views.lane(target.code)
         if found is None:
             return None
         _location, units = found

@@ -15,11 +15,14 @@ from textual.widgets import Static
 
 from stageterm.tui.keys import HELP, LANES, QUIT, RETRY, SEND_NOW, STAGE, Key
 from stageterm.tui.look import STYLE_BAD, STYLE_HEAD, STYLE_OK, dwell, literal
+from stageterm.tui.messages import SyncChecked
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.rows import Row, RowList
 
 if TYPE_CHECKING:
+    from stageterm.services.site import Site
     from stageterm.sync import SyncStatus
+    from stageterm.tui.synclink import SyncLink
 
 SYNC_OFF = "sync off (no STAGETERM_UPSTREAM_URL)"
 
@@ -87,19 +90,24 @@ class SyncScreen(FloorScreen):
         RETRY.binding(),
     ]
 
+    def __init__(self, site: Site, sync: SyncLink | None, operator: str | None) -> None:
+        super().__init__(site)
+        self.sync = sync
+        self.operator = operator  # who is signed in: retrying rejected events is a lead's
+
     def body(self) -> Iterable[Widget]:
         yield Static("", id="sync-summary", classes="summary")
         yield RowList(id="rejected", empty="")
 
     def fetch(self) -> SyncView:
-        sync = self.floor.sync
+        sync = self.sync
         status = sync.worker.status(list_rejected=50) if sync is not None else None
-        return SyncView(status, self.floor.services.now(), datetime.now(UTC))
+        return SyncView(status, self.site.now(), datetime.now(UTC))
 
     def show(self, data: SyncView) -> None:
-        sync = self.floor.sync
+        sync = self.sync
         if data.status is not None:
-            self.floor.sync_checked(sync_line(data.status))
+            self.post_message(SyncChecked(sync_line(data.status)))
         self.query_one("#sync-summary", Static).update(summary(data, sync.upstream if sync else ""))
         rows: list[Row] = []
         if data.status is not None:
@@ -115,29 +123,32 @@ class SyncScreen(FloorScreen):
         self.query_one(RowList).show(rows, heading, keep=False)
 
     def action_send_now(self) -> None:
-        if self.floor.sync is None:
+        if self.sync is None:
             self.flash(SYNC_OFF)
             return
-        self.floor.sync.worker.wake()
+        self.sync.worker.wake()
         self.flash("Sending now.")
         self.set_timer(1.5, self.load)
 
     def action_retry(self) -> None:
-        sync, operator = self.floor.sync, self.floor.session.operator
-        if sync is None:
+        if self.sync is None:
             self.flash(SYNC_OFF)
-        elif operator is None or not operator.may_approve():
-            self.flash("Only a lead may retry rejected events.")
         else:
             self.run_worker(
                 self._retry, thread=True, group="retry", name="retry rejected", exit_on_error=False
             )
 
     def _retry(self) -> None:
-        sync = self.floor.sync
+        from stageterm.services.results import Denied
+
+        sync = self.sync
         if sync is None:
             return
-        count = sync.retry_rejected()
+        try:
+            count = self.site.upstream.retry_rejected(self.operator)
+        except Denied as denied:  # the rule is the use case's; the screen only says it
+            self.app.call_from_thread(self.flash, denied.message)
+            return
         sync.worker.wake()
         self.app.call_from_thread(self.flash, f"{count} rejected events back in the queue.")
         self.app.call_from_thread(self.load)

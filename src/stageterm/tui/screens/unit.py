@@ -19,7 +19,8 @@ from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.rows import Row, RowList
 
 if TYPE_CHECKING:
-    from stageterm.services import UnitDetail
+    from stageterm.services.site import Site
+    from stageterm.services.views import UnitDetail
 
 WIDE = 60
 
@@ -104,8 +105,8 @@ class UnitScreen(FloorScreen):
     OPENS_UNITS = True
     PLACEHOLDER = "scan or type a unit code"
 
-    def __init__(self, code: str | None = None, note: str | None = None) -> None:
-        super().__init__()
+    def __init__(self, site: Site, code: str | None = None, note: str | None = None) -> None:
+        super().__init__(site)
         self.code = code
         self.note = note  # why the scan found no single unit
         self.view: UnitView | None = None
@@ -123,8 +124,8 @@ class UnitScreen(FloorScreen):
     def fetch(self) -> UnitView | None:
         if self.code is None:
             return None
-        services = self.floor.services
-        return UnitView(self.code, services.unit_detail(self.code), services.now())
+        views = self.site.views
+        return UnitView(self.code, views.unit_detail(self.code), views.now())
 
     def show(self, data: UnitView | None) -> None:
         self.view = data

@@ -1,4 +1,4 @@
-"""Regenerate the screenshots: `python -m stageterm.tui.screenshots DIR` (`make screenshots`).
+"""Regenerate the screenshots: `python scripts/screenshots.py DIR` (`make screenshots`).
 
 The real app on a fresh demo database with a fixed clock, driven by keys as an operator
 would: every screen at 80x24, and the stage and lanes screens at 40x16 (plus ASCII mode).
@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from functools import partial
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -24,7 +23,7 @@ from textual.pilot import Pilot
 from stageterm.cli import open_migrated_store
 from stageterm.config import Settings
 from stageterm.demo import seed
-from stageterm.services import Services
+from stageterm.services.site import Site
 from stageterm.tui.app import StagetermApp
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.synclink import SyncLink
@@ -119,15 +118,15 @@ async def sync_failing(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
 
-def unreachable_upstream(services: Services) -> SyncLink:
+def unreachable_upstream(site: Site) -> SyncLink:
     """A real sync worker whose upstream refuses connections: what a site sees in an outage."""
-    from stageterm.sync import SyncWorker, retry_rejected
+    from stageterm.sync import SyncWorker
     from stageterm.sync.options import SyncOptions
 
-    store = services.store
+    store = site.store
     options = SyncOptions(retry_attempts=1, retry_initial=0.1, connect_timeout=1.0, poll=0.5)
     worker = SyncWorker(store, url=UNREACHABLE, site="demo", terminal="dock-1", options=options)
-    return SyncLink(worker, UNREACHABLE, partial(retry_rejected, store), worker.close)
+    return SyncLink(worker, UNREACHABLE, worker.close)
 
 
 async def nothing(pilot: Pilot[int]) -> None:
@@ -167,9 +166,9 @@ def for_rsvg(svg: str) -> str:
     return svg.replace("&#160;", " ").replace("<svg ", '<svg xml:space="preserve" ', 1)
 
 
-async def take(shot: Shot, services: Services, settings: Settings, out: Path) -> Path:
-    sync = unreachable_upstream(services) if shot.sync else None
-    app = StagetermApp(services=services, settings=replace(settings, ascii=shot.ascii), sync=sync)
+async def take(shot: Shot, site: Site, settings: Settings, out: Path) -> Path:
+    sync = unreachable_upstream(site) if shot.sync else None
+    app = StagetermApp(site=site, settings=replace(settings, ascii=shot.ascii), sync=sync)
     try:
         async with app.run_test(size=shot.size) as pilot:
             await settle(pilot)
@@ -197,7 +196,7 @@ def to_png(svg: Path) -> Path | None:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m stageterm.tui.screenshots DIR", file=sys.stderr)
+        print("usage: python scripts/screenshots.py DIR", file=sys.stderr)
         return 1
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
@@ -209,11 +208,9 @@ def main(argv: list[str]) -> int:
         store = open_migrated_store(settings, True)
         try:
             seed(store, now=FIXED_NOW)
-            services = Services(
-                store, terminal="dock-1", settings=settings, clock=lambda: FIXED_NOW
-            )
+            site = Site(store, terminal="dock-1", settings=settings, clock=lambda: FIXED_NOW)
             for shot in SHOTS:
-                svg = asyncio.run(take(shot, services, settings, out))
+                svg = asyncio.run(take(shot, site, settings, out))
                 png = to_png(svg)
                 print(f"{svg}" + (f"  {png}" if png else "  (no rsvg-convert: SVG only)"))
         finally:

@@ -1,0 +1,66 @@
+"""`Site`: every use case a terminal or the command line may ask of the site, composed.
+
+Built once by the composition root (`cli.py`) over one store, and handed to the shells:
+
+    site.moves        stage, move, unstage, load, issue
+    site.quality      hold, release
+    site.corrections  undo
+    site.accounts     sign in, approvals, PIN lockout
+    site.views        lanes, lane, unit, kitting, health, audit (reads only)
+    site.upstream     sync worker, status, export, retrying rejected events
+
+`FloorSession` (session.py) is what a scan means at one terminal, over a `Site`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from stageterm.config import Settings
+from stageterm.services.accounts import Accounts
+from stageterm.services.corrections import Corrections
+from stageterm.services.moves import Moves
+from stageterm.services.quality import QualityControl
+from stageterm.services.station import Station, local_now
+from stageterm.services.upstream import Upstream
+from stageterm.services.views import Views
+from stageterm.store.engine import Store
+
+
+class Site:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        terminal: str = "local",
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] = local_now,
+    ) -> None:
+        self.station = Station(store, terminal, settings or Settings(), clock)
+        self.accounts = Accounts(self.station)
+        self.moves = Moves(self.station, self.accounts)
+        self.quality = QualityControl(self.station)
+        self.corrections = Corrections(self.station)
+        self.views = Views(self.station)
+        self.upstream = Upstream(self.station, self.accounts)
+
+    @property
+    def store(self) -> Store:
+        return self.station.store
+
+    @property
+    def terminal(self) -> str:
+        return self.station.terminal
+
+    @property
+    def settings(self) -> Settings:
+        return self.station.settings
+
+    def now(self) -> datetime:
+        return self.station.now()
+
+    def schema_revision(self) -> str | None:
+        from stageterm.store.migrate import current_revision
+
+        return current_revision(self.station.store)
