@@ -46,7 +46,7 @@ async def measure(services: Site, lanes: int, repeat: int) -> tuple[list[float],
     RowList.render = timed_render  # type: ignore[method-assign]
     first: list[float] = []
     refresh: list[float] = []
-    app = StagetermApp(services=services)
+    app = StagetermApp(site=services)
 
     async def painted_after(start: float) -> float:
         deadline = start + 30

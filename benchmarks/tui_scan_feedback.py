@@ -56,7 +56,7 @@ async def measure(services: Site, scans: int) -> list[float]:
     FeedbackPanel.render = timed_render  # type: ignore[method-assign]
     units = movable(services)
     latencies: list[float] = []
-    app = StagetermApp(services=services)
+    app = StagetermApp(site=services)
     async with app.run_test(size=(80, 24)) as pilot:
         post_keys(app, "1001\r")
         while not isinstance(app.screen, StageScreen):

@@ -39,7 +39,7 @@ def other_terminal(demo_store: Store, clock: Any) -> Site:
 @pytest.fixture
 def make_app(services: Site) -> Iterator[Callable[..., StagetermApp]]:
     def make(**settings: Any) -> StagetermApp:
-        return StagetermApp(services=services, settings=replace(SETTINGS, **settings))
+        return StagetermApp(site=services, settings=replace(SETTINGS, **settings))
 
     yield make
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tui_kit import post_keys, screen_text, shows, until
 
 from stageterm.tui.screens.prompts import PromptScreen
@@ -93,4 +95,9 @@ async def test_ctrl_q_signs_out_and_quits(make_app) -> None:
         await pilot.press("ctrl+q")
         await until(pilot, lambda: app._exit, what="exit")
     assert app.return_code == 0
-    assert app.workflow.session.operator is None
+    # The desk thread, the session's owner, signs it out as it stops.
+    for _ in range(50):
+        if app.desk.session.state.operator is None:
+            break
+        time.sleep(0.05)
+    assert app.desk.session.state.operator is None

@@ -32,15 +32,17 @@ class FakeWorker:
         stop.wait()
 
 
-def link(worker: FakeWorker, retried: list[int]) -> SyncLink:
-    def retry() -> int:
-        retried.append(1)
-        worker.current = replace(worker.current, rejected=0, rejected_events=[])
-        return 1
+def link(worker: FakeWorker) -> SyncLink:
+    return SyncLink(worker, "https://user:secret@erp.example:8443/epcis?key=abc", lambda: None)
 
-    return SyncLink(
-        worker, "https://user:secret@erp.example:8443/epcis?key=abc", retry, lambda: None
-    )
+
+def rejected_in_the_store(services) -> int:  # type: ignore[no-untyped-def]
+    """One event of the demo site parked as rejected, as upstream's 422 leaves it."""
+    from stageterm.sync.outbox import mark_rejected
+
+    seq = services.views.audit()[-1].seq
+    assert mark_rejected(services.store, {seq: "unknown location [L-03]"}) == 1
+    return seq
 
 
 def failing_status(fixed_now) -> SyncStatus:
@@ -57,8 +59,9 @@ def failing_status(fixed_now) -> SyncStatus:
 
 
 async def test_sync_status_and_retry_by_a_lead(services, fixed_now) -> None:
-    worker, retried = FakeWorker(failing_status(fixed_now)), []
-    app = StagetermApp(services=services, sync=link(worker, retried))
+    worker = FakeWorker(failing_status(fixed_now))
+    seq = rejected_in_the_store(services)
+    app = StagetermApp(site=services, sync=link(worker))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, worker.ran.is_set, what="the sync thread")
         await shows(pilot, "SYNC DOWN 12 1 REJECTED")
@@ -72,8 +75,8 @@ async def test_sync_status_and_retry_by_a_lead(services, fixed_now) -> None:
         assert "unknown location [L-03]" in text and "#42" in text
         assert "secret" not in text and "key=abc" not in text and "erp.example:8443/epcis" in text
         await pilot.press("ctrl+e")
-        await shows(pilot, "Only a lead may retry")
-        assert retried == []
+        await shows(pilot, "is for a lead; badge 1001 is not one")
+        assert services.upstream.status().rejected == 1  # the rule held: nothing retried
         await pilot.press("ctrl+r")
         await shows(pilot, "Sending now")
         assert worker.wakes >= 1
@@ -83,14 +86,16 @@ async def test_sync_status_and_retry_by_a_lead(services, fixed_now) -> None:
         await until(pilot, lambda: isinstance(app.screen, StageScreen))
         await pilot.press("f6")
         await until(pilot, lambda: isinstance(app.screen, SyncScreen))
+        worker.current = replace(worker.current, rejected=0, rejected_events=[])
         await pilot.press("ctrl+e")
         await shows(pilot, "1 rejected events back in the queue", "Rejected: 0")
-        assert retried == [1]
+        assert services.upstream.status().rejected == 0
+        assert [e.sync_state.value for e in services.views.audit() if e.seq == seq] == ["pending"]
 
 
 async def test_a_move_wakes_the_sync(services, fixed_now) -> None:
     worker = FakeWorker(SyncStatus())
-    app = StagetermApp(services=services, sync=link(worker, []))
+    app = StagetermApp(site=services, sync=link(worker))
     async with app.run_test(size=(40, 16)) as pilot:
         await shows(pilot, "sync ok")
         post_keys(app, "1001\r")
