@@ -7,17 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from stageterm.domain.model import (
-    Location,
-    LocationKind,
-    Order,
-    OrderKind,
-    OrderLine,
-    Quality,
-    Role,
-    Unit,
-    UnitState,
-)
+from stageterm.domain.model import Location, Order, OrderKind, Quality, Role, Unit, UnitState
 from stageterm.domain.rules import (
     ALREADY_THERE,
     Action,
@@ -27,52 +17,32 @@ from stageterm.domain.rules import (
     SiteFacts,
     judge,
 )
-
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
-TODAY = NOW.date()
-
-STORAGE = Location("S-01", LocationKind.STORAGE)
-OTHER_STORAGE = Location("S-02", LocationKind.STORAGE)
-LANE_ACME_N = Location("L-1", LocationKind.LANE, customer="ACME", route="NORTH", capacity=4)
-LANE_NORTH = Location("L-2", LocationKind.LANE, route="NORTH")
-LANE_ACME = Location("L-3", LocationKind.LANE, customer="ACME")
-LANE_OPEN = Location("L-4", LocationKind.LANE)
-KIT = Location("KIT-A", LocationKind.KITTING, work_order="WO-1")
-KIT_FREE = Location("KIT-B", LocationKind.KITTING)
-DOCK_N = Location("D-N", LocationKind.DOCK, route="NORTH")
-DOCK_S = Location("D-S", LocationKind.DOCK, route="SOUTH")
-DOCK_ANY = Location("D-X", LocationKind.DOCK)
-LINE = Location("LINE-1", LocationKind.LINE)
-QUARANTINE = Location("Q-01", LocationKind.QUARANTINE)
-
-SO_ACME_N = Order("SO-1", OrderKind.OUTBOUND, customer="ACME", route="NORTH")
-SO_ACME_S = Order("SO-2", OrderKind.OUTBOUND, customer="ACME", route="SOUTH")
-SO_BOLT_N = Order("SO-3", OrderKind.OUTBOUND, customer="BOLT", route="NORTH")
-WO = Order(
-    "WO-1",
-    OrderKind.PRODUCTION,
-    lines=(OrderLine("C-1", 50), OrderLine("C-2", 10), OrderLine("C-2", 5)),
+from unit.rules_floor import (
+    COMPONENT,
+    DOCK_ANY,
+    DOCK_N,
+    DOCK_S,
+    FACTS,
+    KIT,
+    KIT_FREE,
+    LANE_ACME,
+    LANE_ACME_N,
+    LANE_NORTH,
+    LANE_OPEN,
+    LINE,
+    NOW,
+    OTHER_STORAGE,
+    QUARANTINE,
+    SO_ACME_N,
+    SO_ACME_S,
+    SO_BOLT_N,
+    STORAGE,
+    TODAY,
+    UNIT,
+    WO,
+    staged,
+    verdict_code,
 )
-
-UNIT = Unit(
-    "U-1",
-    item="FG-1",
-    quantity=40,
-    location="S-01",
-    order="SO-1",
-    expiry=TODAY + timedelta(days=30),
-)
-COMPONENT = Unit("C-1", item="C-1", quantity=30, location="S-01", expiry=TODAY + timedelta(days=90))
-FACTS = SiteFacts(order=SO_ACME_N)
-
-
-def staged(unit: Unit, lane: Location) -> Unit:
-    return replace(unit, location=lane.code, state=UnitState.STAGED, staged_at=NOW)
-
-
-def verdict_code(verdict: Allowed | Refused | NeedsApproval) -> str | None:
-    return verdict.code
-
 
 # -- each rule: its allowed, refused and approval paths -------------------------------------
 
@@ -319,6 +289,40 @@ def test_load_from_an_open_lane_checks_the_orders_route() -> None:
     facts = SiteFacts(order=SO_ACME_N, current_location=LANE_OPEN)
     assert judge(unit, DOCK_N, facts, NOW, action=Action.LOAD) == Allowed()
     assert verdict_code(judge(unit, DOCK_S, facts, NOW, action=Action.LOAD)) == "route-mismatch"
+
+
+def test_load_checks_the_orders_route_not_the_lanes() -> None:
+    # Issue #12.3: a SOUTH order's unit, approved into a NORTH lane, must not leave on
+    # the NORTH truck; it goes onto the SOUTH dock, whatever lane it waited in.
+    unit = staged(replace(UNIT, order="SO-2"), LANE_NORTH)
+    facts = SiteFacts(order=SO_ACME_S, current_location=LANE_NORTH)
+    verdict = judge(unit, DOCK_N, facts, NOW, action=Action.LOAD)
+    assert isinstance(verdict, Refused)
+    assert verdict.code == "route-mismatch"
+    assert "SOUTH" in verdict.message and "SO-2" in verdict.message
+    assert judge(unit, DOCK_S, facts, NOW, action=Action.LOAD) == Allowed()
+
+
+def test_a_unit_without_order_loads_by_its_lanes_route() -> None:
+    unit = staged(replace(UNIT, order=None), LANE_NORTH)
+    facts = SiteFacts(current_location=LANE_NORTH)
+    assert judge(unit, DOCK_N, facts, NOW, action=Action.LOAD) == Allowed()
+    assert verdict_code(judge(unit, DOCK_S, facts, NOW, action=Action.LOAD)) == "route-mismatch"
+
+
+def test_an_order_without_route_loads_by_its_lanes_route() -> None:
+    unit = staged(replace(UNIT, order="SO-9"), LANE_NORTH)
+    no_route = Order("SO-9", OrderKind.OUTBOUND, customer="ACME")
+    facts = SiteFacts(order=no_route, current_location=LANE_NORTH)
+    assert judge(unit, DOCK_N, facts, NOW, action=Action.LOAD) == Allowed()
+    assert verdict_code(judge(unit, DOCK_S, facts, NOW, action=Action.LOAD)) == "route-mismatch"
+
+
+def test_with_no_route_to_compare_any_dock_takes_the_unit() -> None:
+    # Neither the order nor the lane names a route: nothing to compare, any dock takes it.
+    unit = staged(replace(UNIT, order=None), LANE_OPEN)
+    facts = SiteFacts(current_location=LANE_OPEN)
+    assert judge(unit, DOCK_S, facts, NOW, action=Action.LOAD) == Allowed()
 
 
 def test_a_dock_without_route_takes_any_lane() -> None:
