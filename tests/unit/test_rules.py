@@ -18,6 +18,7 @@ from stageterm.domain.rules import (
     judge,
 )
 from unit.rules_floor import (
+    BUFFER,
     COMPONENT,
     DOCK_ANY,
     DOCK_N,
@@ -127,8 +128,8 @@ def test_moving_onto_a_dock_points_to_load() -> None:
     assert "load" in verdict.message.lower()
 
 
-@pytest.mark.parametrize("target", [STORAGE, LANE_OPEN, KIT_FREE])
-def test_storage_lanes_and_kitting_are_targets(target: Location) -> None:
+@pytest.mark.parametrize("target", [STORAGE, LANE_OPEN, KIT_FREE, BUFFER])
+def test_storage_lanes_kitting_and_buffers_are_targets(target: Location) -> None:
     unit = replace(UNIT, location="S-09", order=None)
     assert judge(unit, target, SiteFacts(), NOW) == Allowed()
 
@@ -171,6 +172,26 @@ def test_wrong_lane_sentence_names_lane_and_what_differs() -> None:
     assert "NORTH" in verdict.message and "SOUTH" in verdict.message
 
 
+def test_wrong_lane_names_where_the_unit_belongs() -> None:
+    facts = SiteFacts(order=SO_ACME_S, suggested=("L-7", "L-8"))
+    verdict = judge(replace(UNIT, order="SO-2"), LANE_ACME_N, facts, NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.message == "Lane L-1 is route NORTH, not SOUTH. Unit U-1 belongs in L-7."
+
+
+def test_wrong_lane_names_every_difference() -> None:
+    order = Order("SO-5", OrderKind.OUTBOUND, customer="BOLT", route="SOUTH")
+    verdict = judge(replace(UNIT, order="SO-5"), LANE_ACME_N, SiteFacts(order=order), NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.message == "Lane L-1 is for ACME, not BOLT, and route NORTH, not SOUTH."
+
+
+def test_a_unit_without_order_is_told_what_the_lane_is_for() -> None:
+    verdict = judge(replace(UNIT, order=None), LANE_ACME_N, SiteFacts(), NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.message == "Unit U-1 has no order; lane L-1 is for ACME, route NORTH."
+
+
 def test_wrong_lane_is_not_checked_for_storage_or_kitting() -> None:
     assert judge(UNIT, OTHER_STORAGE, SiteFacts(order=SO_BOLT_N), NOW) == Allowed()
     assert judge(UNIT, KIT_FREE, SiteFacts(order=SO_BOLT_N), NOW) == Allowed()
@@ -209,6 +230,13 @@ def test_fefo_skip_needs_a_lead_and_names_the_unit_to_take_first() -> None:
 def test_fefo_applies_to_kitting_areas() -> None:
     verdict = judge(COMPONENT, KIT_FREE, SiteFacts(earlier_expiry_unit="C-0"), NOW)
     assert verdict_code(verdict) == "fefo-skip"
+
+
+def test_fefo_skip_says_where_the_first_expiring_unit_is() -> None:
+    facts = replace(FACTS, earlier_expiry_unit="U-0", earlier_expiry_location="S-07")
+    verdict = judge(UNIT, LANE_ACME_N, facts, NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.message == "Unit U-0 of FG-1 expires first. Take it from S-07."
 
 
 def test_fefo_does_not_apply_to_storage() -> None:

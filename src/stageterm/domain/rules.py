@@ -246,7 +246,7 @@ def _wrong_lane_words(unit: Unit, lane: Location, facts: SiteFacts) -> str:
         differs.append(f"for {lane.customer}, not {order.customer or '-'}")
     if lane.route and lane.route != order.route:
         differs.append(f"route {lane.route}, not {order.route or '-'}")
-    words = f"Lane {lane.code} is {' and '.join(differs)}."
+    words = f"Lane {lane.code} is {', and '.join(differs)}."
     better = [code for code in facts.suggested if code != lane.code]
     if better:
         words += f" Unit {unit.code} belongs in {better[0]}."
