@@ -122,9 +122,11 @@ def test_a_refusal_decides_alone_whatever_approvals_would_apply() -> None:
     assert held == Refused("not-released", "Unit U-1 is on hold, not released.")
 
 
-def test_an_approval_names_at_least_one_rule() -> None:
+def test_an_approval_names_at_least_one_rule_as_a_tuple() -> None:
     with pytest.raises(ValueError):
         NeedsApproval(codes=(), message="")
+    with pytest.raises(TypeError):
+        NeedsApproval("wrong-lane", "Lane L-1 is for ACME.")  # type: ignore[arg-type]
 
 
 def test_a_buffer_is_never_a_wrong_lane_or_fefo_skip() -> None:

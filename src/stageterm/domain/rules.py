@@ -61,6 +61,10 @@ class NeedsApproval:
     reasons: tuple[str, ...] = ()  # the sentences one by one, for a screen that lists them
 
     def __post_init__(self) -> None:
+        # A bare code where `codes` was meant (the old one-code signature) would read as
+        # its letters; say so at once rather than show a lead "w".
+        if isinstance(self.codes, str):
+            raise TypeError("NeedsApproval.codes is a tuple of rule codes")
         if not self.codes:
             raise ValueError("an approval names at least one rule")
 
