@@ -7,72 +7,40 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from stageterm.domain.model import (
-    Location,
-    LocationKind,
-    Order,
-    OrderKind,
-    OrderLine,
-    Quality,
-    Role,
-    Unit,
-    UnitState,
-)
+from stageterm.domain.model import Location, Order, OrderKind, Quality, Role, UnitState
 from stageterm.domain.rules import (
     ALREADY_THERE,
-    Action,
     Allowed,
     NeedsApproval,
     Refused,
     SiteFacts,
     judge,
 )
-
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
-TODAY = NOW.date()
-
-STORAGE = Location("S-01", LocationKind.STORAGE)
-OTHER_STORAGE = Location("S-02", LocationKind.STORAGE)
-LANE_ACME_N = Location("L-1", LocationKind.LANE, customer="ACME", route="NORTH", capacity=4)
-LANE_NORTH = Location("L-2", LocationKind.LANE, route="NORTH")
-LANE_ACME = Location("L-3", LocationKind.LANE, customer="ACME")
-LANE_OPEN = Location("L-4", LocationKind.LANE)
-KIT = Location("KIT-A", LocationKind.KITTING, work_order="WO-1")
-KIT_FREE = Location("KIT-B", LocationKind.KITTING)
-DOCK_N = Location("D-N", LocationKind.DOCK, route="NORTH")
-DOCK_S = Location("D-S", LocationKind.DOCK, route="SOUTH")
-DOCK_ANY = Location("D-X", LocationKind.DOCK)
-LINE = Location("LINE-1", LocationKind.LINE)
-QUARANTINE = Location("Q-01", LocationKind.QUARANTINE)
-
-SO_ACME_N = Order("SO-1", OrderKind.OUTBOUND, customer="ACME", route="NORTH")
-SO_ACME_S = Order("SO-2", OrderKind.OUTBOUND, customer="ACME", route="SOUTH")
-SO_BOLT_N = Order("SO-3", OrderKind.OUTBOUND, customer="BOLT", route="NORTH")
-WO = Order(
-    "WO-1",
-    OrderKind.PRODUCTION,
-    lines=(OrderLine("C-1", 50), OrderLine("C-2", 10), OrderLine("C-2", 5)),
+from unit.rules_floor import (
+    BUFFER,
+    COMPONENT,
+    DOCK_N,
+    FACTS,
+    KIT,
+    KIT_FREE,
+    LANE_ACME,
+    LANE_ACME_N,
+    LANE_NORTH,
+    LANE_OPEN,
+    LINE,
+    NOW,
+    OTHER_STORAGE,
+    QUARANTINE,
+    SO_ACME_N,
+    SO_ACME_S,
+    SO_BOLT_N,
+    STORAGE,
+    TODAY,
+    UNIT,
+    WO,
+    staged,
+    verdict_code,
 )
-
-UNIT = Unit(
-    "U-1",
-    item="FG-1",
-    quantity=40,
-    location="S-01",
-    order="SO-1",
-    expiry=TODAY + timedelta(days=30),
-)
-COMPONENT = Unit("C-1", item="C-1", quantity=30, location="S-01", expiry=TODAY + timedelta(days=90))
-FACTS = SiteFacts(order=SO_ACME_N)
-
-
-def staged(unit: Unit, lane: Location) -> Unit:
-    return replace(unit, location=lane.code, state=UnitState.STAGED, staged_at=NOW)
-
-
-def verdict_code(verdict: Allowed | Refused | NeedsApproval) -> str | None:
-    return verdict.code
-
 
 # -- each rule: its allowed, refused and approval paths -------------------------------------
 
@@ -157,8 +125,8 @@ def test_moving_onto_a_dock_points_to_load() -> None:
     assert "load" in verdict.message.lower()
 
 
-@pytest.mark.parametrize("target", [STORAGE, LANE_OPEN, KIT_FREE])
-def test_storage_lanes_and_kitting_are_targets(target: Location) -> None:
+@pytest.mark.parametrize("target", [STORAGE, LANE_OPEN, KIT_FREE, BUFFER])
+def test_storage_lanes_kitting_and_buffers_are_targets(target: Location) -> None:
     unit = replace(UNIT, location="S-09", order=None)
     assert judge(unit, target, SiteFacts(), NOW) == Allowed()
 
@@ -201,6 +169,26 @@ def test_wrong_lane_sentence_names_lane_and_what_differs() -> None:
     assert "NORTH" in verdict.message and "SOUTH" in verdict.message
 
 
+def test_wrong_lane_names_where_the_unit_belongs() -> None:
+    facts = SiteFacts(order=SO_ACME_S, suggested=("L-7", "L-8"))
+    verdict = judge(replace(UNIT, order="SO-2"), LANE_ACME_N, facts, NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.message == "Lane L-1 is route NORTH, not SOUTH. Unit U-1 belongs in L-7."
+
+
+def test_wrong_lane_names_every_difference() -> None:
+    order = Order("SO-5", OrderKind.OUTBOUND, customer="BOLT", route="SOUTH")
+    verdict = judge(replace(UNIT, order="SO-5"), LANE_ACME_N, SiteFacts(order=order), NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.message == "Lane L-1 is for ACME, not BOLT, and route NORTH, not SOUTH."
+
+
+def test_a_unit_without_order_is_told_what_the_lane_is_for() -> None:
+    verdict = judge(replace(UNIT, order=None), LANE_ACME_N, SiteFacts(), NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.message == "Unit U-1 has no order; lane L-1 is for ACME, route NORTH."
+
+
 def test_wrong_lane_is_not_checked_for_storage_or_kitting() -> None:
     assert judge(UNIT, OTHER_STORAGE, SiteFacts(order=SO_BOLT_N), NOW) == Allowed()
     assert judge(UNIT, KIT_FREE, SiteFacts(order=SO_BOLT_N), NOW) == Allowed()
@@ -239,6 +227,13 @@ def test_fefo_skip_needs_a_lead_and_names_the_unit_to_take_first() -> None:
 def test_fefo_applies_to_kitting_areas() -> None:
     verdict = judge(COMPONENT, KIT_FREE, SiteFacts(earlier_expiry_unit="C-0"), NOW)
     assert verdict_code(verdict) == "fefo-skip"
+
+
+def test_fefo_skip_says_where_the_first_expiring_unit_is() -> None:
+    facts = replace(FACTS, earlier_expiry_unit="U-0", earlier_expiry_location="S-07")
+    verdict = judge(UNIT, LANE_ACME_N, facts, NOW)
+    assert isinstance(verdict, NeedsApproval)
+    assert verdict.message == "Unit U-0 of FG-1 expires first. Take it from S-07."
 
 
 def test_fefo_does_not_apply_to_storage() -> None:
@@ -293,192 +288,3 @@ def test_a_partial_quantity_must_be_part_of_the_unit(quantity: int) -> None:
 
 def test_a_kitting_area_without_work_order_takes_any_item() -> None:
     assert judge(replace(COMPONENT, item="C-9"), KIT_FREE, SiteFacts(), NOW) == Allowed()
-
-
-# load: route-mismatch
-
-
-def test_load_onto_the_dock_of_the_lanes_route() -> None:
-    unit = staged(UNIT, LANE_ACME_N)
-    facts = replace(FACTS, current_location=LANE_ACME_N)
-    assert judge(unit, DOCK_N, facts, NOW, action=Action.LOAD) == Allowed()
-
-
-def test_load_onto_another_routes_dock_is_refused() -> None:
-    unit = staged(UNIT, LANE_ACME_N)
-    verdict = judge(
-        unit, DOCK_S, replace(FACTS, current_location=LANE_ACME_N), NOW, action=Action.LOAD
-    )
-    assert isinstance(verdict, Refused)
-    assert verdict.code == "route-mismatch"
-    assert "NORTH" in verdict.message and "SOUTH" in verdict.message
-
-
-def test_load_from_an_open_lane_checks_the_orders_route() -> None:
-    unit = staged(UNIT, LANE_OPEN)
-    facts = SiteFacts(order=SO_ACME_N, current_location=LANE_OPEN)
-    assert judge(unit, DOCK_N, facts, NOW, action=Action.LOAD) == Allowed()
-    assert verdict_code(judge(unit, DOCK_S, facts, NOW, action=Action.LOAD)) == "route-mismatch"
-
-
-def test_a_dock_without_route_takes_any_lane() -> None:
-    unit = staged(UNIT, LANE_ACME_N)
-    facts = replace(FACTS, current_location=LANE_ACME_N)
-    assert judge(unit, DOCK_ANY, facts, NOW, action=Action.LOAD) == Allowed()
-
-
-@pytest.mark.parametrize(
-    ("unit", "where"),
-    [
-        (UNIT, STORAGE),  # never staged
-        (staged(COMPONENT, KIT_FREE), KIT_FREE),  # staged, but for production
-    ],
-)
-def test_only_units_staged_in_a_lane_are_loaded(unit: Unit, where: Location) -> None:
-    verdict = judge(unit, DOCK_N, SiteFacts(current_location=where), NOW, action=Action.LOAD)
-    assert isinstance(verdict, Refused)
-    assert verdict.code == "route-mismatch"
-
-
-def test_load_target_must_be_a_dock() -> None:
-    unit = staged(UNIT, LANE_ACME_N)
-    verdict = judge(
-        unit, LANE_OPEN, replace(FACTS, current_location=LANE_ACME_N), NOW, action=Action.LOAD
-    )
-    assert verdict_code(verdict) == "not-a-target"
-
-
-# -- precedence: the first rule in SPEC §3's order decides ---------------------------------
-
-EXPIRED = replace(UNIT, expiry=TODAY - timedelta(days=5))
-HELD = replace(UNIT, quality=Quality.HOLD)
-FULL = replace(FACTS, units_in_target=99)
-
-
-@pytest.mark.parametrize(
-    ("unit", "target", "facts", "kwargs", "expected"),
-    [
-        pytest.param(
-            None, None, SiteFacts(), {}, "unknown-unit", id="unknown-unit>unknown-location"
-        ),
-        pytest.param(
-            replace(UNIT, state=UnitState.LOADED),
-            None,
-            FACTS,
-            {},
-            "unknown-location",
-            id="unknown-location>closed",
-        ),
-        pytest.param(
-            replace(UNIT, state=UnitState.ISSUED),
-            LINE,
-            FACTS,
-            {},
-            "closed-unit",
-            id="closed>not-a-target",
-        ),
-        pytest.param(
-            replace(UNIT, location="Q-01", quality=Quality.QUARANTINE),
-            QUARANTINE,
-            FACTS,
-            {},
-            "not-a-target",
-            id="not-a-target>already-there",
-        ),
-        pytest.param(
-            replace(
-                staged(UNIT, LANE_ACME_N), quality=Quality.HOLD, expiry=TODAY - timedelta(days=1)
-            ),
-            LANE_ACME_N,
-            FULL,
-            {},
-            ALREADY_THERE,
-            id="already-there>not-released",
-        ),
-        pytest.param(
-            replace(HELD, expiry=TODAY - timedelta(days=1)),
-            LANE_ACME_N,
-            FACTS,
-            {},
-            "not-released",
-            id="not-released>expired",
-        ),
-        pytest.param(
-            staged(EXPIRED, LANE_ACME_N),
-            DOCK_S,
-            replace(FACTS, current_location=LANE_ACME_N),
-            {"action": Action.LOAD},
-            "expired",
-            id="expired>route-mismatch",
-        ),
-        pytest.param(
-            staged(HELD, LANE_ACME_N),
-            DOCK_S,
-            replace(FACTS, current_location=LANE_ACME_N),
-            {"action": Action.LOAD},
-            "not-released",
-            id="not-released>route-mismatch",
-        ),
-        pytest.param(
-            EXPIRED, LANE_NORTH, SiteFacts(order=SO_ACME_S), {}, "expired", id="expired>wrong-lane"
-        ),
-        pytest.param(
-            UNIT,
-            LANE_ACME_N,
-            SiteFacts(order=SO_BOLT_N, units_in_target=99),
-            {},
-            "wrong-lane",
-            id="wrong-lane>over-capacity",
-        ),
-        pytest.param(
-            UNIT,
-            LANE_ACME_N,
-            replace(FULL, earlier_expiry_unit="U-0"),
-            {},
-            "over-capacity",
-            id="over-capacity>fefo-skip",
-        ),
-        pytest.param(
-            UNIT,
-            LANE_NORTH,
-            SiteFacts(order=SO_ACME_S, earlier_expiry_unit="U-0"),
-            {},
-            "wrong-lane",
-            id="wrong-lane>fefo-skip",
-        ),
-        pytest.param(
-            replace(COMPONENT, item="C-9"),
-            KIT,
-            SiteFacts(work_order=WO, earlier_expiry_unit="C-0"),
-            {},
-            "fefo-skip",
-            id="fefo-skip>not-on-kit",
-        ),
-        pytest.param(
-            COMPONENT,
-            KIT,
-            SiteFacts(work_order=WO, kit_staged=50, earlier_expiry_unit="C-0"),
-            {},
-            "fefo-skip",
-            id="fefo-skip>over-kit",
-        ),
-    ],
-)
-def test_precedence(
-    unit: Unit | None,
-    target: Location | None,
-    facts: SiteFacts,
-    kwargs: dict[str, object],
-    expected: str,
-) -> None:
-    verdict = judge(unit, target, facts, NOW, **kwargs)  # type: ignore[arg-type]
-    assert verdict.code == expected
-
-
-def test_not_on_kit_before_over_kit() -> None:
-    # An item missing from the work order is "not on kit", whatever is already staged.
-    unit = replace(COMPONENT, item="C-9", quantity=1000)
-    assert (
-        verdict_code(judge(unit, KIT, SiteFacts(work_order=WO, kit_staged=10_000), NOW))
-        == "not-on-kit"
-    )

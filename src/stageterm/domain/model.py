@@ -76,10 +76,16 @@ class SyncState(StrEnum):
     LOCAL = "local"  # never sent upstream (receive events)
 
 
-# Where a unit is staged: these kinds hold staged material and count toward dwell.
-STAGING_KINDS = frozenset({LocationKind.LANE, LocationKind.KITTING})
+# Where a unit is staged: these kinds hold staged material (state `staged`) and count
+# toward dwell. Buffers are staging too: WIP waiting for its next operation is staged
+# inventory whose dwell a site wants to see. Which rules apply to a move into each kind
+# (FEFO for lanes and kitting only, capacity for lanes and buffers) is decided in
+# `rules`, not by this set.
+STAGING_KINDS = frozenset({LocationKind.LANE, LocationKind.KITTING, LocationKind.BUFFER})
 # Where a move may end (loading goes through `load`, issuing through `issue`).
-MOVE_TARGET_KINDS = frozenset({LocationKind.LANE, LocationKind.KITTING, LocationKind.STORAGE})
+MOVE_TARGET_KINDS = frozenset(
+    {LocationKind.LANE, LocationKind.KITTING, LocationKind.BUFFER, LocationKind.STORAGE}
+)
 CLOSED_STATES = frozenset({UnitState.ISSUED, UnitState.LOADED})
 
 
@@ -97,6 +103,7 @@ class Location:
 
     @property
     def is_staging(self) -> bool:
+        """Material moved here is staged (lane, kitting area, buffer), not stored."""
         return self.kind in STAGING_KINDS
 
 
