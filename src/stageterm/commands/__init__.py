@@ -29,6 +29,7 @@ COMMANDS = {
     "release": "moves",
     "undo": "moves",
     "queue": "queue",
+    "suggest": "suggest",
     "unit": "unit",
     "sync": "sync",
     "export": "export",

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from stageterm.domain import rules
+from stageterm.domain import rules, suggest
 from stageterm.domain.model import (
     Event,
     EventType,
@@ -27,7 +27,7 @@ from stageterm.domain.model import (
 from stageterm.services.accounts import Accounts
 from stageterm.services.results import Denied, Outcome, Result, refused
 from stageterm.services.station import MOVES, Station, known_unit, moved, signed_in
-from stageterm.store import queries
+from stageterm.store import floor_queries, queries
 from stageterm.store.writes import StaleUnit, record
 
 
@@ -88,32 +88,69 @@ class Moves:
             recent_by_others_s=recent_by_others_s,
         )
 
-    def issue(self, unit_code: str, operator: str | None) -> Result:
-        """Kitting area -> production: the unit is consumed by its work order."""
+    def issue(
+        self,
+        unit_code: str,
+        operator: str | None,
+        *,
+        approve: str | None = None,
+        pin: str | None = None,
+    ) -> Result:
+        """Kitting area or buffer -> production: the unit is consumed by its work order or
+        the operation the buffer feeds. From a buffer, first in first out per item: an
+        older unit of the item waiting there makes it a lead's decision (`fifo-skip`)."""
+        approver: Operator | None = None
+        if approve:
+            try:
+                approver = self.accounts.approver(approve, pin, operator)
+            except Denied as denied:
+                return refused(denied.code, denied.message, unit_code)
 
         def run(session: Session) -> Result:
             person = signed_in(session, operator)
             unit = known_unit(session, unit_code)
             area = queries.location(session, unit.location) if unit.location else None
-            if (
-                area is None
-                or area.kind is not LocationKind.KITTING
-                or unit.state is not UnitState.STAGED
-            ):
-                return refused(
-                    "not-in-kitting",
-                    f"Unit {unit.code} is not staged in a kitting area.",
-                    unit.code,
+            older = (
+                floor_queries.oldest_in_buffer(session, area.code, unit.item)
+                if area is not None and area.kind is LocationKind.BUFFER
+                else None
+            )
+            facts = rules.SiteFacts(older_in_buffer=older)
+            verdict = rules.judge_issue(unit, area, facts, self.station.now(), unit_code=unit_code)
+            if isinstance(verdict, rules.Refused):
+                return refused(verdict.code, verdict.message, unit.code, codes=(verdict.code,))
+            codes = verdict.codes if isinstance(verdict, rules.NeedsApproval) else ()
+            if isinstance(verdict, rules.NeedsApproval) and approver is None:
+                return Result(
+                    Outcome.NEEDS_APPROVAL,
+                    f"{verdict.message} A {verdict.role.value} must approve.",
+                    code=verdict.code,
+                    codes=codes,
+                    unit=unit.code,
+                    from_=unit.location,
+                    role=verdict.role,
                 )
+            assert area is not None
             event = self.station.event(
                 EventType.ISSUE,
                 unit,
                 person,
                 to_state=UnitState.ISSUED,
+                approved_by=approver.badge if codes and approver else None,
+                overrides=codes if approver else (),
                 **_facts_of(unit, area, queries.order(session, unit.order)),
             )
             record(session, {unit.code: unit}, [event])
-            return moved(event, f"Unit {unit.code} issued to {area.work_order or 'production'}.")
+            to = area.work_order or area.operation or "production"
+            words = f"Unit {unit.code} issued to {to}"
+            if codes and approver:
+                words += f", approved by {approver.name}"
+            return moved(
+                event,
+                words + ".",
+                approved_by=event.approved_by,
+                codes=codes if approver else (),
+            )
 
         return self.station.guarded(unit_code, run)
 
@@ -201,6 +238,7 @@ class Moves:
                 from_=unit.location if unit else None,
                 to=to,
                 codes=(verdict.code,),
+                suggested=facts.suggested,
             )
         assert unit is not None and target is not None
         if isinstance(verdict, rules.Allowed) and verdict.code == rules.ALREADY_THERE:
@@ -217,13 +255,14 @@ class Moves:
             _refuse_if_just_moved_by_another(session, unit, person, now, recent_by_others_s)
         overrides: tuple[str, ...] = ()
         if isinstance(verdict, rules.NeedsApproval):
-            overrides = _codes(verdict)
+            overrides = verdict.codes
             if approver is None:
                 return Result(
                     Outcome.NEEDS_APPROVAL,
                     f"{verdict.message} A {verdict.role.value} must approve.",
                     code=verdict.code,
                     codes=overrides,
+                    suggested=facts.suggested if "wrong-lane" in overrides else (),
                     unit=unit.code,
                     from_=unit.location,
                     to=target.code,
@@ -274,15 +313,25 @@ class Moves:
             else None
         )
         today = self.station.now().date()
+        order = queries.order(session, unit.order)
+        fefo = (
+            floor_queries.earlier_expiry(session, unit, today)
+            if target.kind in (LocationKind.LANE, LocationKind.KITTING)
+            else None
+        )
+        suggested: tuple[str, ...] = ()
+        if target.kind is LocationKind.LANE and suggest.wants_a_lane(order):
+            counts = floor_queries.lane_counts(session, unit.order)
+            suggested = suggest.suggest_lanes(order, counts)
         return rules.SiteFacts(
-            order=queries.order(session, unit.order),
+            order=order,
             work_order=work_order,
             units_in_target=queries.units_at(session, target.code)
-            if target.kind is LocationKind.LANE
+            if target.kind in (LocationKind.LANE, LocationKind.BUFFER)
             else 0,
-            earlier_expiry_unit=(
-                queries.earlier_expiry_unit(session, unit, today) if target.is_staging else None
-            ),
+            earlier_expiry_unit=fefo[0] if fefo else None,
+            earlier_expiry_location=fefo[1] if fefo else None,
+            suggested=suggested,
             kit_staged=queries.kit_quantity(session, work_order.ref, unit.item)
             if work_order
             else 0,
@@ -347,12 +396,6 @@ def _facts_of(unit: Unit, place: Location, order: Order | None) -> dict[str, str
         "carrier": source.carrier,
         "work_order": place.work_order if place.kind is LocationKind.KITTING else None,
     }
-
-
-def _codes(verdict: rules.NeedsApproval) -> tuple[str, ...]:
-    """Every approval rule that applies (the rules may name one or several)."""
-    codes = getattr(verdict, "codes", None)
-    return tuple(codes) if codes else (verdict.code,)
 
 
 def _refuse_if_just_moved_by_another(

@@ -345,12 +345,16 @@ class FloorSession:
         target = self.state.target
         if target is None:
             self.state.held_unit = unit
+            found = views.suggest(unit.code)
+            lanes = tuple(c.lane.code for c in found.lanes) if found else ()
+            where = f" Goes to {', '.join(lanes[:3])}." if lanes else ""
             return Result(
                 Outcome.INFO,
                 f"{unit.code} {unit.item} x{unit.quantity} at {unit.location or '-'} "
-                f"({unit.quality.value}). Scan a target.",
+                f"({unit.quality.value}).{where} Scan a target.",
                 unit=unit.code,
                 from_=unit.location,
+                suggested=lanes,
             )
         return self._move(unit.code, target, unit)
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from stageterm.domain.metrics import dwell_seconds, percentile
 from stageterm.domain.model import Event, Location, Operator, Order, Unit
+from stageterm.domain.suggest import LaneCount, ranked_lanes, wants_a_lane
 from stageterm.services.station import Station
-from stageterm.store import queries
+from stageterm.store import floor_queries, queries
 
 GROUP_KEYS = ("customer", "route")
 
@@ -226,6 +227,49 @@ class Views:
         with self.store.read() as session:
             return queries.audit_events(session, since=since, operator=operator)
 
+    def suggest(self, code: str) -> Suggestion | None:
+        """Lanes unit `code` should go to, best first (None when no such unit)."""
+        return suggestion(self, code)
+
     def change_counter(self) -> int:
         with self.store.read() as session:
             return queries.change_counter(session)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """Where a unit should go: its open outbound order's lanes with room, best first."""
+
+    unit: Unit
+    order: Order | None
+    lanes: tuple[LaneCount, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit.code,
+            "order": self.unit.order,
+            "lanes": [
+                {
+                    "lane": c.lane.code,
+                    "customer": c.lane.customer,
+                    "route": c.lane.route,
+                    "units": c.units,
+                    "capacity": c.lane.capacity,
+                    "same_order_units": c.same_order_units,
+                }
+                for c in self.lanes
+            ],
+        }
+
+
+def suggestion(views: Views, code: str) -> Suggestion | None:
+    """Where unit `code` should go (None: no such unit). One read."""
+    with views.store.read() as session:
+        unit = queries.unit(session, code)
+        if unit is None:
+            return None
+        order = queries.order(session, unit.order)
+        if not wants_a_lane(order):
+            return Suggestion(unit, order, ())
+        counts = floor_queries.lane_counts(session, unit.order)
+    return Suggestion(unit, order, ranked_lanes(order, counts))
