@@ -29,7 +29,7 @@ from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gtin import Gtin
 from biip.sscc import Sscc
 
-from stageterm.domain.model import Unit
+from stageterm.domain.model import Unit, UnitState
 from stageterm.labels.make import LabelError, _one_line, _shown, check_code
 from stageterm.labels.symbols import fits_one_symbol
 
@@ -91,6 +91,11 @@ def unit_content(unit: Unit, *, order: str | None = None, lane: str | None = Non
     else:
         symbols = _pack(unit, fields)
     return LabelContent(unit.code, lines, tuple(symbols))
+
+
+def staged_lane(unit: Unit) -> str | None:
+    """Where a staged unit waits (its lane or kitting area), for the label; None otherwise."""
+    return unit.location if unit.state == UnitState.STAGED else None
 
 
 def _people_lines(unit: Unit, order: str | None, lane: str | None) -> tuple[str, ...]:

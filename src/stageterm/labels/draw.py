@@ -10,7 +10,7 @@ from barcode.writer import ImageWriter
 from PIL import Image, ImageDraw, ImageFont
 
 from stageterm.labels.content import LabelContent
-from stageterm.labels.layout import Layout, LabelSize, TextBox, lay_out
+from stageterm.labels.layout import LabelSize, Layout, TextBox, lay_out
 from stageterm.labels.make import make_label
 
 BLACK, WHITE = 0, 255

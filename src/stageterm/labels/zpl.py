@@ -10,7 +10,7 @@ no character of a code can end a field or start a command.
 from __future__ import annotations
 
 from stageterm.labels.content import LabelContent
-from stageterm.labels.layout import Layout, LabelSize, TextBox, lay_out
+from stageterm.labels.layout import LabelSize, Layout, TextBox, lay_out
 from stageterm.labels.symbols import zpl_field_data
 
 # Bytes that may stand as they are inside ^FH\ field data: printable ASCII but the
