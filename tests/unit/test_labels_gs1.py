@@ -83,7 +83,13 @@ def test_human_readable_text_is_the_same_data_in_parentheses() -> None:
         f"(02){GTIN}(17)270131(37)40(10)L/7",
         f"(00){SSCC}",
     ]
-    assert content.lines == ("U00002", "Item ITEM-1  Qty 40 EA", "Order SO-1", "Lane L-04")
+    assert content.lines == (
+        "U00002",
+        "Item ITEM-1  Qty 40 EA",
+        "Order SO-1",
+        "Lane L-04",
+        "Lot L/7  Expiry 2027-01-31",
+    )
 
 
 def test_data_too_long_for_one_symbol_goes_on_to_a_second() -> None:

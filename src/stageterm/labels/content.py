@@ -106,6 +106,11 @@ def _people_lines(unit: Unit, order: str | None, lane: str | None) -> tuple[str,
         lines.append(f"Order {_one_line(order)}")
     if lane:
         lines.append(f"Lane {_one_line(lane)}")
+    # Last, because a small label cuts from the end, and the barcode text has both anyway.
+    batch = [f"Lot {_one_line(unit.lot)}"] if unit.lot else []
+    batch += [f"Expiry {unit.expiry.isoformat()}"] if unit.expiry else []
+    if batch:
+        lines.append("  ".join(batch))
     return tuple(lines)
 
 
