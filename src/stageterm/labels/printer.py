@@ -18,6 +18,7 @@ from stageterm.domain.model import Unit
 from stageterm.labels.content import unit_content
 from stageterm.labels.layout import SIZES
 from stageterm.labels.make import DPI_CHOICES, LabelError
+from stageterm.labels.output import default_size
 from stageterm.labels.zpl import zpl_label
 
 RAW_PORT = 9100
@@ -105,19 +106,22 @@ def print_unit_label(
     *,
     order: str | None = None,
     lane: str | None = None,
-    size: str = "100x150",
+    size: str | None = None,
     dpi: int = DPI_CHOICES[0],
     timeout: float = TIMEOUT_S,
 ) -> None:
     """Print the unit's label (GS1 logistic label, or Code 128 of its code) on `printer`
-    (`HOST[:PORT]`, as `STAGETERM_PRINTER` holds it). PrinterError, one line, when the
-    printer is not set, not reachable, or the unit's data cannot make a label."""
+    (`HOST[:PORT]`, as `STAGETERM_PRINTER` holds it) on `size` ("100x150" or "100x50";
+    default 100x150 for a GS1 label, else 100x50). PrinterError, one line, when the printer
+    is not set, not reachable, or the unit's data cannot make a label."""
     if not printer:
         raise PrinterError("no printer set: set STAGETERM_PRINTER to HOST:PORT")
-    if size not in SIZES:
+    if size is not None and size not in SIZES:
         raise PrinterError(f"unknown label size {size!a}; choose {', '.join(SIZES)}")
     try:
-        zpl = zpl_label(unit_content(unit, order=order, lane=lane), SIZES[size], dpi)
+        content = unit_content(unit, order=order, lane=lane)
+        stock = SIZES[size] if size is not None else default_size([content])
+        zpl = zpl_label(content, stock, dpi)
     except LabelError as exc:
         raise PrinterError(f"cannot make a label: {exc}") from None
     send_zpl(zpl, printer, timeout=timeout)
