@@ -47,6 +47,8 @@ def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_printed_labels_decode_back_to_their_codes(tmp_path: Path) -> None:
     codes = ["L-A01", "B:1001", "kit/07:b"]
+    # Labels look codes up as units first, so they need the site's database.
+    assert run(tmp_path, "init").returncode == 0
     made = run(
         tmp_path, "label", *codes, "--out", "labels", "--title", "Lane A", "--sheet", "letter"
     )

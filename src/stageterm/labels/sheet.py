@@ -46,11 +46,17 @@ def make_sheet(
     dpi: int = DPI_CHOICES[0],
 ) -> list[Image.Image]:
     """Pages (8-bit grey) with a grid of labels, one per code in order, cut lines between."""
+    return arrange([make_label(code, title, dpi) for code in codes], LABEL_MM, paper, dpi)
+
+
+def arrange(
+    labels: Sequence[Image.Image], label_mm: tuple[float, float], paper: str, dpi: int
+) -> list[Image.Image]:
+    """Pages (8-bit grey) with a grid of these labels (all `label_mm` in size), cut lines between."""
     page_mm = PAPER_SIZES[paper]
-    columns = math.floor((page_mm[0] - 2 * PAGE_MARGIN_MM) / LABEL_MM[0])
-    rows = math.floor((page_mm[1] - 2 * PAGE_MARGIN_MM) / LABEL_MM[1])
+    columns = math.floor((page_mm[0] - 2 * PAGE_MARGIN_MM) / label_mm[0])
+    rows = math.floor((page_mm[1] - 2 * PAGE_MARGIN_MM) / label_mm[1])
     page_px = (round(mm2px(page_mm[0], dpi)), round(mm2px(page_mm[1], dpi)))
-    labels = [make_label(code, title, dpi) for code in codes]
     if not labels:
         return []
     label_w, label_h = labels[0].size
