@@ -4,22 +4,24 @@ same workflow as the terminal UI."""
 
 from __future__ import annotations
 
+from integration.helpers import Terminal
+
 import pytest
 
 from integration.helpers import SSCC_OF_U01
 from stageterm.labels.content import staged_lane, unit_content
 from stageterm.labels.draw import draw_label
 from stageterm.labels.layout import SIZES
-from stageterm.services import Outcome, Services
+from stageterm.services.results import Outcome
+from stageterm.services.site import Site
 from stageterm.store.engine import Store
-from stageterm.workflow import Workflow
 
 zxingcpp = pytest.importorskip("zxingcpp")
 
 
 def test_the_sscc_barcode_of_a_printed_label_moves_its_unit(sqlite_site: Store, clock) -> None:  # type: ignore[no-untyped-def]
-    services = Services(sqlite_site, terminal="T-1", clock=clock)  # the site's own day
-    unit = services.unit("U-01")
+    services = Site(sqlite_site, terminal="T-1", clock=clock)  # the site's own day
+    unit = services.views.unit("U-01")
     assert unit is not None and unit.sscc == SSCC_OF_U01
     image = draw_label(
         unit_content(unit, order=unit.order, lane=staged_lane(unit)), SIZES["100x150"], 203
@@ -29,7 +31,7 @@ def test_the_sscc_barcode_of_a_printed_label_moves_its_unit(sqlite_site: Store, 
     scans = {b.symbology_identifier + b.text for b in read}
     assert f"]C100{SSCC_OF_U01}" in scans
 
-    floor = Workflow(services)
+    floor = Terminal(services)
     assert floor.scan("B:1001").code == "signed-in"
     floor.scan("L-ACME-N")
     moved = floor.scan(f"]C100{SSCC_OF_U01}")

@@ -106,8 +106,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _content(code: str, title: str | None, ctx: Context) -> LabelContent:
-    # The one read of the database; it moves to the Site's views when services are split.
-    unit = ctx.services().unit(code)
+    unit = ctx.site().views.unit(code)  # the one read of the database
     if unit is None:
         return code_content(code, title)
     return unit_content(unit, order=unit.order, lane=staged_lane(unit))

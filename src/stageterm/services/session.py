@@ -14,6 +14,7 @@ thread-safe, and needs not be.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from stageterm.domain.model import Location, LocationKind, Operator, Unit
@@ -345,8 +346,8 @@ class FloorSession:
         target = self.state.target
         if target is None:
             self.state.held_unit = unit
-            found = views.suggest(unit.code)
-            lanes = tuple(c.lane.code for c in found.lanes) if found else ()
+            where_to = views.suggest(unit.code)
+            lanes = tuple(c.lane.code for c in where_to.lanes) if where_to else ()
             where = f" Goes to {', '.join(lanes[:3])}." if lanes else ""
             return Result(
                 Outcome.INFO,
@@ -390,9 +391,17 @@ class FloorSession:
         self._remember_if_told(result, unit_code, quantity)
         if result.outcome is Outcome.MOVED:
             self.state.unit_on_screen = result.unit or unit_code
+            if result.unit and result.unit != unit_code:  # a kitting split: label the child
+                result = self._with_child_label(result, result.unit)
         if result.outcome is Outcome.NEEDS_APPROVAL:
             self.state.pending = PendingApproval(unit_code, target.code, quantity, result, version)
         return result
+
+    def _with_child_label(self, result: Result, child: str) -> Result:
+        """The child of a split gets its label at once where a printer is set; else the
+        answer says how to print it. Either way the move stands."""
+        printed = self.site.printing.print_unit(child)
+        return replace(result, message=f"{result.message} {printed.message}")
 
     def _remember_if_told(self, result: Result, unit_code: str, quantity: int | None) -> None:
         """After "moved-meanwhile": the unit as it is now, so that scanning it again moves it."""

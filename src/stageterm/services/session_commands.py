@@ -42,4 +42,6 @@ def run_command(session: FloorSession, command: str) -> Result:
         return site.moves.issue(unit, badge)
     if command == "UNSTAGE":
         return site.moves.unstage(unit, badge)
+    if command == "PRINT":
+        return site.printing.print_unit(unit)
     return Result(Outcome.INFO, f"@{command}: not available at this terminal yet.")

@@ -8,6 +8,7 @@ Built once by the composition root (`cli.py`) over one store, and handed to the 
     site.accounts     sign in, approvals, PIN lockout
     site.views        lanes, lane, unit, kitting, health, audit (reads only)
     site.upstream     sync worker, status, export, retrying rejected events
+    site.printing     a unit's label on this terminal's printer
 
 `FloorSession` (session.py) is what a scan means at one terminal, over a `Site`.
 """
@@ -21,6 +22,7 @@ from stageterm.config import Settings
 from stageterm.services.accounts import Accounts
 from stageterm.services.corrections import Corrections
 from stageterm.services.moves import Moves
+from stageterm.services.printing import Printing
 from stageterm.services.quality import QualityControl
 from stageterm.services.station import Station, local_now
 from stageterm.services.upstream import Upstream
@@ -44,6 +46,7 @@ class Site:
         self.corrections = Corrections(self.station)
         self.views = Views(self.station)
         self.upstream = Upstream(self.station, self.accounts)
+        self.printing = Printing(self.station)
 
     @property
     def store(self) -> Store:
