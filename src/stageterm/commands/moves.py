@@ -39,8 +39,16 @@ def register(
     p.set_defaults(
         handler=lambda a, c: _finish(a, c, lambda s: s.moves.load(a.unit, a.to, a.operator))
     )
-    p = parser("issue", "issue a unit from its kitting area to production")
-    p.set_defaults(handler=lambda a, c: _finish(a, c, lambda s: s.moves.issue(a.unit, a.operator)))
+    p = parser("issue", "issue a unit from its kitting area or buffer to production")
+    p.add_argument(
+        "--approve", metavar="BADGE", help="a lead's badge, for an issue that skips FIFO"
+    )
+    p.add_argument("--pin", metavar="PIN", help="the approving lead's PIN, where they have one")
+    p.set_defaults(
+        handler=lambda a, c: _finish(
+            a, c, lambda s: s.moves.issue(a.unit, a.operator, approve=a.approve, pin=a.pin)
+        )
+    )
     p = parser("hold", "put a unit on hold")
     p.add_argument(
         "--reason", metavar="TEXT", help="why (shown in the unit's history and upstream)"
