@@ -297,10 +297,13 @@ class Encoder:
 
     format: Format
     mapper: EpcisMapper
+    content_type: str = EPCIS_MEDIA_TYPE
+    """How EPCIS bodies are labelled: application/ld+json, or application/json for an
+    upstream that takes only that (the document is the same JSON-LD either way)."""
 
     @property
     def media_type(self) -> str:
-        return EPCIS_MEDIA_TYPE if self.format is Format.EPCIS else JSON_MEDIA_TYPE
+        return self.content_type if self.format is Format.EPCIS else JSON_MEDIA_TYPE
 
     def items(self, events: Iterable[Event], facts: Facts) -> list[dict[str, Any]]:
         if self.format is Format.EPCIS:
