@@ -3,12 +3,15 @@
 A token reaches error texts in more forms than its own: httpx quotes the header it could
 not send as a bytes repr (`b'Bearer s3cr\\xc3\\xa9t\\n'`), upstream may echo it JSON-escaped
 or percent-encoded, and a long message is cut, leaving the start of the token. `Redactor`
-knows these forms and blots out each, whole or cut (any prefix of 6 characters or more).
+matches the token character by character, each character raw or escaped in any of these
+ways (so a mix of them too), and blots it out whole or cut (a prefix of 6 characters or more).
+`secret_forms` lists the common forms, for tests to look for.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote, quote_plus
 
 BLOT = "********"
@@ -37,34 +40,57 @@ def secret_forms(secret: str) -> list[str]:
     return sorted((f for f in forms if f), key=len, reverse=True)
 
 
+_NAMED_ESCAPES = {"\n": "n", "\r": "r", "\t": "t", "\\": "\\\\", "'": "'", '"': '"', "/": "/"}
+
+
+def _char_pattern(char: str) -> re.Pattern[str]:
+    """`char` as it may be written in a message: itself, or escaped any number of times
+    (Python or JSON `\\xNN`, `\\uNNNN`, `\\n`; `%NN`; `+` for a space)."""
+    code = ord(char)
+    alternatives = [re.escape(char)]
+    if code < 0x100:
+        alternatives.append(rf"\\+x(?i:{code:02x})")
+    alternatives.append(rf"\\+u(?i:{code:04x})")
+    if code > 0xFFFF:
+        alternatives.append(rf"\\+U(?i:{code:08x})")
+    alternatives.append("".join(f"%(?i:{b:02x})" for b in char.encode("utf-8")))
+    if char in _NAMED_ESCAPES:
+        alternatives.append(r"\\+" + re.escape(_NAMED_ESCAPES[char]))
+    if char == " ":
+        alternatives.append(r"\+")
+    return re.compile("|".join(alternatives))
+
+
 class Redactor:
-    """Blots the token out of a text, in any of its forms, whole or cut."""
+    """Blots the token out of a text: in any of its forms, whole or cut."""
 
     def __init__(self, secret: str) -> None:
-        self._forms = secret_forms(secret)
+        self._secret = secret
+        self._chars = [_char_pattern(c) for c in secret]
+        # Shorter than MIN_PREFIX: only the whole token is a token.
+        self._enough = min(MIN_PREFIX, len(secret))
 
     def __call__(self, text: str) -> str:
-        for form in self._forms:
-            text = _blot(text, form)
-        return text
+        if not self._chars:
+            return text
+        out: list[str] = []
+        at = kept = 0
+        while at < len(text):
+            end = self._match(text, at)
+            if end is None:
+                at += 1
+                continue
+            out.append(text[kept:at] + BLOT)
+            at = kept = end
+        out.append(text[kept:])
+        return "".join(out)
 
-
-def _blot(text: str, form: str) -> str:
-    """`text` with every run that is `form`, or a prefix of it of MIN_PREFIX or more, blotted."""
-    head = form[: min(MIN_PREFIX, len(form))]
-    if head not in text:
-        return text
-    out: list[str] = []
-    at = 0
-    while (found := text.find(head, at)) >= 0:
-        end = found + len(head)
-        while end - found < len(form) and end < len(text) and text[end] == form[end - found]:
-            end += 1
-        whole = end - found == len(form)
-        if whole or end - found >= MIN_PREFIX:
-            out.append(text[at:found] + BLOT)
-        else:
-            out.append(text[at:end])  # a short token's start, not the token: keep it
-        at = end
-    out.append(text[at:])
-    return "".join(out)
+    def _match(self, text: str, at: int) -> int | None:
+        """Where the token (or a prefix of it, long enough) written from `at` ends, if it is."""
+        end, matched = at, 0
+        for char in self._chars:
+            found = char.match(text, end)
+            if found is None or found.end() == end:
+                break
+            end, matched = found.end(), matched + 1
+        return end if matched >= self._enough else None
