@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from epcis_checks import gs1_errors, jsonld_dropped
 from receiver import Receiver, Reply
 from sync_site import Site, epcis_errors
 
@@ -61,6 +62,8 @@ def test_epcis_requests_carry_the_binding_headers_and_name_our_extension_namespa
     assert request.headers["gs1-extensions"] == "stageterm=https://ns.stageterm.local/epcis/"
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
     assert epcis_errors(request.json) == []
+    assert jsonld_dropped(request.json) == []
+    assert gs1_errors(request.json) == []
 
 
 def test_the_content_type_can_be_plain_json_for_an_upstream_that_takes_only_that(

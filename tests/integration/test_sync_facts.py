@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from epcis_checks import gs1_errors, jsonld_dropped
 from receiver import Receiver
 from sqlalchemy import select
 from sync_site import epcis_errors
@@ -77,6 +78,7 @@ def reimport_kit_a(store: Store, work_order: str) -> None:
 def sent_event(receiver: Receiver, index: int) -> dict[str, object]:
     document = receiver.requests[index].json
     assert epcis_errors(document) == []
+    assert jsonld_dropped(document) == [] and gs1_errors(document) == []
     (event,) = document["epcisBody"]["eventList"]
     return event  # type: ignore[no-any-return]
 
