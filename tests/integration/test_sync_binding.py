@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from epcis_checks import gs1_errors, jsonld_dropped
 from receiver import Receiver, Reply
 from sync_site import Site, epcis_errors
 
+from epcis_checks import gs1_errors, jsonld_dropped
 from stageterm.config import Secret
 from stageterm.store.engine import Store
 from stageterm.sync import SyncWorker, read_status

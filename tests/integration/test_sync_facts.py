@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from epcis_checks import gs1_errors, jsonld_dropped
 from receiver import Receiver
 from sqlalchemy import select
 from sync_site import epcis_errors
 
+from epcis_checks import gs1_errors, jsonld_dropped
 from integration.helpers import FIXED_NOW
 from stageterm.domain.model import Event, EventType, UnitState, new_event_id
 from stageterm.imports import import_rows

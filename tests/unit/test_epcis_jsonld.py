@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from epcis_checks import gs1_errors, gs1_names, jsonld_dropped
-from unit.test_epcis import FACTS, ONE_OF_EACH, VALIDATOR
 
+from epcis_checks import gs1_errors, gs1_names, jsonld_dropped
 from stageterm.domain.model import Location, LocationKind, Unit
 from stageterm.sync.epcis import EpcisMapper, Facts
 from stageterm.sync.identifiers import Namer
+from unit.test_epcis import FACTS, ONE_OF_EACH, VALIDATOR
 
 ODD_PLACES = [
     Location("BAY-7/N?2", LocationKind.LANE, customer="ACME"),
