@@ -6,6 +6,11 @@ events by eventID; 409 for eventIDs it already has; slowly (for timeouts); or no
 all (`stop()` closes the port and every open connection, so clients see "connection
 refused"). `hold(skip)` makes a request wait inside the server until `release()`, for
 killing a client mid-request.
+
+As an EPCIS 2.0 REST binding server it can also: take documents as capture jobs (`202` with
+a `Location`, the job `running` for a few looks, then `success` or failed with `errors`);
+refuse a content type it does not take (`415`); and answer badly on purpose: a body
+dripped one byte at a time (`Reply(drip=...)`), or a huge one (`Reply(huge=...)`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,29 @@ class Reply:
     body: Any = None
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    drip: float = 0.0  # seconds between the body's bytes (sent one at a time)
+    huge: int = 0  # bytes of filler sent as the body instead of `body`
+
+
+@dataclass
+class Job:
+    """A capture job: running for `looks` GETs, then done (failed when `errors` is set)."""
+
+    ids: list[str]
+    looks: int
+    errors: list[dict[str, str]] | None = None
+    seen: int = 0
+
+    def document(self, job_id: str) -> dict[str, Any]:
+        running = self.seen <= self.looks
+        failed = not running and self.errors is not None
+        return {
+            "captureID": job_id,
+            "running": running,
+            "success": not failed,
+            "captureErrorBehaviour": "rollback",
+            "errors": self.errors if failed else [],
+        }
 
 
 @dataclass
@@ -66,6 +94,11 @@ class Receiver:
         self.dedupe = True  # 409 for a document whose eventIDs were all captured before
         self.delay = 0.0
         self.arrived = threading.Event()
+        self.jobs: dict[str, Job] | None = None  # set by capture_jobs(): answer 202 + Location
+        self.job_looks = 0
+        self.job_errors: list[dict[str, str]] | None = None
+        self.media_types: set[str] | None = None  # set: 415 for any other Content-Type
+        self.job_requests: list[Received] = []
         self._plan: deque[Reply] = deque()
         self._hold: threading.Event | None = None
         self._hold_skip = 0
@@ -113,6 +146,13 @@ class Receiver:
         with self._lock:
             self._plan.extend(r if isinstance(r, Reply) else Reply(r) for r in replies)
 
+    def capture_jobs(self, looks: int = 2, errors: list[dict[str, str]] | None = None) -> None:
+        """From now on, take documents as capture jobs running for `looks` GETs, then
+        succeeding (or failing with `errors`, RFC 7807 problems)."""
+        self.jobs = {}
+        self.job_looks = looks
+        self.job_errors = errors
+
     def hold(self, skip: int = 0) -> None:
         """After `skip` more requests, the next one is recorded, then waits for `release()` (or 30 s)."""
         self.arrived.clear()
@@ -153,6 +193,9 @@ class Receiver:
             return Reply(401, {"reason": "bad or missing token"})
         if planned is not None:
             return planned
+        media = request.headers.get("content-type", "").split(";")[0].strip()
+        if self.media_types is not None and media not in self.media_types:
+            return Reply(415, {"type": "epcisException:UnsupportedMediaType", "title": media})
         ids = request.event_ids
         named = [{"eventID": i, "reason": self.reject[i]} for i in ids if i in self.reject]
         if named:
@@ -161,8 +204,35 @@ class Receiver:
             seen = set(self.accepted)
             if self.dedupe and ids and all(i in seen for i in ids):
                 return Reply(409, {"duplicates": ids})
+            if self.jobs is not None:
+                job_id = f"job{len(self.jobs) + 1}"
+                self.jobs[job_id] = Job(ids, self.job_looks, self.job_errors)
+                return Reply(202, None, headers={"Location": f"/capture/{job_id}"})
             self.accepted.extend(i for i in ids if i not in seen)
         return Reply(200, {"captured": len(ids)}, delay=self.delay)
+
+    def _job(self, request: Received) -> Reply:
+        with self._lock:
+            self.job_requests.append(request)
+            planned = self._plan.popleft() if self._plan else None
+        if (
+            self.token is not None
+            and request.headers.get("authorization") != f"Bearer {self.token}"
+        ):
+            return Reply(401, {"reason": "bad or missing token"})
+        if planned is not None:
+            return planned
+        job_id = request.path.rsplit("/", 1)[-1]
+        with self._lock:
+            job = (self.jobs or {}).get(job_id)
+            if job is None:
+                return Reply(404, {"title": "no such capture job"})
+            job.seen += 1
+            document = job.document(job_id)
+            if not document["running"] and document["success"]:
+                seen = set(self.accepted)
+                self.accepted.extend(i for i in job.ids if i not in seen)
+        return Reply(200, document)
 
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
@@ -196,16 +266,36 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 hold.wait(30)
             elif reply.delay:
                 time.sleep(reply.delay)
+            self._send(request, reply)
+
+        def do_GET(self) -> None:
+            request = Received(
+                self.path, {k.lower(): v for k, v in self.headers.items()}, b"", time.monotonic()
+            )
+            self._send(request, receiver._job(request))
+
+        def _send(self, request: Received, reply: Reply) -> None:
             payload = json.dumps(reply.body).encode() if reply.body is not None else b""
+            size = reply.huge or len(payload)
             request.status = reply.status
             try:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Content-Length", str(size))
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                if reply.huge:
+                    block = b" " * 65536
+                    for start in range(0, reply.huge, len(block)):
+                        self.wfile.write(block[: reply.huge - start])
+                elif reply.drip:
+                    for i in range(len(payload)):
+                        self.wfile.write(payload[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
+                else:
+                    self.wfile.write(payload)
             except OSError:
                 self.close_connection = True  # the client went away (timed out or was killed)
             request.finished = time.monotonic()

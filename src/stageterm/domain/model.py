@@ -7,6 +7,7 @@ that the rules, metrics and projection work on.
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -200,13 +201,40 @@ class Event:
     work_order: str | None = None
 
 
+# UUIDv7 with a counter (RFC 9562 §6.2, method 1): after the 48-bit millisecond timestamp,
+# 42 bits (rand_a and the top 30 of rand_b) count the ids made in that millisecond. The
+# counter starts at a random value with its top bit clear (so it has room to grow) each new
+# millisecond and goes up by one within it; the last 32 bits stay random. Ids made in one
+# process therefore sort exactly in the order they were made, even within a millisecond,
+# and a clock that steps back does not make an id sort before an earlier one.
+_COUNTER_BITS = 42
+_COUNTER_MAX = (1 << _COUNTER_BITS) - 1
+_id_lock = threading.Lock()
+_last_ms = -1
+_counter = 0
+
+
 def new_event_id() -> str:
-    """A UUIDv7 (RFC 9562): time-ordered, so ids sort by creation like `seq` does."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
+    """A UUIDv7 (RFC 9562): time-ordered and monotonic, so ids sort by creation like `seq` does."""
+    global _last_ms, _counter
+    tail = int.from_bytes(os.urandom(4), "big")
+    with _id_lock:
+        ms = time.time_ns() // 1_000_000
+        if ms > _last_ms:
+            _last_ms = ms
+            _counter = int.from_bytes(os.urandom(6), "big") >> (48 - _COUNTER_BITS + 1)
+        else:
+            # Same millisecond (or the clock stepped back): count on from the last id.
+            _counter += 1
+            if _counter > _COUNTER_MAX:
+                # 2^41 ids in one millisecond: borrow the next millisecond (§6.2 allows it).
+                _last_ms += 1
+                _counter = 0
+        ms, counter = _last_ms, _counter
     value = (ms & ((1 << 48) - 1)) << 80
     value |= 0x7 << 76
-    value |= ((rand >> 62) & 0xFFF) << 64
+    value |= (counter >> 30) << 64  # rand_a: the counter's top 12 bits
     value |= 0b10 << 62
-    value |= rand & ((1 << 62) - 1)
+    value |= (counter & ((1 << 30) - 1)) << 32  # rand_b: the counter's low 30 bits
+    value |= tail
     return str(uuid.UUID(int=value))

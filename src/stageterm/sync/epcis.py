@@ -21,6 +21,8 @@ from stageterm.sync.identifiers import (
     gtin14,
     gtin_class,
     gtin_instance,
+    is_lot,
+    is_serial,
     sscc18,
     sscc_instance,
     uom_code,
@@ -152,6 +154,8 @@ class EpcisMapper:
         gtin = gtin14(unit.gtin) if unit else None
         if unit is not None and sscc is None and gtin is not None and not unit.serial:
             element: dict[str, Any] = {"epcClass": gtin_class(gtin, unit.lot)}
+            if unit.lot and not is_lot(unit.lot):
+                extra["lot"] = unit.lot  # not a GS1 lot: the class is the GTIN's alone
             if quantity is not None:
                 element["quantity"] = quantity
                 uom, understood = uom_code(unit.uom)
@@ -163,8 +167,8 @@ class EpcisMapper:
             return
         if sscc is not None:
             epc = sscc_instance(sscc)
-        elif gtin is not None and unit is not None and unit.serial:
-            epc = gtin_instance(gtin, unit.serial)
+        elif gtin is not None and unit is not None and is_serial(unit.serial):
+            epc = gtin_instance(gtin, str(unit.serial))
         else:
             epc = self.namer.unit(code)
         out["epcList"] = [epc]
@@ -184,15 +188,22 @@ class EpcisMapper:
         facts: Facts,
     ) -> list[dict[str, str]]:
         refs: dict[str, str] = {}
-        if unit is not None and unit.order:
-            order = facts.orders.get(unit.order)
+        kept = _has_facts(event)
+        order_ref = event.order if kept else (unit.order if unit is not None else None)
+        if order_ref:
+            order = facts.orders.get(order_ref)
             production = order is not None and order.kind is OrderKind.PRODUCTION
-            refs[unit.order] = "prodorder" if production else "po"
-        # The kitting area names the work order its components are for: where the unit goes
-        # to, or (for an issue) where it is issued from.
-        kit = from_loc if event.type is EventType.ISSUE else to_loc
-        if kit is not None and kit.kind is LocationKind.KITTING and kit.work_order:
-            refs.setdefault(kit.work_order, "prodorder")
+            refs[order_ref] = "prodorder" if production else "po"
+        if kept:
+            work_order = event.work_order
+        else:
+            # Written before events kept their facts: the kitting area's work order now,
+            # where the unit goes to, or (for an issue) where it is issued from.
+            kit = from_loc if event.type is EventType.ISSUE else to_loc
+            is_kit = kit is not None and kit.kind is LocationKind.KITTING
+            work_order = kit.work_order if kit is not None and is_kit else None
+        if work_order:
+            refs.setdefault(work_order, "prodorder")
         return [
             {"type": kind, "bizTransaction": self.namer.order(ref)} for ref, kind in refs.items()
         ]
@@ -208,23 +219,42 @@ class EpcisMapper:
         lane = next(
             (loc for loc in (to_loc, from_loc) if loc and loc.kind is LocationKind.LANE), None
         )
-        dock = to_loc if to_loc is not None and to_loc.kind is LocationKind.DOCK else None
-        order = facts.orders.get(unit.order) if unit is not None and unit.order else None
+        if _has_facts(event):
+            # What the event was judged on, kept with it: the same body on every send.
+            customer, route, carrier = event.customer, event.route, event.carrier
+        else:
+            dock = to_loc if to_loc is not None and to_loc.kind is LocationKind.DOCK else None
+            order = facts.orders.get(unit.order) if unit is not None and unit.order else None
+            customer = _pick("customer", lane, order)
+            route = _pick("route", lane, dock, order)
+            carrier = _pick("carrier", lane, order)
         return {
             "eventType": event.type.value,
             "seq": event.seq,
             "unit": event.unit,
             "fromLocation": event.from_location,
             "lane": lane.code if lane else None,
-            "customer": _pick("customer", lane, order),
-            "route": _pick("route", lane, dock, order),
-            "carrier": _pick("carrier", lane, order),
+            "customer": customer,
+            "route": route,
+            "carrier": carrier,
+            "overrides": list(event.overrides) or None,
             "operator": event.operator,
             "approvedBy": event.approved_by,
             "terminal": event.terminal,
             "reason": event.reason,
             "undoes": event_uri(event.undoes) if event.undoes else None,
         }
+
+
+def _has_facts(event: Event) -> bool:
+    """True when the event carries the facts it was judged on (written since migration 0004).
+
+    An event written before then has none, and is mapped from the master data as it is now.
+    """
+    return any(
+        value is not None
+        for value in (event.order, event.customer, event.route, event.carrier, event.work_order)
+    )
 
 
 def _pick(name: str, *sources: Location | Order | None) -> str | None:
@@ -267,10 +297,13 @@ class Encoder:
 
     format: Format
     mapper: EpcisMapper
+    content_type: str = EPCIS_MEDIA_TYPE
+    """How EPCIS bodies are labelled: application/ld+json, or application/json for an
+    upstream that takes only that (the document is the same JSON-LD either way)."""
 
     @property
     def media_type(self) -> str:
-        return EPCIS_MEDIA_TYPE if self.format is Format.EPCIS else JSON_MEDIA_TYPE
+        return self.content_type if self.format is Format.EPCIS else JSON_MEDIA_TYPE
 
     def items(self, events: Iterable[Event], facts: Facts) -> list[dict[str, Any]]:
         if self.format is Format.EPCIS:

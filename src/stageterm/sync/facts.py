@@ -73,6 +73,7 @@ class FactsCache:
 
     def facts(self, session: Session, events: Iterable[Event]) -> Facts:
         """Facts covering `events` (and perhaps more), reading only what is not known yet."""
+        events = list(events)
         if len(self.units) > self.limit:
             self.units.clear()
         unit_codes: set[str] = set()
@@ -88,6 +89,9 @@ class FactsCache:
         for row in _rows(session, LocationRow, "code", location_codes - self.locations.keys()):
             self.locations[row.code] = LocationRow.to_domain(row)
         refs = {self.units[c].order for c in unit_codes if c in self.units and self.units[c].order}
+        # An event's own order and work order (kept with it): their kind names the transaction.
+        refs.update(e.order or "" for e in events)
+        refs.update(e.work_order or "" for e in events)
         refs.update(
             self.locations[c].work_order
             for c in location_codes

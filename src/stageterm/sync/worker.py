@@ -31,10 +31,10 @@ from tenacity import (
 from stageterm.config import Secret, Settings
 from stageterm.store.engine import Store
 from stageterm.sync import outbox, status
-from stageterm.sync.epcis import Encoder, EpcisMapper
+from stageterm.sync.epcis import EPCIS_MEDIA_TYPE, Encoder, EpcisMapper, Format
 from stageterm.sync.facts import FactsCache
 from stageterm.sync.identifiers import Namer
-from stageterm.sync.options import SyncOptions
+from stageterm.sync.options import SyncOptions, content_type_from
 from stageterm.sync.uplink import Answer, Uplink, Verdict, safe_url
 
 log = logging.getLogger("stageterm.sync")
@@ -65,12 +65,14 @@ class DrainReport:
     """5xx, timeouts or refused connections outlasted the retries; the events wait."""
     refused: bool = False
     """Upstream refuses us (address, credentials, TLS trust); the events wait."""
+    unconfirmed: bool = False
+    """Upstream's capture job did not finish while we waited; the events wait."""
     stopped: bool = False
     error: str | None = None
 
     @property
     def failed(self) -> bool:
-        return self.unreachable or self.refused
+        return self.unreachable or self.refused or self.unconfirmed
 
 
 class SyncWorker:
@@ -85,11 +87,14 @@ class SyncWorker:
         ca_bundle: str = "",
         terminal: str = "",
         options: SyncOptions | None = None,
+        content_type: str = EPCIS_MEDIA_TYPE,
     ) -> None:
         self.store = store
         self.options = options or SyncOptions()
         self.owner = outbox.new_owner()
-        self.encoder = Encoder(self.options.format, EpcisMapper(Namer(site, sgln_prefix)))
+        self.encoder = Encoder(
+            self.options.format, EpcisMapper(Namer(site, sgln_prefix)), content_type
+        )
         self._uplink_args = {
             "url": url,
             "token": token,
@@ -117,6 +122,7 @@ class SyncWorker:
             ca_bundle=settings.upstream_ca_bundle,
             terminal=settings.terminal_id(),
             options=options,
+            content_type=content_type_from(settings),
         )
 
     def __repr__(self) -> str:
@@ -136,6 +142,8 @@ class SyncWorker:
                 ca_bundle=str(args["ca_bundle"]),
                 connect_timeout=self.options.connect_timeout,
                 read_timeout=self.options.read_timeout,
+                deadline=self.options.deadline,
+                job_wait=self.options.job_wait,
                 terminal=str(args["terminal"]),
                 site=str(args["site"]),
             )
@@ -232,6 +240,8 @@ class SyncWorker:
         uplink = self._make_uplink()
         body = self.encoder.body(claim.events, claim.facts)
         seqs = claim.seqs
+        epcis = self.encoder.format is Format.EPCIS
+        sleep = self._sleeper(stop)
         backoff = wait_random_exponential(
             multiplier=self.options.retry_initial, max=self.options.retry_max
         )
@@ -239,7 +249,7 @@ class SyncWorker:
         def attempt() -> Answer:
             # The claim leased the batch for the first try; later tries renew the lease first.
             report.requests += 1
-            return uplink.post(body, self.encoder.media_type)
+            return uplink.post(body, self.encoder.media_type, epcis=epcis, sleep=sleep)
 
         def before(state: RetryCallState) -> None:
             if state.attempt_number > 1 and not outbox.renew(
@@ -259,7 +269,7 @@ class SyncWorker:
             stop=stop_after_attempt(self.options.retry_attempts),
             before=before,
             before_sleep=self._note_retry,
-            sleep=self._sleeper(stop),
+            sleep=sleep,
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
             reraise=True,
         )
@@ -296,6 +306,7 @@ class SyncWorker:
         report.error = answer.message
         report.unreachable = verdict is Verdict.TRANSIENT
         report.refused = verdict is Verdict.REFUSED
+        report.unconfirmed = verdict is Verdict.UNCONFIRMED
         log.warning("sync stopped: %s", answer.message)
         return limit
 
