@@ -35,6 +35,7 @@ COMMANDS = {
     "audit": "audit",
     "decode": "decode",
     "label": "label",
+    "report": "report",
 }
 
 
