@@ -30,6 +30,9 @@ from stageterm.store.engine import Store
 # Without --since: the day before --until, which covers every shift of a working day
 # whatever the hour the report is asked for (a report "since midnight" is empty at 00:30).
 DEFAULT_WINDOW = timedelta(hours=24)
+# The longest window: a year of hourly series per group is what a plot or a spreadsheet
+# can still take; a mistyped year (2100) would otherwise ask for millions of points.
+LONGEST_WINDOW = timedelta(days=366)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +63,15 @@ class StagingReport:
         by: GroupBy | str = GroupBy.LANE,
     ) -> Report:
         """The report for [since, until] (aware datetimes; until defaults to now, since to
-        24 hours before until). Raises ValueError when since is not before until."""
+        24 hours before until). Raises ValueError when since is not before until, or the
+        window is longer than LONGEST_WINDOW."""
         by = GroupBy(by)
         until = until or self.clock()
         since = since or until - DEFAULT_WINDOW
         if since >= until:
             raise ValueError("--since must be before --until")
+        if until - since > LONGEST_WINDOW:
+            raise ValueError("the window is longer than 366 days: ask for a year at most")
         start, end = int(since.timestamp()), int(until.timestamp())
         with self.store.read() as session:
             places = stay_reads.staging_places(session)
