@@ -11,7 +11,7 @@ import pytest
 
 from stageterm.cli import _commands_needed, build_parser
 
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "biip", "PIL", "httpx")
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "biip", "PIL", "httpx", "matplotlib")
 
 
 def _loaded_after(code: str) -> set[str]:
@@ -35,6 +35,16 @@ def test_the_services_load_sqlalchemy_when_first_used() -> None:
     assert _loaded_after("from stageterm.services import Denied, Outcome, Result") == set()
     loaded = _loaded_after("from stageterm.services import Services")
     assert {"sqlalchemy", "sqlmodel"} <= loaded
+
+
+def test_the_report_loads_matplotlib_only_to_plot() -> None:
+    # ~0.3-0.6 s of imports (docs/health.md): only `report --plot` pays them.
+    # (The plot module imports it inside `draw`; the --plot tests run that.)
+    report = (
+        "from stageterm.services import Services\n"
+        "import stageterm.commands.report, stageterm.commands.report_plot"
+    )
+    assert "matplotlib" not in _loaded_after(report)
 
 
 def test_classify_is_the_function_whichever_import_comes_first() -> None:
