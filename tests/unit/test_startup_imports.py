@@ -11,7 +11,7 @@ import pytest
 
 from stageterm.cli import _commands_needed, build_parser
 
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "biip", "PIL", "httpx")
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "biip", "PIL", "httpx", "matplotlib")
 
 
 def _loaded_after(code: str) -> set[str]:
@@ -42,6 +42,16 @@ def test_the_answer_types_are_light_and_the_site_brings_the_database() -> None:
 def test_scanning_without_classify_loads_no_biip() -> None:
     assert _loaded_after("import stageterm.scanning") == set()
     assert "biip" in _loaded_after("from stageterm.scanning.classifier import classify")
+
+
+def test_the_report_loads_matplotlib_only_to_plot() -> None:
+    # ~0.3-0.6 s of imports (docs/health.md): only `report --plot` pays them.
+    # (The plot module imports it inside `draw`; the --plot tests run that.)
+    report = (
+        "from stageterm.services.site import Site\n"
+        "import stageterm.commands.report, stageterm.commands.report_plot"
+    )
+    assert "matplotlib" not in _loaded_after(report)
 
 
 @pytest.mark.parametrize(

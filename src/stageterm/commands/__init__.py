@@ -36,6 +36,7 @@ COMMANDS = {
     "audit": "audit",
     "decode": "decode",
     "label": "label",
+    "report": "report",
 }
 
 

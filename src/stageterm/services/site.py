@@ -9,6 +9,7 @@ Built once by the composition root (`cli.py`) over one store, and handed to the 
     site.views        lanes, lane, unit, kitting, health, audit (reads only)
     site.upstream     sync worker, status, export, retrying rejected events
     site.printing     a unit's label on this terminal's printer
+    site.staging_report   staging health over a window, from the event log
 
 `FloorSession` (session.py) is what a scan means at one terminal, over a `Site`.
 """
@@ -24,6 +25,7 @@ from stageterm.services.corrections import Corrections
 from stageterm.services.moves import Moves
 from stageterm.services.printing import Printing
 from stageterm.services.quality import QualityControl
+from stageterm.services.report import StagingReport
 from stageterm.services.station import Station, local_now
 from stageterm.services.upstream import Upstream
 from stageterm.services.views import Views
@@ -47,6 +49,7 @@ class Site:
         self.views = Views(self.station)
         self.upstream = Upstream(self.station, self.accounts)
         self.printing = Printing(self.station)
+        self.staging_report = StagingReport(store, clock)
 
     @property
     def store(self) -> Store:
