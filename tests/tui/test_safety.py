@@ -3,6 +3,8 @@ shows a message and the terminal goes on; ASCII mode draws only ASCII; NO_COLOR 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tui_kit import post_keys, screen_text, shows, until
 
@@ -147,3 +149,23 @@ async def test_no_cursor_blinks(make_app) -> None:
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         fields = [*app.screen.query("Input"), *app.screen_stack[-2].query("Input")]
         assert fields and not any(field.cursor_blink for field in fields)
+
+
+async def test_a_scan_after_the_database_file_was_removed_is_refused_on_screen(
+    make_app, demo_store: Store, services: Services
+) -> None:
+    """Issue #16.4 at the terminal: `rm site.db*` under the running app; the next move is
+    refused in words that say what to do, never confirmed into the deleted file."""
+    path = Path(str(demo_store.writer.url.database))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-04\r")
+        await shows(pilot, "L-04")
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            name.unlink(missing_ok=True)
+        post_keys(app, "U00003\r")
+        text = await shows(pilot, "replaced or removed")
+        assert "Unit U00003 to L-04" not in text
+        assert "restart" in text
+        assert app.is_running
