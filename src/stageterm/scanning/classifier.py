@@ -62,7 +62,8 @@ def _is_empty(text: str) -> bool:
 def _classify(raw: str, settings: ScannerSettings) -> Scan:
     # Length first: nothing else should spend time on a pasted file or a stuck key.
     if len(raw) > settings.max_length:
-        return ScanError(raw, f"Scan is too long ({len(raw)} characters)")
+        # The limit, not the length: a terminal stops keeping a scan just past the limit.
+        return ScanError(raw, f"Scan is too long (limit {settings.max_length} characters)")
     text = _strip_terminator(raw)
     # Prefix/suffix before the hostile-text check: scanners are often set to wrap
     # data in STX/ETX, which are control characters we must not refuse.

@@ -25,7 +25,7 @@ from stageterm.tui.screens.signin import SignInScreen
 from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.screens.sync import SyncScreen
 from stageterm.tui.screens.unit import UnitScreen
-from stageterm.tui.widgets.scanfield import ScanField
+from stageterm.tui.widgets.scanfield import ScanField, mid_scan
 
 SIGNED_OUT_OK = ("help", "quit")  # what works before anyone signs in
 
@@ -139,6 +139,8 @@ class StagetermApp(FloorApp):
             self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if mid_scan(self.focused):  # a Ctrl/function key inside a burst poisons that scan
+            return False
         if isinstance(self.screen, PromptScreen):
             return action == "quit"
         if self.session.operator is None:
