@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.binding import BindingType
 from textual.screen import Screen
 
@@ -25,7 +26,7 @@ from stageterm.tui.screens.signin import SignInScreen
 from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.screens.sync import SyncScreen
 from stageterm.tui.screens.unit import UnitScreen
-from stageterm.tui.widgets.scanfield import ScanField, mid_scan
+from stageterm.tui.widgets.scanfield import BurstWatch, ScanField, mid_scan
 
 SIGNED_OUT_OK = ("help", "quit")  # what works before anyone signs in
 
@@ -39,6 +40,13 @@ class StagetermApp(FloorApp):
     blocking: int | None = None  # seq of the refusal waiting for Enter
     stage: StageScreen | None = None  # the home screen of the signed-in operator
     lanes_by = "customer"  # the lanes board's grouping, kept between visits
+    burst: BurstWatch | None = None  # made with the first key
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):  # before any binding: is it inside a burst?
+            self.burst = self.burst or BurstWatch()
+            self.burst.arrived(event)
+        await super().on_event(event)
 
     async def on_mount(self) -> None:
         self.set_class(self.settings.ascii, "-ascii")
@@ -139,7 +147,7 @@ class StagetermApp(FloorApp):
             self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if mid_scan(self.focused):  # a Ctrl/function key inside a burst poisons that scan
+        if mid_scan(self.focused, self.burst):  # inside a burst a key poisons the scan
             return False
         if isinstance(self.screen, PromptScreen):
             return action == "quit"

@@ -16,7 +16,6 @@ a pasted file or a stuck key costs no more than a long scan, and is answered "to
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -80,8 +79,7 @@ class EndsOnKey(Input):
         )
         self.cursor_blink = False
         self._ended_at = 0.0  # when the last non-empty entry ended
-        self._last_at = 0.0  # when the last character arrived (the key's own time)
-        self._last_seen = 0.0  # when it was handled (time.monotonic, for `mid_burst`)
+        self._last_at = 0.0  # when the last character arrived (its key event's time)
         self._controls: list[str] = []  # control characters kept in this entry, in order
         # A control key on the empty field that did nothing (NUL is ctrl+@): the start of
         # a burst if characters follow at once, else a person's stray key.
@@ -89,13 +87,13 @@ class EndsOnKey(Input):
 
     # -- a burst in progress ----------------------------------------------------------------
 
-    def mid_burst(self) -> bool:
-        """Characters are arriving faster than hands type: the next key is part of them."""
-        return bool(self.value) and time.monotonic() - self._last_seen < BURST_GAP_S
+    def mid_burst(self, key_arrived: float) -> bool:
+        """A key that arrived at `key_arrived` (its event's time) came faster after the
+        field's last character than hands type: it is part of the same burst."""
+        return bool(self.value) and key_arrived - self._last_at < BURST_GAP_S
 
     def _arrived(self, event: events.Key) -> None:
         self._last_at = event.time
-        self._last_seen = time.monotonic()
 
     def _is_hostile(self, event: events.Key) -> bool:
         """A key that is part of the scan as a control character, not a key to obey."""
@@ -103,8 +101,7 @@ class EndsOnKey(Input):
         if char is not None and len(char) == 1 and 0x80 <= ord(char) < 0xA0:
             return True  # a C1 control: no key a person presses sends one
         plain = event.is_printable and not event.key.startswith(_MODIFIERS)
-        in_burst = bool(self.value) and event.time - self._last_at < BURST_GAP_S
-        return not plain and in_burst
+        return not plain and self.mid_burst(event.time)
 
     def _keep_control(self, event: events.Key) -> None:
         char = event.character
@@ -190,12 +187,32 @@ class EndsOnKey(Input):
         return Text(self.value, no_wrap=True, overflow="ignore", end="")
 
 
-def mid_scan(focused: Widget | None) -> bool:
-    """True while a burst is arriving in the focused scan or prompt field. The app's
-    `check_action` answers False then, so that a Ctrl or function key inside a burst (BEL
-    from an OSC sequence is Ctrl-G) reaches the field and poisons the scan, instead of
-    running its action and leaving the rest of the burst to read as a valid code."""
-    return isinstance(focused, EndsOnKey) and focused.mid_burst()
+class BurstWatch:
+    """Tells, as each key reaches the app, whether it came inside a burst of characters.
+
+    Widgets handle keys later, from their own queues: when the app weighs a Ctrl or
+    function key (BEL from an OSC sequence is Ctrl-G, Help) the scan field may not have
+    seen the characters before it yet. So the app keeps the arrival times itself.
+    """
+
+    def __init__(self) -> None:
+        self._char_at = float("-inf")  # when the last character key arrived
+        self.inside = False  # the key that arrived last came inside a burst
+
+    def arrived(self, event: events.Key) -> None:
+        self.inside = event.time - self._char_at < BURST_GAP_S
+        if event.key in TERMINATORS:  # the scan has ended: what follows is a new one
+            self._char_at = float("-inf")
+        elif event.character is not None:
+            self._char_at = event.time
+
+
+def mid_scan(focused: Widget | None, burst: BurstWatch | None) -> bool:
+    """True when the key the app is weighing came inside a burst into a scan or prompt
+    field. The app's `check_action` answers False then, so that the key reaches the field
+    and poisons the scan, instead of running its action and leaving the rest of the burst
+    to read as a valid code."""
+    return isinstance(focused, EndsOnKey) and burst is not None and burst.inside
 
 
 class ScanField(EndsOnKey):
