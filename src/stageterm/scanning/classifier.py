@@ -11,7 +11,7 @@ import logging
 import re
 
 from stageterm.scanning import gs1
-from stageterm.scanning.hostile import GS, clean_for_display, unprintable_problem
+from stageterm.scanning.hostile import GS, clean_for_display, is_control, unprintable_problem
 from stageterm.scanning.scans import (
     COMMANDS,
     BadgeScan,
@@ -54,9 +54,14 @@ def _strip_terminator(text: str) -> str:
     return text
 
 
+# Blank, though controls: line ends and tabs (a terminator sent twice), and GS alone.
+_BLANK_CONTROLS = frozenset("\r\n\t" + GS)
+
+
 def _is_empty(text: str) -> bool:
-    # str.isspace() counts GS (ASCII 29) as space, so a lone separator is empty too.
-    return not text or text.isspace()
+    # Not str.isspace() alone: it counts FS, RS and US (ASCII 28-31) as space too, and a
+    # scan of those is unreadable, not empty.
+    return all(c in _BLANK_CONTROLS or (c.isspace() and not is_control(c)) for c in text)
 
 
 def _classify(raw: str, settings: ScannerSettings) -> Scan:
