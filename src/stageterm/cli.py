@@ -92,7 +92,7 @@ def open_migrated_store(settings: Settings, demo: bool, *, may_create: bool = Tr
             f"no database at {missing}: `stageterm init --db {missing}` creates one, "
             "`stageterm demo` opens a demo site"
         )
-    store = open_store(url)
+    store = open_store(url, busy_timeout_s=settings.busy_timeout)
     upgrade(store)
     store.start_background_checkpoints()
     return store
@@ -197,6 +197,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"stageterm: {clean_for_display(str(exc), 300)}", file=sys.stderr)
         return exc.code
     except (ConfigError, StoreError) as exc:
+        if isinstance(exc, StoreError) and ctx is not None:
+            from stageterm.commands.outcome import show_store_failure
+
+            show_store_failure(ctx, args, clean_for_display(str(exc), 300), exc.code)
         print(f"stageterm: {clean_for_display(str(exc), 300)}", file=sys.stderr)
         return Exit.BAD_INPUT
     except KeyboardInterrupt:

@@ -112,6 +112,8 @@ class Settings:
     """Roles that may sign in with a badge alone when they have no PIN (STAGETERM_BADGE_ONLY_ROLES)."""
     sync_batch: int = 500
     """Events per upstream request (STAGETERM_SYNC_BATCH)."""
+    busy_timeout: float = 15.0
+    """Seconds a write waits for another terminal's write before it answers "database is busy" (STAGETERM_BUSY_TIMEOUT)."""
     config_file: str = ""
     """The stageterm.toml these settings were read from, if any."""
     warnings: tuple[str, ...] = ()
@@ -143,6 +145,8 @@ def _coerce(name: str, raw: Any) -> Any:
                 if isinstance(raw, bool)
                 else str(raw).strip().lower() in ("1", "true", "yes", "on")
             )
+        if name == "busy_timeout" and not 0 < float(raw) < 86_400:  # nan fails too
+            raise ValueError(raw)
         if kind == "float":
             return float(raw)
         if kind == "int":

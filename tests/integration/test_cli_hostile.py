@@ -122,7 +122,7 @@ def untouched(demo_db: str) -> Iterator[str]:
 
 SCAN_PROBLEMS = {
     name: f"Scan {shown}" for name, (_, shown) in HOSTILE.items() if name != "long"
-} | {"long": "Scan is too long (100000 characters)"}
+} | {"long": "Scan is too long (limit 512 characters)"}
 
 
 def test_every_hostile_scan_is_an_escaped_error_and_nothing_changes(run_cli, untouched) -> None:  # type: ignore[no-untyped-def]
@@ -150,6 +150,41 @@ def test_hostile_scans_as_json_lines_keep_the_text(run_cli, untouched) -> None: 
     ]
     assert answers[-1]["unit"] == CLICK
     assert len(ran.stdout) < 3000  # the 100 kB scan is not echoed back
+
+
+# Issue #16.8: a control inside a code makes the whole scan unreadable; nothing of it is
+# dropped so that the rest reads as U00003 (NUL cannot be in argv: see the unit tests and
+# tests/tui/test_scanfield.py for it).
+AROUND_U00003 = [
+    "\x9b31mU00003",  # C1 CSI
+    "\x1b]0;PWNED\x07U00003",  # OSC ending in BEL
+    "U00\x0b003",  # VT
+    "U0000\x7f3",  # DEL
+    "U00\r003",  # CR inside is no end
+    "U00003\n\r",  # only one end comes off
+    "\x1cU00003",  # FS
+]
+
+
+def test_a_control_inside_a_scan_is_never_dropped_to_leave_a_valid_code(
+    run_cli, demo_db: str
+) -> None:  # type: ignore[no-untyped-def]
+    before = database(demo_db)
+    ran = stageterm(
+        run_cli, "scan", "L-04", *AROUND_U00003, "--operator", "1001", "--json", db=demo_db
+    )
+    assert ran.returncode == 2, ran.stderr
+    answers = [json.loads(line) for line in ran.out_lines]
+    assert answers[0]["outcome"] == "target"
+    assert [(a["outcome"], a["code"]) for a in answers[1:]] == [("error", "unreadable-scan")] * len(
+        AROUND_U00003
+    )
+    assert all(a["event_id"] is None for a in answers)
+    assert database(demo_db) == before
+    # The code itself is fine: the same run with it clean moves it, exit 0.
+    clean = stageterm(run_cli, "scan", "L-04", "U00003\r\n", "--operator", "1001", db=demo_db)
+    assert clean.returncode == 0, clean.stdout
+    assert clean.out_lines[-1] == "OK: Unit U00003 to L-04."
 
 
 # -- move, load, hold, ...: a hostile argument is bad input, refused before any query -----------

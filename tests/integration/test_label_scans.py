@@ -4,11 +4,9 @@ same workflow as the terminal UI."""
 
 from __future__ import annotations
 
-from integration.helpers import Terminal
-
 import pytest
 
-from integration.helpers import SSCC_OF_U01
+from integration.helpers import SSCC_OF_U01, Terminal
 from stageterm.labels.content import staged_lane, unit_content
 from stageterm.labels.draw import draw_label
 from stageterm.labels.layout import SIZES

@@ -3,6 +3,9 @@ reversible, and in agreement with the SQLModel tables the code uses."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -23,6 +26,7 @@ from stageterm.services.results import Outcome
 from stageterm.services.site import Site
 from stageterm.store.engine import Store, open_store
 from stageterm.store.migrate import current_revision, head_revision, upgrade
+from stageterm.store.migrations import HEAD
 from stageterm.store.tables import metadata
 
 
@@ -46,6 +50,30 @@ def schema(store: Store) -> dict[str, object]:
 def empty(backend) -> Store:  # type: ignore[no-untyped-def]
     """A database with nothing in it: a new SQLite file, a new PostgreSQL database."""
     return backend.track(open_store(backend.empty_url()))
+
+
+def test_head_names_the_newest_migration() -> None:
+    """The constant an ordinary start compares with (so that it loads no Alembic) is the
+    head Alembic finds among the scripts: a new migration must move it."""
+    assert head_revision() == HEAD
+
+
+def test_an_ordinary_start_reads_the_revision_without_alembic_or_the_write_lock(
+    empty: Store,
+) -> None:
+    upgrade(empty)
+    if not empty.is_sqlite:
+        return
+    path = empty.writer.url.database
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # another program is writing
+        started = time.monotonic()
+        assert upgrade(empty) == HEAD
+        assert time.monotonic() - started < 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 def test_upgrade_from_nothing_reaches_head_with_every_table(empty: Store) -> None:

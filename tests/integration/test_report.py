@@ -16,9 +16,9 @@ import pytest
 
 from integration.helpers import FIXED_NOW
 from stageterm.domain.metrics import GroupFigures
+from stageterm.services.report import Report
 from stageterm.services.results import Outcome
 from stageterm.services.site import Site
-from stageterm.services.report import Report
 
 MIN = 60
 

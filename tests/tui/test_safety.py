@@ -3,8 +3,10 @@ shows a message and the terminal goes on; ASCII mode draws only ASCII; NO_COLOR 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from tui_kit import post_keys, screen_text, shows, until
+from tui_kit import post_bytes, post_keys, screen_text, shows, until
 
 from stageterm.imports import import_rows
 from stageterm.services.site import Site
@@ -147,3 +149,47 @@ async def test_no_cursor_blinks(make_app) -> None:
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         fields = [*app.screen.query("Input"), *app.screen_stack[-2].query("Input")]
         assert fields and not any(field.cursor_blink for field in fields)
+
+
+async def test_a_scan_after_the_database_file_was_removed_is_refused_on_screen(
+    make_app, demo_store: Store, services: Services
+) -> None:
+    """Issue #16.4 at the terminal: `rm site.db*` under the running app; the next move is
+    refused in words that say what to do, never confirmed into the deleted file."""
+    path = Path(str(demo_store.writer.url.database))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-04\r")
+        await shows(pilot, "L-04")
+        for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            name.unlink(missing_ok=True)
+        post_keys(app, "U00003\r")
+        text = await shows(pilot, "replaced or removed")
+        assert "Unit U00003 to L-04" not in text
+        assert "restart" in text
+        assert app.is_running
+
+
+@pytest.mark.parametrize(
+    "burst",
+    ["\x1b]0;PWNED\x07U00003", "U00\x0003", "\x9b31mU00003", "U0000\x7f3"],
+    ids=["osc-bel", "nul", "c1-csi", "del"],
+)
+async def test_a_hostile_burst_is_one_unreadable_scan_and_moves_nothing(
+    make_app, services: Services, burst: str
+) -> None:
+    """Issue #16.8 at the terminal, the bytes read by Textual's own parser: the BEL of an
+    OSC sequence is Ctrl-G (Help) and must not open it and leave U00003 to be taken."""
+    before = services.unit("U00003")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-04\r")
+        await shows(pilot, "Target L-04")
+        post_bytes(app, burst + "\r")
+        text = await shows(pilot, "control characters")
+        assert isinstance(app.screen, StageScreen)
+        assert "Unit U00003 to L-04" not in text
+        await pilot.pause(0.3)
+    assert services.unit("U00003") == before

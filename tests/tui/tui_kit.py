@@ -61,3 +61,13 @@ async def shows(pilot: Pilot[object], *texts: str, timeout: float = 5.0) -> str:
         f"screen to show {texts}",
     )
     return screen_text(pilot.app)
+
+
+def post_bytes(app: App[object], data: str) -> None:
+    """`data` as a terminal sends it, read by Textual's own input parser (escape sequences
+    and all) and every event posted at once: a scanner burst, byte for byte."""
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    for message in [*parser.feed(data), *parser.feed("")]:  # "" ends it: a lone ESC is sent
+        app.post_message(message)

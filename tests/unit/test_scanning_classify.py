@@ -112,7 +112,7 @@ def test_badge_and_location_prefixes_are_configurable_and_can_be_turned_off() ->
 
 
 def test_max_length_is_configurable() -> None:
-    assert classify("X" * 513) == ScanError("X" * 513, "Scan is too long (513 characters)")
+    assert classify("X" * 513) == ScanError("X" * 513, "Scan is too long (limit 512 characters)")
     assert classify("X" * 512) == UnitScan(raw="X" * 512, code="X" * 512)
     assert isinstance(classify("X" * 20, ScannerSettings(max_length=10)), ScanError)
 

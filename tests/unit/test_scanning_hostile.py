@@ -20,6 +20,7 @@ from stageterm.scanning import (
     scan_as_dict,
 )
 from stageterm.scanning.classifier import UNREADABLE, classify
+from stageterm.scanning.hostile import is_control
 
 GS = "\x1d"
 SCAN_TYPES = (LocationScan, UnitScan, BadgeScan, CommandScan, ScanError)
@@ -37,8 +38,8 @@ HOSTILE_ERRORS = {
     "\u202eEDOC": "Scan has invisible or unprintable characters: \\u202eEDOC",
     "A\u200bB": "Scan has invisible or unprintable characters: A\\u200bB",
     "\udcff\udcfe": "Scan has bytes that are not valid text: \\udcff\\udcfe",
-    "X" * 20_000: "Scan is too long (20000 characters)",
-    "\x1b" * 10_000: "Scan is too long (10000 characters)",
+    "X" * 20_000: "Scan is too long (limit 512 characters)",
+    "\x1b" * 10_000: "Scan is too long (limit 512 characters)",
     "\x1b[31m" + "A" * 200: "Scan has terminal escape sequences: \\x1b[31m" + "A" * 51 + "…",
 }
 
@@ -46,6 +47,59 @@ HOSTILE_ERRORS = {
 @pytest.mark.parametrize("raw,message", HOSTILE_ERRORS.items(), ids=range(len(HOSTILE_ERRORS)))
 def test_hostile_input_gives_a_clear_error(raw: str, message: str) -> None:
     assert classify(raw) == ScanError(raw, message)
+
+
+# Issue #16.8: a control character inside a code was dropped somewhere on its way and the
+# rest read as another, valid code. Here every such scan is unreadable as a whole.
+NEVER_DROPPED = {
+    "U00\x0003": "Scan has control characters: U00\\x0003",  # not U0003
+    "\x9b31mU": "Scan has control characters: \\x9b31mU",  # not 31mU
+    "\x1b]0;PWNED\x07U00003": "Scan has terminal escape sequences: \\x1b]0;PWNED\\x07U00003",
+    "U0\r03": "Scan has control characters: U0\\r03",  # a terminator inside is no end
+    "U0\t03\r\n": "Scan has control characters: U0\\t03",
+    "U00003\n\r": "Scan has control characters: U00003\\n",  # only one end comes off
+    "\x02U00003\x03": "Scan has control characters: \\x02U00003\\x03",  # STX/ETX not set up
+    "U00003\x85": "Scan has control characters: U00003\\x85",  # NEL, a C1 line break
+    "\x1c\x1e": "Scan has control characters: \\x1c\\x1e",  # FS, RS: "space" to str.isspace
+}
+
+
+@pytest.mark.parametrize("raw,message", NEVER_DROPPED.items(), ids=range(len(NEVER_DROPPED)))
+def test_a_control_inside_a_scan_makes_the_whole_scan_unreadable(raw: str, message: str) -> None:
+    assert classify(raw) == ScanError(raw, message)
+
+
+@pytest.mark.parametrize("end", ["\r", "\n", "\t", "\r\n"])
+def test_the_scans_own_end_is_not_a_control(end: str) -> None:
+    assert classify("U00003" + end) == UnitScan(raw="U00003" + end, code="U00003")
+
+
+def test_a_scanner_set_up_to_wrap_in_stx_etx_is_read() -> None:
+    from stageterm.scanning import ScannerSettings
+
+    wrapped = ScannerSettings(prefix="\x02", suffix="\x03")
+    assert classify("\x02U00003\x03", wrapped) == UnitScan(raw="\x02U00003\x03", code="U00003")
+    assert isinstance(classify("\x02U00\x0003\x03", wrapped), ScanError)
+
+
+@pytest.mark.parametrize("code", [*range(0x20), 0x7F, *range(0x80, 0xA0)])
+def test_is_control_covers_c0_but_gs_del_and_c1(code: int) -> None:
+    assert is_control(chr(code)) is (code != 0x1D)
+
+
+@pytest.mark.parametrize("char", [" ", "A", "~", "\xa0", "\xe9", "\u241d", "\U0001f600"])
+def test_is_control_leaves_everything_else(char: str) -> None:
+    assert not is_control(char)
+
+
+def test_too_long_names_the_limit_not_the_length() -> None:
+    """A terminal keeps a scan only just past the limit: the length it saw is not news."""
+    from stageterm.scanning import ScannerSettings
+
+    assert classify("U" * 513).message == "Scan is too long (limit 512 characters)"
+    assert classify("U" * 41, ScannerSettings(max_length=40)).message == (
+        "Scan is too long (limit 40 characters)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -57,3 +57,15 @@ def refuse_unreadable(
     if problem is None:
         return None
     return show(ctx, Result(Outcome.ERROR, problem, code="unreadable-argument"), as_json)
+
+
+# The commands whose `--json` answer is one result line per scan or change (SPEC §5).
+ANSWERS_WITH_RESULTS = frozenset({"move", "load", "issue", "hold", "release", "undo", "scan"})
+
+
+def show_store_failure(ctx: Context, args: object, message: str, code: str) -> None:
+    """A database that failed under a command (busy, replaced, a full disk): with `--json`
+    the machine reading the answers gets an `error` line in the usual shape as well as
+    the one line on stderr that every command prints for it."""
+    if getattr(args, "json", False) and getattr(args, "command", None) in ANSWERS_WITH_RESULTS:
+        ctx.print_json(Result(Outcome.ERROR, message, code=code).as_json())

@@ -11,7 +11,7 @@ import logging
 import re
 
 from stageterm.scanning import gs1
-from stageterm.scanning.hostile import GS, clean_for_display, unprintable_problem
+from stageterm.scanning.hostile import GS, clean_for_display, is_control, unprintable_problem
 from stageterm.scanning.scans import (
     COMMANDS,
     BadgeScan,
@@ -54,15 +54,21 @@ def _strip_terminator(text: str) -> str:
     return text
 
 
+# Blank, though controls: line ends and tabs (a terminator sent twice), and GS alone.
+_BLANK_CONTROLS = frozenset("\r\n\t" + GS)
+
+
 def _is_empty(text: str) -> bool:
-    # str.isspace() counts GS (ASCII 29) as space, so a lone separator is empty too.
-    return not text or text.isspace()
+    # Not str.isspace() alone: it counts FS, RS and US (ASCII 28-31) as space too, and a
+    # scan of those is unreadable, not empty.
+    return all(c in _BLANK_CONTROLS or (c.isspace() and not is_control(c)) for c in text)
 
 
 def _classify(raw: str, settings: ScannerSettings) -> Scan:
     # Length first: nothing else should spend time on a pasted file or a stuck key.
     if len(raw) > settings.max_length:
-        return ScanError(raw, f"Scan is too long ({len(raw)} characters)")
+        # The limit, not the length: a terminal stops keeping a scan just past the limit.
+        return ScanError(raw, f"Scan is too long (limit {settings.max_length} characters)")
     text = _strip_terminator(raw)
     # Prefix/suffix before the hostile-text check: scanners are often set to wrap
     # data in STX/ETX, which are control characters we must not refuse.

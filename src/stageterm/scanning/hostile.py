@@ -1,6 +1,7 @@
 """Text that must not reach a terminal or a database as-is: how to spot it and how to show it.
 
-Owns `clean_for_display` (a printable one-line rendering of any string),
+Owns `clean_for_display` (a printable one-line rendering of any string), `is_control`
+(a character no scanned code may hold: it poisons the whole scan, SPEC §4),
 `unprintable_problem` (the operator-facing sentence for a scan carrying control
 characters, escape sequences, invisible characters or undecodable bytes) and
 `text_problem` (the same for a code, badge or reason typed on the command line or
@@ -60,6 +61,17 @@ def clean_for_display(text: str, limit: int = 60) -> str:
     return "".join(pieces) + "…"
 
 
+def is_control(char: str) -> bool:
+    """A C0 control but GS, DEL, or a C1 control (U+0080-U+009F; U+009B is CSI).
+
+    Inside a scan any of these makes the whole scan unreadable; dropping one would let the
+    rest read as another, valid code ("U00\\0" "03" as U0003). CR, LF and Tab count too:
+    only one at the very end is the scan's own terminator, and that is taken off first.
+    """
+    code = ord(char)
+    return (code < 0x20 and char != GS) or 0x7F <= code < 0xA0
+
+
 def _is_surrogate(char: str) -> bool:
     return 0xD800 <= ord(char) <= 0xDFFF
 
@@ -97,9 +109,6 @@ def _why_unprintable(text: str, what: str, *, gs_allowed: bool) -> str:
         return f"{what} has bytes that are not valid text: {shown}"
     if ESC in text:
         return f"{what} has terminal escape sequences: {shown}"
-    if any(
-        (char != GS or not gs_allowed) and (ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0)
-        for char in text
-    ):
+    if any(is_control(char) or (char == GS and not gs_allowed) for char in text):
         return f"{what} has control characters: {shown}"
     return f"{what} has invisible or unprintable characters: {shown}"

@@ -9,6 +9,7 @@ Reads use a plain (deferred) BEGIN so that they never wait for writers under WAL
 from __future__ import annotations
 
 import logging
+import os
 import random
 import sqlite3
 import threading
@@ -19,11 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from stageterm.store.errors import StoreError
+from stageterm.store.failures import FileGuard, busy, store_error
 
 BUSY_TIMEOUT_MS = 15_000
 WRITER_BUSY_MS = 5
@@ -37,14 +40,15 @@ log = logging.getLogger(__name__)
 __all__ = ["BUSY_TIMEOUT_MS", "Store", "StoreError", "open_store"]
 
 
-def _begin_immediate(raw: sqlite3.Connection) -> None:
+def _begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> None:
     """Take the write lock, waiting our turn in short, jittered steps.
 
     SQLite's own busy handler backs off to 100 ms sleeps, so a writer that has waited a
     while loses the lock to every newcomer: with 8 terminals on one file that gave a p99
     of over a second. Polling every 0.5-2 ms keeps the queue fair enough for a scan.
+    Past the busy timeout the answer is one line (StoreError), never a traceback.
     """
-    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + busy_timeout_ms / 1000
     while True:
         try:
             raw.execute("BEGIN IMMEDIATE")
@@ -53,7 +57,7 @@ def _begin_immediate(raw: sqlite3.Connection) -> None:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
             if time.monotonic() > deadline:
-                raise
+                raise busy(busy_timeout_ms / 1000) from exc
             time.sleep(random.uniform(0.0005, 0.002))
 
 
@@ -102,7 +106,7 @@ class Checkpointer:
         self._thread.join(timeout=5)
 
 
-def _sqlite_engine(url: str, begin: str) -> Engine:
+def _sqlite_engine(url: str, begin: str, busy_timeout_ms: int, guard: FileGuard | None) -> Engine:
     engine = create_engine(url, poolclass=NullPool if ":memory:" in url else None)
     writer = begin == "BEGIN IMMEDIATE"
 
@@ -112,20 +116,31 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # Wait patiently while a new file is switched to WAL by another terminal starting too.
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         if writer:  # the writer waits in _begin_immediate; inside its transaction nothing blocks
             cursor.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
         cursor.close()
+        if guard is not None:
+            guard.opened()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
         if writer:
-            _begin_immediate(connection.connection.dbapi_connection)
+            _begin_immediate(dbapi_connection, busy_timeout_ms)
         else:
             connection.exec_driver_sql(begin)
+        if guard is None:
+            return
+        # Checked once the lock is ours, so that a file replaced while we waited is seen too.
+        try:
+            guard.check()
+        except StoreError:
+            dbapi_connection.execute("ROLLBACK")
+            raise
 
     return engine
 
@@ -145,14 +160,23 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction: committed when the block ends, rolled back on error."""
-        with Session(self.writer, expire_on_commit=False) as session, session.begin():
-            yield session
+        """One write transaction: committed when the block ends, rolled back on error.
+
+        The database failing (busy past the busy timeout, its file replaced or removed, a
+        full disk) raises StoreError: nothing of the transaction is kept."""
+        try:
+            with Session(self.writer, expire_on_commit=False) as session, session.begin():
+                yield session
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            raise store_error(exc) from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.reader, expire_on_commit=False) as session, session.begin():
-            yield session
+        try:
+            with Session(self.reader, expire_on_commit=False) as session, session.begin():
+                yield session
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            raise store_error(exc) from exc
 
     def start_background_checkpoints(self) -> None:
         """SQLite files: from now on a thread copies the WAL back (see `Checkpointer`).
@@ -185,14 +209,32 @@ class Store:
             self.reader.dispose()
 
 
-def open_store(url: str) -> Store:
-    """Engines for `url` (already normalised by config). Raises StoreError for a bad URL."""
+def open_store(url: str, *, busy_timeout_s: float = BUSY_TIMEOUT_MS / 1000) -> Store:
+    """Engines for `url` (already normalised by config). Raises StoreError for a bad URL.
+
+    `busy_timeout_s`: how long a write waits for another program's write to end before
+    it answers "database is busy" (SQLite)."""
     try:
         if url.startswith("sqlite"):
-            return Store(url, _sqlite_engine(url, "BEGIN IMMEDIATE"), _sqlite_engine(url, "BEGIN"))
+            busy_ms = max(1, round(busy_timeout_s * 1000))
+            guard = _guard_for(url)
+            return Store(
+                url,
+                _sqlite_engine(url, "BEGIN IMMEDIATE", busy_ms, guard),
+                _sqlite_engine(url, "BEGIN", busy_ms, guard),
+            )
         if url.startswith("postgresql"):
             engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
             return Store(url, engine, engine)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise StoreError(f"bad database URL: {exc}") from exc
     raise StoreError("unsupported database URL: use sqlite:/// or postgresql://")
+
+
+def _guard_for(url: str) -> FileGuard | None:
+    """A guard for the file a SQLite URL names (None for memory and URI filenames)."""
+    parsed = make_url(url)
+    path = parsed.database
+    if not path or path == ":memory:" or parsed.query.get("uri") or path.startswith("file:"):
+        return None
+    return FileGuard(os.path.abspath(path))

@@ -52,7 +52,7 @@ from stageterm.tui.screens.sync import SyncScreen
 from stageterm.tui.screens.unit import UnitScreen
 from stageterm.tui.synclink import SyncLink
 from stageterm.tui.widgets.bars import TitleBar
-from stageterm.tui.widgets.scanfield import ScanField
+from stageterm.tui.widgets.scanfield import BurstWatch, ScanField, mid_scan
 
 if TYPE_CHECKING:
     from stageterm.services.site import Site
@@ -91,6 +91,7 @@ class StagetermApp(App[int]):
         self.bells = 0
         self.sync_line = "sync off" if sync is None else "sync ..."
         self.pollers: Pollers | None = None
+        self.burst: BurstWatch | None = None  # made with the first key
         self._counter: int | None = None
         self._stop = threading.Event()
         self._ascii_filter = AsciiFilter() if self.settings.ascii else None
@@ -128,8 +129,11 @@ class StagetermApp(App[int]):
         super().bell()
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and self.pollers is not None:
-            self.pollers.key_pressed()
+        if isinstance(event, events.Key):  # before any binding: is it inside a burst?
+            self.burst = self.burst or BurstWatch()
+            self.burst.arrived(event)
+            if self.pollers is not None:
+                self.pollers.key_pressed()
         await super().on_event(event)
 
     # -- start and stop --------------------------------------------------------------------------------
@@ -326,6 +330,8 @@ class StagetermApp(App[int]):
             await self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if mid_scan(self.focused, self.burst):  # inside a burst a key poisons the scan
+            return False
         if isinstance(self.screen, PromptScreen):
             return action == "quit"
         if self.session.operator is None:

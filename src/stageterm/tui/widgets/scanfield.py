@@ -5,6 +5,13 @@ stock `Input` submits through a key binding that runs only after the key has bub
 to the App, by which time the characters of the next scan are already in the field: two
 back-to-back scans merge. Here the scan ends inside the field's own key handler, which
 reads and clears the value in the same step, so every scan stays whole.
+
+Hostile scans (SPEC §4): a control character or an escape sequence arriving inside a
+burst is part of that scan, not a key to obey: it is kept (shown as a control picture)
+and makes the whole scan unreadable when it ends. Keys a person presses (editing keys,
+function and Ctrl keys) are keys only when they do not arrive inside a burst. A C1
+control is never a key. The field keeps at most one character past the scanning limit:
+a pasted file or a stuck key costs no more than a long scan, and is answered "too long".
 """
 
 from __future__ import annotations
@@ -15,10 +22,15 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import events
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input
+
+from stageterm.scanning.hostile import is_control
+from stageterm.scanning.scans import ScannerSettings
 
 GS = "\x1d"
 GS_SHOWN = "\u241d"  # the field shows the GS1 separator as a visible symbol
+ESC = "\x1b"
 
 TERMINATORS: frozenset[str] = frozenset({"enter", "ctrl+m", "ctrl+j", "tab"})
 
@@ -26,7 +38,28 @@ TERMINATORS: frozenset[str] = frozenset({"enter", "ctrl+m", "ctrl+j", "tab"})
 # CR LF suffix, say), not an operator pressing Enter to acknowledge a refusal.
 SETTLE_S = 0.15
 
-MAX_LENGTH = 1024  # the scanning rules refuse anything over 512; the rest is a stuck key
+# A key this soon after the field's last character belongs to the same burst: scanners
+# send a character every 0-10 ms, the quickest hands about every 60 ms.
+BURST_GAP_S = 0.04
+
+LIMIT = ScannerSettings().max_length
+# One character past the limit is enough for the scanning rules to say "too long"; the
+# rest of a paste or a stuck key is not kept (it cost seconds and hundreds of MB).
+KEEP = LIMIT + 1
+
+_MODIFIERS = ("alt+", "ctrl+", "super+", "meta+", "hyper+")
+
+
+def _picture(control: str) -> str:
+    """What the field shows for a control character it keeps: its Unicode control
+    picture (␀, ␛, ␡), or � for a C1 control or a key with no character."""
+    code = ord(control[0])
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+_PICTURES = frozenset({*(chr(0x2400 + c) for c in range(0x20)), "\u2421", "\ufffd"})
 
 
 class EndsOnKey(Input):
@@ -41,12 +74,58 @@ class EndsOnKey(Input):
         super().__init__(
             placeholder=placeholder,
             password=password,
-            max_length=MAX_LENGTH,
             select_on_focus=False,
             id=id,
         )
         self.cursor_blink = False
         self._ended_at = 0.0  # when the last non-empty entry ended
+        self._last_at = 0.0  # when the last character arrived (its key event's time)
+        self._controls: list[str] = []  # control characters kept in this entry, in order
+        # A control key on the empty field that did nothing (NUL is ctrl+@): the start of
+        # a burst if characters follow at once, else a person's stray key.
+        self._lead: tuple[str, float] | None = None
+
+    # -- a burst in progress ----------------------------------------------------------------
+
+    def mid_burst(self, key_arrived: float) -> bool:
+        """A key that arrived at `key_arrived` (its event's time) came faster after the
+        field's last character than hands type: it is part of the same burst."""
+        return bool(self.value) and key_arrived - self._last_at < BURST_GAP_S
+
+    def _arrived(self, event: events.Key) -> None:
+        self._last_at = event.time
+
+    def _is_hostile(self, event: events.Key) -> bool:
+        """A key that is part of the scan as a control character, not a key to obey."""
+        char = event.character
+        if char is not None and len(char) == 1 and 0x80 <= ord(char) < 0xA0:
+            return True  # a C1 control: no key a person presses sends one
+        plain = event.is_printable and not event.key.startswith(_MODIFIERS)
+        return not plain and self.mid_burst(event.time)
+
+    def _keep_control(self, event: events.Key) -> None:
+        char = event.character
+        if char and len(char) == 1 and is_control(char):
+            control = char
+        elif char and char.isprintable():  # ESC + a character: the parser's alt+x
+            control = ESC + char
+        else:  # a key parsed out of an escape sequence (up, f2): its bytes are gone
+            control = ESC
+        self._controls.append(control)
+        if len(self.value) < KEEP:
+            self.insert_text_at_cursor(_picture(control))
+
+    def _take(self) -> str:
+        """The entry as it arrived (GS and control characters back in place); clears it."""
+        text, self.value = self.value, ""
+        text = text.replace(GS_SHOWN, GS)
+        controls, self._controls = self._controls, []
+        if controls:
+            pending = iter(controls)
+            text = "".join(next(pending, char) if char in _PICTURES else char for char in text)
+        return text
+
+    # -- keys ---------------------------------------------------------------------------------
 
     async def _on_key(self, event: events.Key) -> None:
         # Textual calls the base classes' handlers after this one unless the default is
@@ -54,35 +133,86 @@ class EndsOnKey(Input):
         if event.key in TERMINATORS:
             event.prevent_default()
             event.stop()
-            text, self.value = self.value, ""
             quiet = event.time - self._ended_at
+            text = self._take()
             if text.strip():
                 self._ended_at = event.time
-            self.ended(text.replace(GS_SHOWN, GS), quiet)
+            self.ended(text, quiet)
         elif event.character == GS:
             event.prevent_default()
             event.stop()
-            self.insert_text_at_cursor(GS_SHOWN)
+            self._arrived(event)
+            if len(self.value) < KEEP:
+                self.insert_text_at_cursor(GS_SHOWN)
+        elif self._is_hostile(event):
+            event.prevent_default()
+            event.stop()
+            self._arrived(event)
+            self._keep_control(event)
+        elif event.is_printable:
+            lead, self._lead = self._lead, None
+            if lead is not None and not self.value and event.time - lead[1] < BURST_GAP_S:
+                self._controls.append(lead[0])
+                self.insert_text_at_cursor(_picture(lead[0]))
+            self._arrived(event)
+            if len(self.value) >= KEEP:  # past the limit: not kept, and no bell per key
+                event.prevent_default()
+                event.stop()
+        elif not self.value and event.character and is_control(event.character):
+            self._lead = (event.character, event.time)
 
     def _on_paste(self, event: events.Paste) -> None:
-        """A paste may hold several scans: each line (or tab-separated piece) is one."""
+        """A paste may hold several scans: each line (or tab-separated piece) is one.
+        Each piece is cut one character past the limit before it reaches the field."""
         pieces = (
             event.text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "\n").split("\n")
         )
         event.stop()
         event.prevent_default()
         for piece in pieces[:-1]:
-            self.insert_text_at_cursor(piece)
-            text, self.value = self.value, ""
+            self._insert_bounded(piece)
             self._ended_at = event.time
-            self.ended(text.replace(GS_SHOWN, GS), 0.0)
-        self.insert_text_at_cursor(pieces[-1])
+            self.ended(self._take(), 0.0)
+        self._insert_bounded(pieces[-1])
+
+    def _insert_bounded(self, piece: str) -> None:
+        room = KEEP - len(self.value)
+        if room > 0 and piece:
+            self.insert_text_at_cursor(piece[:room])
 
     @property
     def _value(self) -> Text:
         if self.password:
             return Text("*" * len(self.value), no_wrap=True, overflow="ignore", end="")
         return Text(self.value, no_wrap=True, overflow="ignore", end="")
+
+
+class BurstWatch:
+    """Tells, as each key reaches the app, whether it came inside a burst of characters.
+
+    Widgets handle keys later, from their own queues: when the app weighs a Ctrl or
+    function key (BEL from an OSC sequence is Ctrl-G, Help) the scan field may not have
+    seen the characters before it yet. So the app keeps the arrival times itself.
+    """
+
+    def __init__(self) -> None:
+        self._char_at = float("-inf")  # when the last character key arrived
+        self.inside = False  # the key that arrived last came inside a burst
+
+    def arrived(self, event: events.Key) -> None:
+        self.inside = event.time - self._char_at < BURST_GAP_S
+        if event.key in TERMINATORS:  # the scan has ended: what follows is a new one
+            self._char_at = float("-inf")
+        elif event.character is not None:
+            self._char_at = event.time
+
+
+def mid_scan(focused: Widget | None, burst: BurstWatch | None) -> bool:
+    """True when the key the app is weighing came inside a burst into a scan or prompt
+    field. The app's `check_action` answers False then, so that the key reaches the field
+    and poisons the scan, instead of running its action and leaving the rest of the burst
+    to read as a valid code."""
+    return isinstance(focused, EndsOnKey) and burst is not None and burst.inside
 
 
 class ScanField(EndsOnKey):
@@ -102,7 +232,8 @@ class ScanField(EndsOnKey):
         field: ScanField
 
     def ended(self, text: str, quiet: float) -> None:
-        if text.strip():
+        # A scan of nothing but controls is still a scan (an unreadable one), not an Enter.
+        if text.strip() or any(is_control(char) for char in text):
             self.post_message(self.Scanned(self, text))
         elif quiet >= SETTLE_S:
             self.post_message(self.Confirmed(self))
