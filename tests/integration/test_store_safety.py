@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from stageterm.services import Outcome, Services
+from stageterm.services.results import Outcome
+from stageterm.services.site import Site
 from stageterm.store.engine import Store, StoreError, open_store
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -123,10 +124,10 @@ def test_a_busy_writer_as_json_prints_an_error_outcome(run_cli, write_lock_held:
 
 
 @pytest.fixture
-def open_site(demo_db: str) -> Iterator[tuple[Store, Services, Path]]:
+def open_site(demo_db: str) -> Iterator[tuple[Store, Site, Path]]:
     """The demo site opened as the terminal UI keeps it open: one store for the whole shift."""
     store = open_store(demo_db)
-    services = Services(store, terminal="T-1")
+    services = Site(store, terminal="T-1")
     try:
         yield store, services, _path(demo_db)
     finally:
@@ -135,11 +136,13 @@ def open_site(demo_db: str) -> Iterator[tuple[Store, Services, Path]]:
 
 def test_a_write_after_the_files_were_removed_is_refused_not_lost(open_site) -> None:  # type: ignore[no-untyped-def]
     store, services, path = open_site
-    assert services.move("U00003", "L-04", "1001").outcome is Outcome.MOVED  # connections open
+    assert (
+        services.moves.move("U00003", "L-04", "1001").outcome is Outcome.MOVED
+    )  # connections open
     for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         name.unlink(missing_ok=True)
     with pytest.raises(StoreError, match="was replaced or removed") as refused:
-        services.hold("U00003", "1001", "damaged")
+        services.quality.hold("U00003", "1001", "damaged")
     assert refused.value.code == "database-replaced"
     assert "restart stageterm" in str(refused.value)
     with pytest.raises(StoreError, match="was replaced or removed"), store.write() as session:
@@ -152,13 +155,13 @@ def test_a_write_after_a_restore_over_the_file_is_refused_and_the_restore_kept(
     store, services, path = open_site
     backup = tmp_path / "backup.db"
     shutil.copy(path, backup)  # a backup taken before the move below
-    assert services.move("U00003", "L-04", "1001").outcome is Outcome.MOVED
+    assert services.moves.move("U00003", "L-04", "1001").outcome is Outcome.MOVED
     restored_events = _events(f"sqlite:///{backup}")
     os.replace(backup, path)  # IT restores the backup while the terminal runs
     for name in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         name.unlink(missing_ok=True)
     with pytest.raises(StoreError, match="was replaced or removed"):
-        services.hold("U00003", "1001", "damaged")
+        services.quality.hold("U00003", "1001", "damaged")
     with pytest.raises(StoreError, match="was replaced or removed"), store.read() as session:
         session.execute(text("SELECT 1"))
     assert _events(f"sqlite:///{path}") == restored_events
@@ -170,10 +173,10 @@ def test_a_store_opened_after_the_restore_works(open_site) -> None:  # type: ign
     shutil.copy(path, f"{path}.new")
     os.replace(f"{path}.new", path)
     with pytest.raises(StoreError):
-        Services(store, terminal="T-1").hold("U00003", "1001", None)
+        Site(store, terminal="T-1").quality.hold("U00003", "1001", None)
     fresh = open_store(f"sqlite:///{path}")
     try:
-        assert Services(fresh, terminal="T-1").hold("U00003", "1001", None).ok
+        assert Site(fresh, terminal="T-1").quality.hold("U00003", "1001", None).ok
     finally:
         fresh.dispose()
 
@@ -194,12 +197,12 @@ def test_a_full_database_is_one_store_error_and_nothing_half_written(open_site) 
     store.writer.dispose()
     for attempt in range(500):  # hold and release until the file has no room for the next
         before = _events(store.url)
-        unit_before = services.unit("U00003")
+        unit_before = services.views.unit("U00003")
         try:
             if attempt % 2 == 0:
-                result = services.hold("U00003", "1001", "full disk test " * 10)
+                result = services.quality.hold("U00003", "1001", "full disk test " * 10)
             else:
-                result = services.release("U00003", "3001")
+                result = services.quality.release("U00003", "3001")
         except StoreError as exc:
             assert exc.code == "disk-full", exc
             assert str(exc).startswith("the disk is full (database or disk is full)")
@@ -210,7 +213,7 @@ def test_a_full_database_is_one_store_error_and_nothing_half_written(open_site) 
         pytest.fail("the database never filled up")
     assert attempt > 0
     assert _events(store.url) == before  # nothing half-written
-    assert services.unit("U00003") == unit_before
+    assert services.views.unit("U00003") == unit_before
 
 
 @pytest.fixture

@@ -152,7 +152,7 @@ async def test_no_cursor_blinks(make_app) -> None:
 
 
 async def test_a_scan_after_the_database_file_was_removed_is_refused_on_screen(
-    make_app, demo_store: Store, services: Services
+    make_app, demo_store: Store, services: Site
 ) -> None:
     """Issue #16.4 at the terminal: `rm site.db*` under the running app; the next move is
     refused in words that say what to do, never confirmed into the deleted file."""
@@ -177,11 +177,11 @@ async def test_a_scan_after_the_database_file_was_removed_is_refused_on_screen(
     ids=["osc-bel", "nul", "c1-csi", "del"],
 )
 async def test_a_hostile_burst_is_one_unreadable_scan_and_moves_nothing(
-    make_app, services: Services, burst: str
+    make_app, services: Site, burst: str
 ) -> None:
     """Issue #16.8 at the terminal, the bytes read by Textual's own parser: the BEL of an
     OSC sequence is Ctrl-G (Help) and must not open it and leave U00003 to be taken."""
-    before = services.unit("U00003")
+    before = services.views.unit("U00003")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await signed_in(pilot)
@@ -192,4 +192,4 @@ async def test_a_hostile_burst_is_one_unreadable_scan_and_moves_nothing(
         assert isinstance(app.screen, StageScreen)
         assert "Unit U00003 to L-04" not in text
         await pilot.pause(0.3)
-    assert services.unit("U00003") == before
+    assert services.views.unit("U00003") == before
