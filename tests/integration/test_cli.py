@@ -19,7 +19,18 @@ from stageterm.services.site import Site
 from stageterm.store.engine import open_store
 from stageterm.store.migrate import upgrade
 
-RESULT_KEYS = {"outcome", "code", "message", "unit", "from", "to", "event_id", "approved_by"}
+RESULT_KEYS = {
+    "outcome",
+    "code",
+    "codes",
+    "suggested",
+    "message",
+    "unit",
+    "from",
+    "to",
+    "event_id",
+    "approved_by",
+}
 QUEUE_KEYS = {
     "lane",
     "customer",
@@ -345,7 +356,9 @@ def test_init_creates_the_database_named_by_the_flag_over_the_environment(
         (["U00006", "L-01", "B:2001", "U00037"], 4, ["info", "needs_approval", "moved", "refused"]),
         # A code that names nothing known is refused (3), as `move` does; unreadable is 2.
         (["L-04", "ZZZ-NOT-HERE"], 3, ["target", "error"]),
-        (["NOWHERE-9", "U00003"], 3, ["error", "info"]),
+        # After a refusal nothing is taken until a bare Enter (""), as at the terminal.
+        (["NOWHERE-9", "U00003"], 3, ["error", "refused"]),
+        (["NOWHERE-9", "", "U00003"], 3, ["error", "info", "info"]),
         (["L-04", "U0\x1b[2J"], 2, ["target", "error"]),
     ],
 )

@@ -88,11 +88,13 @@ def test_by_customer_route_and_work_order(morning: Site) -> None:
     since = FIXED_NOW - timedelta(hours=1)
     by_customer = groups(morning.staging_report.build(since=since, by="customer"))
     assert by_customer["ACME"].stays == 2
-    assert by_customer["BOLT"].stays == 1
-    # L-OPEN and KIT-A name no customer: F-06, U-09's second stay and the kit.
-    assert by_customer[None].stays == 3
+    # A stay belongs to the customer its event was judged for: U-09's order is BOLT's, so
+    # its second stay, in L-OPEN (a lane for nobody), still waits for BOLT.
+    assert by_customer["BOLT"].stays == 2
+    # F-06 has no order and L-OPEN names no customer; the kit is for a work order.
+    assert by_customer[None].stays == 2
     by_route = groups(morning.staging_report.build(since=since, by="route"))
-    assert (by_route["NORTH"].stays, by_route["SOUTH"].stays) == (2, 1)
+    assert (by_route["NORTH"].stays, by_route["SOUTH"].stays) == (2, 2)
     by_work_order = groups(morning.staging_report.build(since=since, by="work_order"))
     assert by_work_order["WO-1"].stays == 1
 

@@ -415,7 +415,7 @@ def test_only_units_in_a_kitting_area_are_issued(
         moved(services.moves.move("U-08", where, "1001"))
     with writes_nothing(site_store):
         result = services.moves.issue("U-08", "1001")
-    assert (result.outcome, result.code) == (Outcome.REFUSED, "not-in-kitting")
+    assert (result.outcome, result.code) == (Outcome.REFUSED, "not-in-kitting-or-buffer")
 
 
 # -- load with the route check -----------------------------------------------------------------

@@ -256,9 +256,36 @@ def test_five_wrong_pins_lock_the_badge_for_a_while(services: Site, clock) -> No
             services.accounts.sign_in("2002", "0000")
     with pytest.raises(Denied) as denied:
         services.accounts.sign_in("2002", "2468")  # even the right PIN, for now
-    assert denied.value.code == "locked"
+    assert denied.value.code == "pin-locked"
     clock.advance(minutes=6)
     assert services.accounts.sign_in("2002", "2468").badge == "2002"
+
+
+def test_wrong_pins_at_approvals_count_toward_the_same_lockout(services: Site, clock) -> None:  # type: ignore[no-untyped-def]
+    # Issue #16.1: seven wrong PINs at the approval prompt, then the right one, used to
+    # approve; now the fifth locks the lead out, on every terminal (it is in the database).
+    codes = [
+        services.moves.move("U-10", "L-ACME-N", "1001", approve="2002", pin="0000").code
+        for _ in range(7)
+    ]
+    assert codes == ["bad-pin"] * 5 + ["pin-locked"] * 2
+    right = services.moves.move("U-10", "L-ACME-N", "1001", approve="2002", pin="2468")
+    assert (right.outcome, right.code) == (Outcome.REFUSED, "pin-locked")
+    assert services.views.unit("U-10").location != "L-ACME-N"  # type: ignore[union-attr]
+    with pytest.raises(Denied) as denied:  # and at sign-in: one lockout
+        services.accounts.sign_in("2002", "2468")
+    assert denied.value.code == "pin-locked"
+    clock.advance(minutes=6)
+    approved = services.moves.move("U-10", "L-ACME-N", "1001", approve="2002", pin="2468")
+    assert (approved.outcome, approved.approved_by) == (Outcome.MOVED, "2002")
+
+
+def test_a_lead_locked_at_sign_in_cannot_approve(services: Site) -> None:
+    for _ in range(5):
+        with pytest.raises(Denied):
+            services.accounts.sign_in("2002", "0000")
+    locked = services.moves.move("U-10", "L-ACME-N", "1001", approve="2002", pin="2468")
+    assert (locked.outcome, locked.code) == (Outcome.REFUSED, "pin-locked")
 
 
 def test_a_right_pin_forgives_earlier_slips(services: Site) -> None:

@@ -8,11 +8,10 @@ order) and, when a lead approved, every rule they overrode.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
 from sqlmodel import Session
 
-from stageterm.domain import rules, suggest
+from stageterm.domain import rules
 from stageterm.domain.model import (
     Event,
     EventType,
@@ -25,8 +24,14 @@ from stageterm.domain.model import (
     UnitState,
 )
 from stageterm.services.accounts import Accounts
+from stageterm.services.move_facts import (
+    facts_of,
+    refuse_if_just_moved_by_another,
+    site_facts,
+    with_suggestion,
+)
 from stageterm.services.results import Denied, Outcome, Result, refused
-from stageterm.services.station import MOVES, Station, known_unit, moved, signed_in
+from stageterm.services.station import Station, known_unit, moved, signed_in
 from stageterm.store import floor_queries, queries
 from stageterm.store.writes import StaleUnit, record
 
@@ -138,7 +143,7 @@ class Moves:
                 to_state=UnitState.ISSUED,
                 approved_by=approver.badge if codes and approver else None,
                 overrides=codes if approver else (),
-                **_facts_of(unit, area, queries.order(session, unit.order)),
+                **facts_of(unit, area, queries.order(session, unit.order)),
             )
             record(session, {unit.code: unit}, [event])
             to = area.work_order or area.operation or "production"
@@ -219,17 +224,27 @@ class Moves:
         if unit is not None and expected_version is not None and unit.version != expected_version:
             raise StaleUnit(unit.code)
         now = self.station.now()
-        facts = self._facts(session, unit, target) if unit and target else rules.SiteFacts()
-        verdict = rules.judge(
-            unit,
-            target,
-            facts,
-            now,
-            quantity=quantity,
-            action=action,
-            unit_code=unit_code,
-            target_code=to,
+        facts = (
+            site_facts(session, unit, target, now.date()) if unit and target else rules.SiteFacts()
         )
+
+        def judged(facts: rules.SiteFacts) -> rules.Verdict:
+            return rules.judge(
+                unit,
+                target,
+                facts,
+                now,
+                quantity=quantity,
+                action=action,
+                unit_code=unit_code,
+                target_code=to,
+            )
+
+        verdict = judged(facts)
+        if isinstance(verdict, rules.NeedsApproval) and "wrong-lane" in verdict.codes:
+            assert unit is not None
+            facts = with_suggestion(session, unit, facts)
+            verdict = judged(facts)
         if isinstance(verdict, rules.Refused):
             return refused(
                 verdict.code,
@@ -252,7 +267,7 @@ class Moves:
                 to=target.code,
             )
         if recent_by_others_s > 0:  # only a move that would write (or ask a lead) is a question
-            _refuse_if_just_moved_by_another(session, unit, person, now, recent_by_others_s)
+            refuse_if_just_moved_by_another(session, unit, person, now, recent_by_others_s)
         overrides: tuple[str, ...] = ()
         if isinstance(verdict, rules.NeedsApproval):
             overrides = verdict.codes
@@ -306,38 +321,6 @@ class Moves:
             codes=overrides,
         )
 
-    def _facts(self, session: Session, unit: Unit, target: Location) -> rules.SiteFacts:
-        work_order = (
-            queries.order(session, target.work_order)
-            if target.kind is LocationKind.KITTING
-            else None
-        )
-        today = self.station.now().date()
-        order = queries.order(session, unit.order)
-        fefo = (
-            floor_queries.earlier_expiry(session, unit, today)
-            if target.kind in (LocationKind.LANE, LocationKind.KITTING)
-            else None
-        )
-        suggested: tuple[str, ...] = ()
-        if target.kind is LocationKind.LANE and suggest.wants_a_lane(order):
-            counts = floor_queries.lane_counts(session, unit.order)
-            suggested = suggest.suggest_lanes(order, counts)
-        return rules.SiteFacts(
-            order=order,
-            work_order=work_order,
-            units_in_target=queries.units_at(session, target.code)
-            if target.kind in (LocationKind.LANE, LocationKind.BUFFER)
-            else 0,
-            earlier_expiry_unit=fefo[0] if fefo else None,
-            earlier_expiry_location=fefo[1] if fefo else None,
-            suggested=suggested,
-            kit_staged=queries.kit_quantity(session, work_order.ref, unit.item)
-            if work_order
-            else 0,
-            current_location=queries.location(session, unit.location) if unit.location else None,
-        )
-
     def _move_events(
         self,
         session: Session,
@@ -379,38 +362,10 @@ class Moves:
                 quantity=moving.quantity,
                 approved_by=approver.badge if approver else None,
                 overrides=overrides if approver else (),
-                **_facts_of(moving, target, order),
+                **facts_of(moving, target, order),
             )
         )
         return events
-
-
-def _facts_of(unit: Unit, place: Location, order: Order | None) -> dict[str, str | None]:
-    """The facts an event is judged on, kept with it: the unit's order and its customer,
-    route and carrier (else the place's), and the kitting area's work order."""
-    source: Order | Location = order if order is not None else place
-    return {
-        "order": unit.order,
-        "customer": source.customer,
-        "route": source.route,
-        "carrier": source.carrier,
-        "work_order": place.work_order if place.kind is LocationKind.KITTING else None,
-    }
-
-
-def _refuse_if_just_moved_by_another(
-    session: Session, unit: Unit, person: Operator, now: datetime, window_s: float
-) -> None:
-    latest = queries.latest_mover(session, unit.code)
-    if latest is None:
-        return
-    kind, operator, at, moved_place = latest
-    # abs(): another host's clock may run ahead; a skew beyond the window leaves the
-    # version check alone to tell.
-    age_s = abs((now - at).total_seconds())
-    was_moved = kind in MOVES and moved_place  # an undo of a hold moved nothing
-    if was_moved and operator not in (None, person.badge) and age_s < window_s:
-        raise StaleUnit(unit.code)
 
 
 def _still(unit: Unit) -> str:

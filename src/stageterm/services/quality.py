@@ -29,8 +29,7 @@ class QualityControl:
                 EventType.HOLD, unit, person, to_quality=Quality.HOLD, reason=reason
             )
             record(session, {unit.code: unit}, [event])
-            why = f" ({reason})" if reason else ""
-            return moved(event, f"Unit {unit.code} is on hold{why}.")
+            return moved(event, f"Unit {unit.code} is on hold.")
 
         return self.station.guarded(unit_code, run)
 

@@ -14,10 +14,9 @@ thread-safe, and needs not be.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from stageterm.domain.model import Location, LocationKind, Operator, Unit
+from stageterm.domain.model import Location, Operator, Unit
 from stageterm.scanning import (
     BadgeScan,
     CommandScan,
@@ -30,8 +29,10 @@ from stageterm.scanning import (
 from stageterm.scanning.classifier import classify
 from stageterm.services.replies import PendingView, PinAsk, Reply, ScanEntry, SessionView
 from stageterm.services.results import Denied, Outcome, Result
-from stageterm.services.scan_state import PendingApproval, ScanState
+from stageterm.services.scan_state import ScanState
 from stageterm.services.session_commands import run_command
+from stageterm.services.session_moves import move_unit, remember_if_told
+from stageterm.store.errors import StoreError
 
 if TYPE_CHECKING:
     from stageterm.services.site import Site
@@ -95,7 +96,10 @@ class FloorSession:
             if pin is None:
                 return Reply(self.view(), ask_pin=PinAsk(person.badge, person.name, approving))
             return self.pin(person.badge, pin)
-        result = self._scan(raw)
+        try:
+            result = self._scan(raw)
+        except StoreError as failure:  # busy, full, replaced: said on screen, nothing confirmed
+            result = Result(Outcome.ERROR, f"Not done: {failure}", code=failure.code)
         if opens_units and result.code in ("unknown-unit", "ambiguous"):
             # Looking something up: say so on the unit screen, not as a refusal on stage.
             return Reply(self.view(), open_unit=raw, open_note=result.message)
@@ -109,10 +113,13 @@ class FloorSession:
 
     def pin(self, badge: str, pin: str) -> Reply:
         """The PIN asked for `badge`: signs in, or approves the pending move."""
-        if self.state.operator is not None:
-            result = self.approve(badge, pin)
-        else:
-            result = self.sign_in(badge, pin)
+        try:
+            if self.state.operator is not None:
+                result = self.approve(badge, pin)
+            else:
+                result = self.sign_in(badge, pin)
+        except StoreError as failure:
+            result = Result(Outcome.ERROR, f"Not done: {failure}", code=failure.code)
         return self._answer(f"badge {badge} + PIN", result)
 
     def acknowledge(self, seq: int | None = None) -> Reply:
@@ -197,7 +204,7 @@ class FloorSession:
         if result.code in APPROVAL_RETRY:
             return result  # still pending: another lead may scan
         self.state.pending = None
-        self._remember_if_told(result, pending.unit, pending.quantity)
+        remember_if_told(self, result, pending.unit, pending.quantity)
         return result
 
     # -- reads for the shells ------------------------------------------------------------------
@@ -360,54 +367,7 @@ class FloorSession:
         return self._move(unit.code, target, unit)
 
     def _move(self, unit_code: str, target: Location, seen: Unit | None = None) -> Result:
-        """Move the unit as this terminal saw it (`seen`): if it changed since, or another
-        operator moved it in the last JUST_MOVED_S, the operator is told who moved it and
-        where; scanning it again then moves it."""
-        quantity, self.state.quantity = self.state.quantity, None
-        told, self.state.told_moved = self.state.told_moved, None
-        version = seen.version if seen else None
-        window = self.just_moved_s
-        if told is not None and told[:2] == (unit_code, version):
-            window = 0.0
-            quantity = quantity if quantity is not None else told[2]
-        moves = self.site.moves
-        if target.kind is LocationKind.DOCK:
-            result = moves.load(
-                unit_code,
-                target.code,
-                self._badge(),
-                expected_version=version,
-                recent_by_others_s=window,
-            )
-        else:
-            result = moves.move(
-                unit_code,
-                target.code,
-                self._badge(),
-                quantity=quantity,
-                expected_version=version,
-                recent_by_others_s=window,
-            )
-        self._remember_if_told(result, unit_code, quantity)
-        if result.outcome is Outcome.MOVED:
-            self.state.unit_on_screen = result.unit or unit_code
-            if result.unit and result.unit != unit_code:  # a kitting split: label the child
-                result = self._with_child_label(result, result.unit)
-        if result.outcome is Outcome.NEEDS_APPROVAL:
-            self.state.pending = PendingApproval(unit_code, target.code, quantity, result, version)
-        return result
-
-    def _with_child_label(self, result: Result, child: str) -> Result:
-        """The child of a split gets its label at once where a printer is set; else the
-        answer says how to print it. Either way the move stands."""
-        printed = self.site.printing.print_unit(child)
-        return replace(result, message=f"{result.message} {printed.message}")
-
-    def _remember_if_told(self, result: Result, unit_code: str, quantity: int | None) -> None:
-        """After "moved-meanwhile": the unit as it is now, so that scanning it again moves it."""
-        if result.code == "moved-meanwhile":
-            now = self.site.views.unit(unit_code)
-            self.state.told_moved = (unit_code, now.version, quantity) if now else None
+        return move_unit(self, unit_code, target, seen)
 
     def _cancel(self) -> Result:
         self.state.pending = None

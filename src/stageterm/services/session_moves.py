@@ -1,0 +1,72 @@
+"""A move from a terminal's scan: the unit as this terminal saw it, to the target scanned;
+a unit another operator just moved is a question; a kitting split's child gets its label.
+Part of `FloorSession` (session.py), which owns the state these functions read and set."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from stageterm.domain.model import Location, LocationKind, Unit
+from stageterm.services.results import Outcome, Result
+from stageterm.services.scan_state import PendingApproval
+
+if TYPE_CHECKING:
+    from stageterm.services.session import FloorSession
+
+
+def move_unit(
+    session: FloorSession, unit_code: str, target: Location, seen: Unit | None = None
+) -> Result:
+    """Move the unit as this terminal saw it (`seen`): if it changed since, or another
+    operator moved it in the last JUST_MOVED_S, the operator is told who moved it and
+    where; scanning it again then moves it."""
+    quantity, session.state.quantity = session.state.quantity, None
+    told, session.state.told_moved = session.state.told_moved, None
+    version = seen.version if seen else None
+    window = session.just_moved_s
+    if told is not None and told[:2] == (unit_code, version):
+        window = 0.0
+        quantity = quantity if quantity is not None else told[2]
+    moves = session.site.moves
+    if target.kind is LocationKind.DOCK:
+        result = moves.load(
+            unit_code,
+            target.code,
+            session._badge(),
+            expected_version=version,
+            recent_by_others_s=window,
+        )
+    else:
+        result = moves.move(
+            unit_code,
+            target.code,
+            session._badge(),
+            quantity=quantity,
+            expected_version=version,
+            recent_by_others_s=window,
+        )
+    remember_if_told(session, result, unit_code, quantity)
+    if result.outcome is Outcome.MOVED:
+        session.state.unit_on_screen = result.unit or unit_code
+        if result.unit and result.unit != unit_code:  # a kitting split: label the child
+            result = with_child_label(session, result, result.unit)
+    if result.outcome is Outcome.NEEDS_APPROVAL:
+        session.state.pending = PendingApproval(unit_code, target.code, quantity, result, version)
+    return result
+
+
+def with_child_label(session: FloorSession, result: Result, child: str) -> Result:
+    """The child of a split gets its label at once where a printer is set; else the
+    answer says how to print it. Either way the move stands."""
+    printed = session.site.printing.print_unit(child)
+    return replace(result, message=f"{result.message} {printed.message}")
+
+
+def remember_if_told(
+    session: FloorSession, result: Result, unit_code: str, quantity: int | None
+) -> None:
+    """After "moved-meanwhile": the unit as it is now, so that scanning it again moves it."""
+    if result.code == "moved-meanwhile":
+        now = session.site.views.unit(unit_code)
+        session.state.told_moved = (unit_code, now.version, quantity) if now else None
