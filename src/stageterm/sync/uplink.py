@@ -142,7 +142,7 @@ class Uplink:
             if not all(" " <= c <= "~" for c in secret):
                 raise UplinkConfigError(
                     "STAGETERM_UPSTREAM_TOKEN cannot be sent in an HTTP header: "
-                    "it holds characters other than printable ASCII (a line break, a space?)"
+                    "it holds characters other than printable ASCII (a line break, a tab, a letter like é?)"
                 )
             headers["Authorization"] = f"Bearer {secret}"
         self._backend = DeadlineBackend()
