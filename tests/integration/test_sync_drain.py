@@ -13,6 +13,7 @@ import pytest
 from receiver import Receiver, Reply
 from sync_site import Site, epcis_errors
 
+from epcis_checks import gs1_errors, jsonld_dropped
 from stageterm.config import Secret
 from stageterm.domain.model import EventType, Quality
 from stageterm.store.engine import Store
@@ -60,8 +61,11 @@ def test_pending_events_arrive_in_order_as_valid_epcis_and_are_marked_synced(
     assert receiver.received_ids() == uris(events)
     for request in receiver.requests:
         assert epcis_errors(request.json) == []
+        assert gs1_errors(request.json) == []
         assert request.headers["content-type"] == "application/ld+json"
         assert request.headers["x-stageterm-terminal"] == "T-1"
+    # JSON-LD expansion (slow in pyld): the last, shortest document.
+    assert jsonld_dropped(receiver.requests[-1].json) == []
     assert set(site.states().values()) == {"synced"}
     state = worker.status()
     assert (state.pending, state.rejected, state.failing) == (0, 0, False)

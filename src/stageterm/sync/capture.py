@@ -1,4 +1,4 @@
-"""What the EPCIS 2.0 REST binding's answers say: capture jobs, `Retry-After`, headers.
+"""What the EPCIS 2.0 REST binding says: its headers, capture jobs, `Retry-After`, 415.
 
 A `202 Accepted` with a `Location` means upstream took the document as a *capture job*
 and will say later whether it captured it. The job (GET at that address) is, per the
@@ -13,6 +13,9 @@ import email.utils
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
+
+from stageterm.sync.epcis import EPCIS_MEDIA_TYPE, JSON_MEDIA_TYPE
 
 EPCIS_VERSION = "2.0.0"
 CBV_VERSION = "2.0.0"
@@ -86,3 +89,31 @@ def retry_after(value: str, now: datetime | None = None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)  # RFC 9110 dates are GMT
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def same_origin(url: str, other: str) -> bool:
+    """True when both URLs are at the same scheme, host and port (where our token may go)."""
+    return _origin(url) == _origin(other)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return ("", "", None)  # a port out of range (a hostile Location): nowhere we go
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def media_hint(media_type: str, epcis: bool) -> str:
+    """What to do when upstream refuses the content type we sent (415)."""
+    if not epcis:
+        fix = "send EPCIS documents instead (sync without --format json)"
+    elif media_type == EPCIS_MEDIA_TYPE:
+        fix = f"set STAGETERM_UPSTREAM_CONTENT_TYPE={JSON_MEDIA_TYPE}"
+    else:
+        fix = f"set STAGETERM_UPSTREAM_CONTENT_TYPE={EPCIS_MEDIA_TYPE}"
+    return (
+        f"it does not take Content-Type {media_type}; {fix}, "
+        "then a lead retries the rejected events"
+    )

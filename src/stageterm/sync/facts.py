@@ -5,13 +5,24 @@ Portable SQLAlchemy Core (no dialect-specific SQL), the same on SQLite and Postg
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from datetime import UTC, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import ColumnElement, Table, false, or_, select
 from sqlmodel import Session
 
-from stageterm.domain.model import Event, EventType, Location, Order, SyncState, Unit
+from stageterm.domain.model import (
+    Event,
+    EventType,
+    Location,
+    Order,
+    Quality,
+    SyncState,
+    Unit,
+    UnitState,
+)
 from stageterm.store.tables import EventRow, LocationRow, OrderRow, UnitRow
 from stageterm.sync.epcis import Facts
 
@@ -23,25 +34,118 @@ RECEIVE = EventType.RECEIVE.value
 MAX_ERROR = 500  # characters of upstream's reason kept with an event
 
 
-# The sync reads whole batches, so it reads Core rows rather than ORM objects (several
-# times faster) and hands them to the tables' own `to_domain`, which only reads
-# attributes: a Core row has the same ones, typed by the same column types.
-
-
-# The outbox's own bookkeeping is not part of an event; leaving it out (two of its columns
-# are datetimes, dear to parse on SQLite) makes reading a batch about three times faster.
-_BOOKKEEPING = frozenset({"sync_attempts", "sync_error", "synced_at", "lease_owner", "lease_until"})
-EVENT_COLUMNS = [c for c in EVENTS.c if c.name not in _BOOKKEEPING]
+# The sync reads whole batches, so it reads Core rows of the columns an event is made of, in
+# a fixed order, and builds the events itself: by position, with the enums looked up in
+# dicts and one timezone object per offset. That is several times faster than the ORM, and
+# three times faster than `EventRow.to_domain` on Core rows (attribute access by name and
+# Enum() calls were most of a drain's time); a test checks that both give the same events.
+# The outbox's bookkeeping columns are left out: two are datetimes, dear to parse on SQLite.
+_EVENT_FIELDS = (
+    "id",
+    "type",
+    "unit",
+    "occurred_at",
+    "utc_offset_min",
+    "operator",
+    "terminal",
+    "from_location",
+    "to_location",
+    "from_state",
+    "to_state",
+    "from_quality",
+    "to_quality",
+    "quantity",
+    "approved_by",
+    "reason",
+    "undoes",
+    "payload",
+    "seq",
+    "sync_state",
+    "overrides",
+    "order_ref",
+    "customer",
+    "route",
+    "carrier",
+    "work_order",
+)
+EVENT_COLUMNS = [EVENTS.c[name] for name in _EVENT_FIELDS]
+_TYPES = {t.value: t for t in EventType}
+_STATES: dict[str | None, UnitState | None] = {s.value: s for s in UnitState}
+_QUALITIES: dict[str | None, Quality | None] = {q.value: q for q in Quality}
+_SYNC_STATES = {s.value: s for s in SyncState}
+_STATES[None] = _QUALITIES[None] = None
+_ZONES: dict[int, timezone] = {}
 
 
 def _event(row: Any) -> Event:
-    return EventRow.to_domain(row)
+    """The event of a row of EVENT_COLUMNS (what `EventRow.to_domain` gives, faster)."""
+    (ident, kind, unit, occurred, offset_min, operator, terminal, from_location, to_location,
+     from_state, to_state, from_quality, to_quality, quantity, approved_by, reason, undoes,
+     payload, seq, sync_state, overrides, order, customer, route, carrier, work_order) = row  # fmt: skip
+    zone = _ZONES.get(offset_min)
+    if zone is None:
+        zone = _ZONES[offset_min] = timezone(timedelta(minutes=offset_min))
+    return Event(
+        ident,
+        _TYPES[kind],
+        unit,
+        occurred.astimezone(UTC).astimezone(zone),
+        operator,
+        terminal,
+        from_location,
+        to_location,
+        _STATES[from_state or None],
+        _STATES[to_state or None],
+        _QUALITIES[from_quality or None],
+        _QUALITIES[to_quality or None],
+        quantity,
+        approved_by,
+        reason,
+        undoes,
+        json.loads(payload) if payload else {},
+        seq,
+        _SYNC_STATES[sync_state],
+        tuple(json.loads(overrides)) if overrides else (),
+        order,
+        customer,
+        route,
+        carrier,
+        work_order,
+    )
+
+
+MAX_RUNS = 16  # beyond this many runs of consecutive seqs, a plain IN list is simpler
+
+
+def seq_in(seqs: Iterable[int]) -> ColumnElement[bool]:
+    """`events.seq` is one of `seqs`, written as ranges where the seqs run on.
+
+    A batch is nearly always one run of consecutive seqs; `seq BETWEEN a AND b` costs
+    SQLAlchemy nothing to compile, where an IN list of 500 bound values (expanded anew for
+    each statement) cost a noticeable part of a drain.
+    """
+    ordered = sorted(set(seqs))
+    if not ordered:
+        return false()
+    runs: list[tuple[int, int]] = []
+    start = end = ordered[0]
+    for seq in ordered[1:]:
+        if seq != end + 1:
+            runs.append((start, end))
+            if len(runs) >= MAX_RUNS:
+                return EVENTS.c.seq.in_(ordered)
+            start = seq
+        end = seq
+    runs.append((start, end))
+    column = EVENTS.c.seq
+    ranges = [column == a if a == b else column.between(a, b) for a, b in runs]
+    return ranges[0] if len(ranges) == 1 else or_(*ranges)
 
 
 def events_by_seq(session: Session, seqs: Sequence[int]) -> list[Event]:
     if not seqs:
         return []
-    stmt = select(*EVENT_COLUMNS).where(EVENTS.c.seq.in_(seqs)).order_by(EVENTS.c.seq)
+    stmt = select(*EVENT_COLUMNS).where(seq_in(seqs)).order_by(EVENTS.c.seq)
     return [_event(row) for row in session.execute(stmt)]
 
 

@@ -39,6 +39,7 @@ from stageterm.sync.facts import (
     SYNCED,
     FactsCache,
     events_by_seq,
+    seq_in,
 )
 
 
@@ -172,7 +173,7 @@ def _lease_head(
     )
     taken = session.execute(
         update(EVENTS)
-        .where(EVENTS.c.seq.in_(seqs), EVENTS.c.sync_state == PENDING, free)
+        .where(seq_in(seqs), EVENTS.c.sync_state == PENDING, free)
         .values(
             lease_owner=owner, lease_until=now + lease, sync_attempts=EVENTS.c.sync_attempts + 1
         )
@@ -199,7 +200,7 @@ def renew(
         result = session.execute(
             update(EVENTS)
             .where(
-                EVENTS.c.seq.in_(list(seqs)),
+                seq_in(seqs),
                 EVENTS.c.lease_owner == owner,
                 EVENTS.c.sync_state == PENDING,
             )
@@ -218,7 +219,7 @@ def mark_synced(store: Store, seqs: Collection[int], now: datetime | None = None
             return 0
         result = session.execute(
             update(EVENTS)
-            .where(EVENTS.c.seq.in_(list(seqs)), EVENTS.c.sync_state == PENDING)
+            .where(seq_in(seqs), EVENTS.c.sync_state == PENDING)
             .values(
                 sync_state=SYNCED,
                 synced_at=now,

@@ -41,16 +41,17 @@ import httpx
 
 from stageterm import __version__
 from stageterm.config import Secret
-from stageterm.sync.capture import JOB_POLL_FIRST, JOB_POLL_MAX, gs1_headers, job_state
+from stageterm.sync.capture import (
+    JOB_POLL_FIRST,
+    JOB_POLL_MAX,
+    gs1_headers,
+    job_state,
+    media_hint,
+    same_origin,
+)
 from stageterm.sync.capture import retry_after as _retry_after_value
 from stageterm.sync.deadline import DeadlineBackend, deadline_client, read_capped
-from stageterm.sync.epcis import (
-    EPCIS_MEDIA_TYPE,
-    JSON_MEDIA_TYPE,
-    NAMESPACE,
-    PREFIX,
-    event_id_from,
-)
+from stageterm.sync.epcis import EPCIS_MEDIA_TYPE, NAMESPACE, PREFIX, event_id_from
 from stageterm.sync.redact import Redactor
 
 MAX_REASON = 300
@@ -142,7 +143,7 @@ class Uplink:
             if not all(" " <= c <= "~" for c in secret):
                 raise UplinkConfigError(
                     "STAGETERM_UPSTREAM_TOKEN cannot be sent in an HTTP header: "
-                    "it holds characters other than printable ASCII (a line break, a space?)"
+                    "it holds characters other than printable ASCII (a line break, a tab, a letter like é?)"
                 )
             headers["Authorization"] = f"Bearer {secret}"
         self._backend = DeadlineBackend()
@@ -183,16 +184,24 @@ class Uplink:
         return self._redacted(answer)
 
     def _exchange(
-        self, method: str, url: str, body: bytes | None, headers: dict[str, str]
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        until: float | None = None,
     ) -> httpx.Response | Answer:
-        """One request within the deadline: its answer (body read up to 1 MiB) or a failure."""
-        self._backend.deadline = time.monotonic() + self.deadline
+        """One request within the deadline (and by `until`, a monotonic time, when given):
+        its answer (body read up to 1 MiB) or a failure."""
+        self._backend.deadline = min(time.monotonic() + self.deadline, until or float("inf"))
         try:
             with self._client.stream(method, url, content=body, headers=headers) as response:
                 return read_capped(response)
         except httpx.TimeoutException as exc:
             late = time.monotonic() >= self._backend.deadline
-            why = f"no complete answer within {self.deadline:g} s" if late else _kind(exc)
+            why = "no complete answer in time" if late else _kind(exc)
+            if late and until is None:
+                why = f"no complete answer within {self.deadline:g} s"
             return Answer(Verdict.TRANSIENT, f"upstream {self.shown_url} timed out ({why})")
         except httpx.ConnectError as exc:
             if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate verify failed" in str(exc):
@@ -212,7 +221,7 @@ class Uplink:
     def _await_job(self, location: str, epcis: bool, sleep: Callable[[float], None]) -> Answer:
         """Look at the capture job at `location` until it is done or `job_wait` runs out."""
         job_url = urljoin(self.url, location)
-        if _origin(job_url) != _origin(self.url):
+        if not same_origin(job_url, self.url):
             # Our token goes with every look at the job: only to upstream itself.
             return Answer(
                 Verdict.REFUSED,
@@ -236,7 +245,7 @@ class Uplink:
                 )
             sleep(min(pause, left))
             pause = min(pause * 2, JOB_POLL_MAX)
-            reply = self._exchange("GET", job_url, None, headers)
+            reply = self._exchange("GET", job_url, None, headers, until=end)
             if isinstance(reply, Answer):
                 said = reply.message
                 continue
@@ -287,7 +296,7 @@ class Uplink:
             return Answer(Verdict.TOO_LARGE, _join(where, said), status)
         if status == 415:
             # Every batch would meet the same refusal: park them, saying what to change.
-            return Answer(Verdict.REJECTED, f"{where}: {_media_hint(media_type, epcis)}", status)
+            return Answer(Verdict.REJECTED, f"{where}: {media_hint(media_type, epcis)}", status)
         if status < 400 or status in _REFUSED_STATUS:
             hint = " (redirects are not followed: set the final address)" if status < 400 else ""
             return Answer(Verdict.REFUSED, _join(where, said) + hint, status)
@@ -366,26 +375,6 @@ def _join(where: str, said: str) -> str:
 
 def _retry_after(response: httpx.Response) -> float | None:
     return _retry_after_value(response.headers.get("retry-after", ""))
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return parts.scheme, (parts.hostname or "").lower(), port
-
-
-def _media_hint(media_type: str, epcis: bool) -> str:
-    """What to do when upstream refuses the content type we sent (415)."""
-    if not epcis:
-        fix = "send EPCIS documents instead (sync without --format json)"
-    elif media_type == EPCIS_MEDIA_TYPE:
-        fix = f"set STAGETERM_UPSTREAM_CONTENT_TYPE={JSON_MEDIA_TYPE}"
-    else:
-        fix = f"set STAGETERM_UPSTREAM_CONTENT_TYPE={EPCIS_MEDIA_TYPE}"
-    return (
-        f"it does not take Content-Type {media_type}; {fix}, "
-        "then a lead retries the rejected events"
-    )
 
 
 # Printable ASCII goes as it is; "%" and anything beyond ASCII are percent-encoded (UTF-8),
