@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from integration.helpers import FIXED_NOW, all_events, all_units, table_dump
 from stageterm.domain.model import EventType, Quality, SyncState, UnitState
 from stageterm.domain.pins import check_pin
-from stageterm.imports import ImportFailed, import_file
+from stageterm.intake import ImportFailed, import_file
 from stageterm.services import Services
 from stageterm.store.engine import Store
 from stageterm.store.tables import OperatorRow

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from tui_kit import post_keys, screen_text, shows, until
 
-from stageterm.imports import import_rows
+from stageterm.intake import import_rows
 from stageterm.services import Services
 from stageterm.store.engine import Store
 from stageterm.tui.screens.kitting import KittingScreen

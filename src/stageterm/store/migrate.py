@@ -35,7 +35,9 @@ def _known(revision: str) -> bool:
 
 
 def current_revision(store: Store) -> str | None:
-    with store.writer.connect() as connection:
+    # On the reader: a plain BEGIN, which under WAL never waits for a writer (the writer's
+    # BEGIN IMMEDIATE would queue every command's start behind a long import).
+    with store.reader.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
