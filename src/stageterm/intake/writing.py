@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect, Insert
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from stageterm.intake.plans import Plan, Step
 from stageterm.store.engine import Store
@@ -57,14 +58,14 @@ def render(step: Step, dialect: Dialect) -> Step | DriverInsert:
     given = list(step.params[0])
     defaults = {
         column.key: column.default.arg
-        for column in table.columns  # type: ignore[attr-defined]
-        if column.key not in given and column.default is not None and column.default.is_scalar
+        for column in table.columns
+        if column.key not in given and isinstance(column.default, ScalarElementColumnDefault)
     }
     compiled = statement.compile(dialect=dialect, column_keys=[*given, *defaults])
     order = list(compiled.positiontup or ())
     if set(order) != set(given) | set(defaults):  # not a plain INSERT of these columns
         return step
-    processors = [table.columns[key].type.bind_processor(dialect) for key in order]  # type: ignore[attr-defined]
+    processors = [table.columns[key].type.bind_processor(dialect) for key in order]
     rows = []
     for params in step.params:
         values = [params[key] if key in params else defaults[key] for key in order]
