@@ -10,8 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -708,3 +713,88 @@ def test_an_unknown_column_of_any_kind_is_an_error(
     [problem] = problems_of(sqlite_site, kind, write(tmp_path, f"{kind}.{form}", body))
     unknown = list(row)[-1]
     assert problem.startswith(f"{kind}.{form}:1: unknown column {unknown!r}; {kind} takes ")
+
+
+# -- a big import keeps no terminal waiting (issue #16.3, SPEC §10) ------------------------------
+
+
+def held_write_lock(path: str) -> bool:
+    """True while another connection holds the SQLite write lock (tried without waiting)."""
+    with closing(sqlite3.connect(path, isolation_level=None, timeout=0)) as probe:
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc) or "busy" in str(exc), exc
+            return True
+        probe.execute("ROLLBACK")
+        return False
+
+
+@pytest.mark.slow
+def test_terminals_are_answered_while_a_big_import_is_written(  # type: ignore[no-untyped-def]
+    run_cli, demo_db: str, tmp_path: Path
+) -> None:
+    """`stageterm queue` answers while an import holds the write lock, however long it holds
+    it; a move waits its turn and is done. The import is paused (SIGSTOP) inside its write
+    transaction, so that the lock is held for as long as the test needs, on any machine."""
+    path = demo_db.removeprefix("sqlite:///")
+    big = tmp_path / "big.csv"
+    rows = "".join(
+        f"B{n:06d},FG-100,,L{n % 97},,,10,EA,,,S-{1 + n % 20:02d},\n" for n in range(5_000)
+    )
+    big.write_text(f"{UNITS_HEADER}\n{rows}", encoding="utf-8")
+    # This machine's start-up of a command, with nobody writing: the yardstick below.
+    started = time.monotonic()
+    first = run_cli("queue", "--json", db=demo_db)
+    alone = time.monotonic() - started
+    assert first.returncode == 0, first.stderr
+    with closing(sqlite3.connect(path)) as reader:
+        units_before = reader.execute("SELECT count(*) FROM units").fetchone()[0]
+
+    importing = start_cli(run_cli, demo_db, "import", "units", str(big))
+    try:
+        while not held_write_lock(path):
+            assert importing.poll() is None, "the import ended before its write was seen"
+            time.sleep(0.001)
+        importing.send_signal(signal.SIGSTOP)
+        assert held_write_lock(path), "the import committed before it could be paused"
+        with closing(sqlite3.connect(path, timeout=0)) as reader:  # WAL: a read never waits
+            # ... and sees the units as they were before the import, none of its own yet.
+            assert reader.execute("SELECT count(*) FROM units").fetchone()[0] == units_before
+
+        started = time.monotonic()
+        queue = run_cli("queue", "--json", db=demo_db)
+        answered = time.monotonic() - started
+
+        moving = start_cli(run_cli, demo_db, "move", "U00003", "--to", "L-04", "--operator", "1001")
+        time.sleep(0.5)
+        assert moving.poll() is None  # queued behind the import's write
+        importing.send_signal(signal.SIGCONT)
+        out, err = importing.communicate(timeout=120)
+        moved, move_err = moving.communicate(timeout=60)
+    finally:
+        for process in (importing, *([moving] if "moving" in locals() else [])):
+            process.send_signal(signal.SIGCONT)
+            process.kill()
+            process.wait()
+
+    assert queue.returncode == 0, queue.stderr
+    lanes = [(row["lane"], row["units"]) for row in json.loads(first.stdout)]
+    assert [(row["lane"], row["units"]) for row in json.loads(queue.stdout)] == lanes
+    assert answered < alone + 1.0, f"queue took {answered:.2f} s (alone: {alone:.2f} s)"
+    assert (importing.returncode, err) == (0, ""), err
+    assert out == "Imported units: 5000 new, 0 updated.\n"
+    assert (moving.returncode, move_err) == (0, ""), move_err
+    assert moved == "OK: Unit U00003 to L-04.\n"
+
+
+def start_cli(run_cli, db: str, *args: str) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "stageterm"), *args],
+        cwd=run_cli.home,
+        env=run_cli.env(db, None),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
