@@ -35,8 +35,9 @@ from stageterm.domain.model import (
 from stageterm.domain.pins import check_pin
 from stageterm.intake import ImportFailed, import_file
 from stageterm.services import Services
-from stageterm.store import queries
+from stageterm.store import engine, queries
 from stageterm.store.engine import Store
+from stageterm.store.errors import StoreError
 from stageterm.store.tables import OperatorRow
 
 UNITS_HEADER = "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order"
@@ -798,3 +799,18 @@ def start_cli(run_cli, db: str, *args: str) -> subprocess.Popen[str]:  # type: i
         stdin=subprocess.DEVNULL,
         text=True,
     )
+
+
+def test_an_import_that_cannot_get_the_write_lock_says_so_and_writes_nothing(
+    sqlite_site: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 200)  # the site's patience, shortened
+    path = write(tmp_path, "units.csv", f"{UNITS_HEADER}\nN-1,FG-1,,,,,5,,,,S-01,\n")
+    with closing(sqlite3.connect(sqlite_site.url.removeprefix("sqlite:///"))) as other:
+        other.isolation_level = None
+        other.execute("BEGIN IMMEDIATE")  # another terminal's long write
+        with nothing_written(sqlite_site), pytest.raises(StoreError) as busy:
+            import_file(sqlite_site, "units", path, clock=clock)
+        other.execute("ROLLBACK")
+    assert str(busy.value).startswith("database busy: ")
+    assert "\n" not in str(busy.value)

@@ -10,6 +10,7 @@ sqlite3 transaction doing the same inserts (benchmarks/import_lock.py; SPEC §10
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,8 +93,10 @@ def write_plan(store: Store, plan: Plan) -> Written:
         # A key the plan saw as free (or a row it would update) was added by another
         # import meanwhile; the caller plans again and reports it at its line.
         raise ChangedMeanwhile(str(exc.orig)) from exc
-    except OperationalError as exc:
-        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+    except (OperationalError, sqlite3.OperationalError) as exc:
+        # The engine's wait for BEGIN IMMEDIATE gives up with sqlite3's own error, unwrapped.
+        reason = str(exc.orig if isinstance(exc, OperationalError) else exc)
+        if "locked" in reason or "busy" in reason:
             raise StoreError(
                 "database busy: another terminal held the write lock past the busy timeout; "
                 "nothing imported, try again"
