@@ -12,6 +12,7 @@ a key a scanner can find.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -137,13 +138,8 @@ def gtin(value: Any, column: str = "gtin") -> str | None:
     found = text(value, column)
     if found is None:
         return None
-    _ascii_digits(found, column)
-    if len(found) not in (8, 12, 13, 14):
-        raise CellError(f"{column} {found!r} is not 8, 12, 13 or 14 digits")
-    try:
-        Gtin.parse(found)
-    except ParseError:
-        raise CellError(_wrong_check_digit(found, column)) from None
+    if (problem := _gtin_problem(found)) is not None:
+        raise CellError(f"{column} {problem}")
     return found.zfill(14)
 
 
@@ -158,8 +154,22 @@ def sscc(value: Any, column: str = "sscc") -> str | None:
     try:
         Sscc.parse(found)
     except ParseError:
-        raise CellError(_wrong_check_digit(found, column)) from None
+        raise CellError(f"{column} {_wrong_check_digit(found)}") from None
     return found
+
+
+# A file of 100k units carries a few hundred products: each GTIN is parsed once.
+@lru_cache(maxsize=4096)
+def _gtin_problem(found: str) -> str | None:
+    if not (found.isascii() and found.isdigit()):
+        return f"{found!r} is not made of the digits 0-9 only"
+    if len(found) not in (8, 12, 13, 14):
+        return f"{found!r} is not 8, 12, 13 or 14 digits"
+    try:
+        Gtin.parse(found)
+    except ParseError:
+        return _wrong_check_digit(found)
+    return None
 
 
 def _ascii_digits(value: str, column: str) -> None:
@@ -168,9 +178,9 @@ def _ascii_digits(value: str, column: str) -> None:
         raise CellError(f"{column} {value!r} is not made of the digits 0-9 only")
 
 
-def _wrong_check_digit(value: str, column: str) -> str:
+def _wrong_check_digit(value: str) -> str:
     right = gs1_standard_check_digit(value[:-1])
-    return f"{column} {value!r} has a wrong check digit (it would end in {right})"
+    return f"{value!r} has a wrong check digit (it would end in {right})"
 
 
 def gs1_lot_or_serial(value: str | None, column: str) -> None:
