@@ -175,3 +175,8 @@ def test_a_csv_file_and_a_json_file_of_the_same_rows_check_the_same(
     assert from_json.problems == [] and len(from_json.records) == len(rows)
     assert from_csv.problems == []
     assert [r for _, r in from_csv.records] == [r for _, r in from_json.records]
+
+
+def test_a_row_that_is_not_an_object_is_named_at_its_position() -> None:
+    checked = validate("orders", "orders@c9", [(1, ["SO-1", "outbound"]), (2, {"ref": "SO-2"})])
+    assert checked.problems == ["orders@c9:1: not an object", "orders@c9:2: kind is empty"]

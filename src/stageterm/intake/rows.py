@@ -168,6 +168,9 @@ def validate(kind: str, source: str, rows: Iterable[tuple[int, Mapping[str, obje
     records: list[tuple[int, Any]] = []
     problems: list[tuple[int, str]] = []
     for line, row in rows:
+        if not isinstance(row, Mapping):  # a feed's item that is a list or a number
+            problems.append((line, "not an object"))
+            continue
         reason = unknown_columns(kind, row)
         if reason is None:
             try:
