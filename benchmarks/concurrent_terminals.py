@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from stageterm.domain import projection
-from stageterm.imports import import_rows
+from stageterm.intake import import_rows
 from stageterm.services.site import Site
 from stageterm.store import queries
 from stageterm.store.engine import open_store

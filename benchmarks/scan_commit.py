@@ -4,7 +4,7 @@ against a bare sqlite3 transaction doing the same writes, measured in the same r
     python benchmarks/scan_commit.py [--units 100000] [--events 1000000] [--moves 2000]
 
 Builds a synthetic site in a temporary SQLite file (migrated by Alembic, then filled with
-bulk inserts), then times Workflow.scan() of unit labels with a lane as target: each scan
+bulk inserts), then times FloorSession.scan() of unit labels with a lane as target: each scan
 parses the label, resolves the unit, judges the move and commits event + projection.
 """
 
@@ -23,10 +23,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from stageterm.workflow import Workflow
-
 from stageterm.domain.model import new_event_id
 from stageterm.scanning import ScannerSettings
+from stageterm.services.session import FloorSession
 from stageterm.services.site import Site
 from stageterm.store.engine import WRITER_CHECKPOINT_FALLBACK_PAGES, Checkpointer, open_store
 from stageterm.store.migrate import upgrade
@@ -94,7 +93,7 @@ def time_moves(path: Path, moves: int, units: int, background: bool = True) -> l
     if background:
         store.start_background_checkpoints()
     services = Site(store, terminal="bench")
-    workflow = Workflow(services, ScannerSettings())
+    workflow = FloorSession(services, ScannerSettings())
     assert workflow.sign_in("1").ok
     workflow.scan("BL-0")
     timings = []
@@ -103,8 +102,10 @@ def time_moves(path: Path, moves: int, units: int, background: bool = True) -> l
             workflow.scan(f"BL-{(n // 200) % 2}")
         code = f"U{(n * 7919) % units:07d}"
         t0 = time.perf_counter()
-        result = workflow.scan(code)
+        reply = workflow.scan(code)
         timings.append((time.perf_counter() - t0) * 1000)
+        assert reply.entry is not None, reply
+        result = reply.entry.result
         assert result.outcome.value in ("moved", "already_there"), result
     store.dispose()
     return timings

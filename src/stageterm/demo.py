@@ -9,8 +9,9 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from stageterm.imports import import_rows
-from stageterm.imports.reading import Row
+from biip.checksums import gs1_standard_check_digit
+
+from stageterm.intake import Row, import_rows
 from stageterm.services.site import Site
 from stageterm.store import queries
 from stageterm.store.engine import Store
@@ -28,20 +29,14 @@ OPERATORS: list[dict[str, object]] = [
 DEMO_BADGES = {str(op["badge"]): str(op["name"]) for op in OPERATORS}
 
 
-def gs1_check_digit(body: str) -> str:
-    """The GS1 mod-10 check digit for a GTIN or SSCC body."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
-
-
 def _gtin(n: int) -> str:
     body = f"0950110153{n:03d}"
-    return body + gs1_check_digit(body)
+    return f"{body}{gs1_standard_check_digit(body)}"
 
 
 def _sscc(n: int) -> str:
     body = f"00950110150{n:06d}"
-    return body + gs1_check_digit(body)
+    return f"{body}{gs1_standard_check_digit(body)}"
 
 
 def _rows(items: list[dict[str, object]]) -> list[tuple[int, Row]]:

@@ -29,7 +29,7 @@ from sqlalchemy import func, select, text
 
 from stageterm.domain import projection
 from stageterm.domain.model import Event, Unit
-from stageterm.imports import import_rows
+from stageterm.intake import import_rows
 from stageterm.store.engine import Store
 from stageterm.store.tables import EventRow, UnitRow
 

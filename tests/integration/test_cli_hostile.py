@@ -33,7 +33,7 @@ from receiver import event_ids
 from sqlalchemy import MetaData, select
 
 from integration.helpers import seed_now
-from stageterm.imports import import_rows
+from stageterm.intake import import_rows
 from stageterm.store.engine import open_store
 
 # name -> (text, how the problem reads after "<What> " once shown safely)

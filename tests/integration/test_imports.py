@@ -7,20 +7,37 @@ on SQLite only.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
 from integration.helpers import FIXED_NOW, all_events, all_units, table_dump
-from stageterm.domain.model import EventType, Quality, SyncState, UnitState
+from stageterm.domain.model import (
+    EventType,
+    LocationKind,
+    OrderStatus,
+    Quality,
+    SyncState,
+    UnitState,
+)
 from stageterm.domain.pins import check_pin
-from stageterm.imports import ImportFailed, import_file
+from stageterm.intake import ImportFailed, import_file
 from stageterm.services.site import Site
+from stageterm.store import engine, queries
 from stageterm.store.engine import Store
+from stageterm.store.errors import StoreError
 from stageterm.store.tables import OperatorRow
 
 UNITS_HEADER = "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order"
@@ -366,3 +383,434 @@ def test_a_utf8_bom_from_a_spreadsheet_is_ignored(sqlite_site: Store, tmp_path: 
     path.write_bytes("\ufeffcode,kind,name\nX-1,storage,Réserve\n".encode())
     import_file(sqlite_site, "locations", path, clock=clock)
     assert Site(sqlite_site).views.location("X-1").name == "Réserve"  # type: ignore[union-attr]
+
+
+# -- GS1 data is checked where it enters (issue #13.3) ------------------------------------------
+
+
+def unit_row(**cells: object) -> dict[str, object]:
+    return {"code": "N-1", "item": "FG-1", "quantity": 5, "location": "S-01", **cells}
+
+
+def as_csv(row: dict[str, object]) -> str:
+    """The row as a units CSV (every column, in the SPEC's order), quoted as a spreadsheet would."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(UNITS_HEADER.split(","))
+    writer.writerow(["" if row.get(c) is None else row[c] for c in UNITS_HEADER.split(",")])
+    return out.getvalue()
+
+
+def import_one(store: Store, tmp_path: Path, row: dict[str, object], form: str) -> Path:
+    body = as_csv(row) if form == "csv" else [row]
+    return write(tmp_path, f"units.{form}", body)
+
+
+FORMS = ["csv", "json"]
+GOOD_GS1 = [
+    pytest.param({"gtin": "96385074"}, "00000096385074", id="gtin-8"),
+    pytest.param({"gtin": "614141000036"}, "00614141000036", id="gtin-12"),
+    pytest.param({"gtin": "9501101530003"}, "09501101530003", id="gtin-13"),
+    pytest.param({"gtin": "09501101530003"}, "09501101530003", id="gtin-14"),
+    pytest.param({"gtin": "19501101530000"}, "19501101530000", id="gtin-14-case"),
+    pytest.param({"sscc": "009501101500000099"}, None, id="sscc"),
+    pytest.param(
+        {"gtin": "09501101530003", "lot": "LOT-9/A.1", "serial": "ab!%&'()*+,-./:;<=>?_\"z"[:20]},
+        "09501101530003",
+        id="cset82-lot-and-serial",
+    ),
+    pytest.param(
+        {"gtin": "09501101530003", "lot": "L" * 20, "serial": "S" * 20},
+        "09501101530003",
+        id="20-characters",
+    ),
+    # Without a GTIN a lot is the site's own text: GS1's limits do not apply.
+    pytest.param({"lot": "Charge Nr. 7 — Süd", "serial": "X" * 40}, None, id="no-gtin-free-lot"),
+]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(("cells", "stored_gtin"), GOOD_GS1)
+def test_right_gs1_keys_are_taken(
+    sqlite_site: Store, tmp_path: Path, form: str, cells: dict[str, object], stored_gtin: str | None
+) -> None:
+    import_file(
+        sqlite_site,
+        "units",
+        import_one(sqlite_site, tmp_path, unit_row(**cells), form),
+        clock=clock,
+    )
+    unit = all_units(sqlite_site)["N-1"]
+    assert unit.gtin == stored_gtin
+    assert (unit.lot, unit.serial, unit.sscc) == (
+        cells.get("lot"),
+        cells.get("serial"),
+        cells.get("sscc"),
+    )
+
+
+BAD_GS1 = [
+    pytest.param(
+        {"gtin": "09501101530004"},
+        "gtin '09501101530004' has a wrong check digit (it would end in 3)",
+        id="gtin-check-digit",
+    ),
+    pytest.param(
+        {"gtin": "96385075"}, "gtin '96385075' has a wrong check digit", id="gtin-8-check-digit"
+    ),
+    pytest.param(
+        {"sscc": "009501101500000098"},
+        "sscc '009501101500000098' has a wrong check digit (it would end in 9)",
+        id="sscc-check-digit",
+    ),
+    pytest.param(
+        {"gtin": "0950110153000³"},
+        "gtin '0950110153000³' is not made of the digits 0-9 only",
+        id="gtin-superscript",
+    ),
+    pytest.param(
+        {"gtin": "٠٩٥٠١١٠١٥٣٠٠٠٣"},  # Arabic-Indic digits: str.isdecimal() says yes
+        "gtin '٠٩٥٠١١٠١٥٣٠٠٠٣' is not made of the digits 0-9 only",
+        id="gtin-arabic-indic",
+    ),
+    pytest.param(
+        {"sscc": "٠٠٩٥٠١١٠١٥٠٠٠٠٠٠٩٩"},
+        "sscc '٠٠٩٥٠١١٠١٥٠٠٠٠٠٠٩٩' is not made of the digits 0-9 only",
+        id="sscc-arabic-indic",
+    ),
+    pytest.param({"gtin": "950110153000"[:10]}, "gtin '9501101530' is not 8, 12, 13", id="gtin-10"),
+    pytest.param(
+        {"gtin": "095011015300030"}, "gtin '095011015300030' is not 8, 12, 13", id="gtin-15"
+    ),
+    pytest.param(
+        {"sscc": "09501101500000099"}, "sscc '09501101500000099' is not 18 digits", id="sscc-17"
+    ),
+    pytest.param(
+        {"gtin": "09501101530003", "lot": "LOT 9"},
+        "lot 'LOT 9' has characters outside GS1 character set 82",
+        id="lot-space",
+    ),
+    pytest.param(
+        {"gtin": "09501101530003", "lot": "Lös"},
+        "lot 'Lös' has characters outside GS1 character set 82",
+        id="lot-umlaut",
+    ),
+    pytest.param(
+        {"gtin": "09501101530003", "serial": "S#1"},
+        "serial 'S#1' has characters outside GS1 character set 82",
+        id="serial-hash",
+    ),
+    pytest.param(
+        {"gtin": "09501101530003", "lot": "L" * 21},
+        "lot is longer than 20 characters",
+        id="lot-21",
+    ),
+    pytest.param(
+        {"gtin": "09501101530003", "serial": "S" * 21},
+        "serial is longer than 20 characters",
+        id="serial-21",
+    ),
+]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(("cells", "reason"), BAD_GS1)
+def test_wrong_gs1_keys_are_named_at_their_line(
+    sqlite_site: Store, tmp_path: Path, form: str, cells: dict[str, object], reason: str
+) -> None:
+    path = import_one(sqlite_site, tmp_path, unit_row(**cells), form)
+    [problem] = problems_of(sqlite_site, "units", path)
+    line = 2 if form == "csv" else 1
+    assert problem.startswith(f"units.{form}:{line}: {reason}"), problem
+
+
+# -- numbers too large for the database are bad input, not an OverflowError ----------------------
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(
+    ("kind", "row", "reason"),
+    [
+        ("units", unit_row(quantity=10**20), "quantity 100000000000000000000 is too large"),
+        (
+            "units",
+            unit_row(quantity=2**31),
+            "quantity 2147483648 is too large (at most 2147483647)",
+        ),
+        ("locations", {"code": "X-1", "kind": "lane", "capacity": 10**20}, "capacity 1000"),
+        (
+            "orders",
+            {"ref": "SO-9", "kind": "outbound", "item": "FG-1", "quantity": 10**20},
+            "quantity 100000000000000000000 is too large",
+        ),
+        ("units", unit_row(quantity="1_000"), "quantity '1_000' is not a whole number"),
+        ("units", unit_row(quantity="٣"), "quantity '٣' is not a whole number"),
+    ],
+)
+def test_a_number_too_large_for_the_database_is_named_at_its_line(
+    site_store: Store, tmp_path: Path, form: str, kind: str, row: dict[str, object], reason: str
+) -> None:
+    if form == "csv":
+        body: str | list[dict[str, object]] = (
+            f"{','.join(row)}\n{','.join(str(v) for v in row.values())}\n"
+        )
+    else:
+        body = [row]
+    [problem] = problems_of(site_store, kind, write(tmp_path, f"{kind}.{form}", body))
+    assert problem.startswith(f"{kind}.{form}:{2 if form == 'csv' else 1}: {reason}"), problem
+
+
+def test_the_largest_quantity_the_database_holds_is_taken(
+    site_store: Store, tmp_path: Path
+) -> None:
+    import_file(
+        site_store, "units", write(tmp_path, "u.json", [unit_row(quantity=2**31 - 1)]), clock=clock
+    )
+    assert all_units(site_store)["N-1"].quantity == 2**31 - 1
+
+
+# -- buffers and order status (SPEC §2) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_buffer_is_imported_with_its_operation_and_kanban_limit(
+    site_store: Store, tmp_path: Path, form: str
+) -> None:
+    rows: list[dict[str, object]] = [
+        {
+            "code": "B-HT",
+            "kind": "buffer",
+            "name": "After heat treatment",
+            "capacity": 6,
+            "operation": "MACHINING",
+        },
+        {"code": "B-PAINT", "kind": "buffer", "operation": "PAINT"},  # no limit
+    ]
+    if form == "csv":
+        header = "code,kind,name,capacity,operation"
+        body: str | list[dict[str, object]] = (
+            f"{header}\nB-HT,buffer,After heat treatment,6,MACHINING\nB-PAINT,buffer,,,PAINT\n"
+        )
+    else:
+        body = rows
+    report = import_file(site_store, "locations", write(tmp_path, f"b.{form}", body), clock=clock)
+    assert (report.created, report.updated) == (2, 0)
+    services = Site(site_store)
+    ht, paint = services.views.location("B-HT"), services.views.location("B-PAINT")
+    assert ht is not None and paint is not None
+    assert (ht.kind, ht.operation, ht.capacity) == (LocationKind.BUFFER, "MACHINING", 6)
+    assert (paint.operation, paint.capacity) == ("PAINT", None)
+
+    # Work in process already waiting in a buffer is staged there from its receipt.
+    units = f"{UNITS_HEADER}\nW-1,C-1,,,,,4,,,,B-HT,\n"
+    import_file(site_store, "units", write(tmp_path, "w.csv", units), clock=clock)
+    w1 = all_units(site_store)["W-1"]
+    assert (w1.location, w1.state, w1.staged_at) == ("B-HT", UnitState.STAGED, FIXED_NOW)
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("B-1,buffer,,", "a buffer needs the operation it feeds (operation is empty)"),
+        ("L-9,lane,,MACHINING", "operation is only for buffers, not a lane"),
+        ("B-1,buffer,0,HT", "capacity must be at least 1"),
+    ],
+)
+def test_buffer_mistakes(sqlite_site: Store, tmp_path: Path, row: str, reason: str) -> None:
+    path = write(tmp_path, "b.csv", f"code,kind,capacity,operation\n{row}\n")
+    assert problems_of(sqlite_site, "locations", path) == [f"b.csv:2: {reason}"]
+
+
+def order_status(store: Store, ref: str) -> OrderStatus:
+    with store.read() as session:
+        order = queries.order(session, ref)
+    assert order is not None
+    return order.status
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_orders_carry_a_status_open_by_default(
+    site_store: Store, tmp_path: Path, form: str
+) -> None:
+    rows: list[dict[str, object]] = [
+        {
+            "ref": "SO-1",
+            "kind": "outbound",
+            "customer": "ACME",
+            "route": "NORTH",
+            "item": "FG-1",
+            "quantity": 200,
+            "status": "cancelled",
+        },
+        {"ref": "SO-7", "kind": "outbound", "item": "FG-1", "quantity": 1, "status": "done"},
+        {"ref": "SO-8", "kind": "outbound", "item": "FG-1", "quantity": 1, "status": None},
+    ]
+    if form == "csv":
+        body: str | list[dict[str, object]] = (
+            "ref,kind,customer,route,item,quantity,status\n"
+            "SO-1,outbound,ACME,NORTH,FG-1,200,cancelled\n"
+            "SO-7,outbound,,,FG-1,1,done\n"
+            "SO-8,outbound,,,FG-1,1,\n"
+        )
+    else:
+        body = rows
+    report = import_file(site_store, "orders", write(tmp_path, f"o.{form}", body), clock=clock)
+    assert (report.created, report.updated) == (2, 1)
+    statuses = [order_status(site_store, ref) for ref in ("SO-1", "SO-7", "SO-8")]
+    assert statuses == [OrderStatus.CANCELLED, OrderStatus.DONE, OrderStatus.OPEN]
+
+
+def test_a_file_without_a_status_column_opens_its_orders(site_store: Store, tmp_path: Path) -> None:
+    body = "ref,kind,item,quantity\nSO-7,outbound,FG-1,1\n"
+    import_file(site_store, "orders", write(tmp_path, "o.csv", body), clock=clock)
+    assert order_status(site_store, "SO-7") is OrderStatus.OPEN
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (
+            "SO-9,outbound,FG-1,1,shipped",
+            "orders.csv:2: status 'shipped' is not one of open, cancelled, done",
+        ),
+        (
+            "SO-9,outbound,FG-1,1,open\nSO-9,outbound,FG-2,1,cancelled",
+            "orders.csv:3: order SO-9 differs from its earlier rows",
+        ),
+    ],
+)
+def test_order_status_mistakes(sqlite_site: Store, tmp_path: Path, body: str, reason: str) -> None:
+    path = write(tmp_path, "orders.csv", f"ref,kind,item,quantity,status\n{body}\n")
+    [problem] = problems_of(sqlite_site, "orders", path)
+    assert problem.startswith(reason), problem
+
+
+def test_a_due_time_is_kept_as_the_moment_it_names(site_store: Store, tmp_path: Path) -> None:
+    body = "ref,kind,due_at\nSO-7,outbound,2026-03-02T15:00:00+01:00\n"
+    import_file(site_store, "orders", write(tmp_path, "o.csv", body), clock=clock)
+    with site_store.read() as session:
+        order = queries.order(session, "SO-7")
+    assert order is not None and order.due_at == datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("kind", "row"),
+    [
+        ("locations", {"code": "X-1", "kind": "lane", "colour": "red"}),
+        ("orders", {"ref": "SO-9", "kind": "outbound", "priority": "1"}),
+        ("operators", {"badge": "4001", "name": "Sam", "role": "operator", "shift": "A"}),
+    ],
+)
+@pytest.mark.parametrize("form", FORMS)
+def test_an_unknown_column_of_any_kind_is_an_error(
+    sqlite_site: Store, tmp_path: Path, kind: str, row: dict[str, object], form: str
+) -> None:
+    if form == "csv":
+        body: str | list[dict[str, object]] = (
+            f"{','.join(row)}\n{','.join(map(str, row.values()))}\n"
+        )
+    else:
+        body = [row]
+    [problem] = problems_of(sqlite_site, kind, write(tmp_path, f"{kind}.{form}", body))
+    unknown = list(row)[-1]
+    assert problem.startswith(f"{kind}.{form}:1: unknown column {unknown!r}; {kind} takes ")
+
+
+# -- a big import keeps no terminal waiting (issue #16.3, SPEC §10) ------------------------------
+
+
+def held_write_lock(path: str) -> bool:
+    """True while another connection holds the SQLite write lock (tried without waiting)."""
+    with closing(sqlite3.connect(path, isolation_level=None, timeout=0)) as probe:
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc) or "busy" in str(exc), exc
+            return True
+        probe.execute("ROLLBACK")
+        return False
+
+
+@pytest.mark.slow
+def test_terminals_are_answered_while_a_big_import_is_written(  # type: ignore[no-untyped-def]
+    run_cli, demo_db: str, tmp_path: Path
+) -> None:
+    """`stageterm queue` answers while an import holds the write lock, however long it holds
+    it; a move waits its turn and is done. The import is paused (SIGSTOP) inside its write
+    transaction, so that the lock is held for as long as the test needs, on any machine."""
+    path = demo_db.removeprefix("sqlite:///")
+    big = tmp_path / "big.csv"
+    rows = "".join(
+        f"B{n:06d},FG-100,,L{n % 97},,,10,EA,,,S-{1 + n % 20:02d},\n" for n in range(5_000)
+    )
+    big.write_text(f"{UNITS_HEADER}\n{rows}", encoding="utf-8")
+    # This machine's start-up of a command, with nobody writing: the yardstick below.
+    started = time.monotonic()
+    first = run_cli("queue", "--json", db=demo_db)
+    alone = time.monotonic() - started
+    assert first.returncode == 0, first.stderr
+    with closing(sqlite3.connect(path)) as reader:
+        units_before = reader.execute("SELECT count(*) FROM units").fetchone()[0]
+
+    importing = start_cli(run_cli, demo_db, "import", "units", str(big))
+    try:
+        while not held_write_lock(path):
+            assert importing.poll() is None, "the import ended before its write was seen"
+            time.sleep(0.001)
+        importing.send_signal(signal.SIGSTOP)
+        assert held_write_lock(path), "the import committed before it could be paused"
+        with closing(sqlite3.connect(path, timeout=0)) as reader:  # WAL: a read never waits
+            # ... and sees the units as they were before the import, none of its own yet.
+            assert reader.execute("SELECT count(*) FROM units").fetchone()[0] == units_before
+
+        started = time.monotonic()
+        queue = run_cli("queue", "--json", db=demo_db)
+        answered = time.monotonic() - started
+
+        moving = start_cli(run_cli, demo_db, "move", "U00003", "--to", "L-04", "--operator", "1001")
+        time.sleep(0.5)
+        assert moving.poll() is None  # queued behind the import's write
+        importing.send_signal(signal.SIGCONT)
+        out, err = importing.communicate(timeout=120)
+        moved, move_err = moving.communicate(timeout=60)
+    finally:
+        for process in (importing, *([moving] if "moving" in locals() else [])):
+            process.send_signal(signal.SIGCONT)
+            process.kill()
+            process.wait()
+
+    assert queue.returncode == 0, queue.stderr
+    lanes = [(row["lane"], row["units"]) for row in json.loads(first.stdout)]
+    assert [(row["lane"], row["units"]) for row in json.loads(queue.stdout)] == lanes
+    assert answered < alone + 1.0, f"queue took {answered:.2f} s (alone: {alone:.2f} s)"
+    assert (importing.returncode, err) == (0, ""), err
+    assert out == "Imported units: 5000 new, 0 updated.\n"
+    assert (moving.returncode, move_err) == (0, ""), move_err
+    assert moved == "OK: Unit U00003 to L-04.\n"
+
+
+def start_cli(run_cli, db: str, *args: str) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "stageterm"), *args],
+        cwd=run_cli.home,
+        env=run_cli.env(db, None),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def test_an_import_that_cannot_get_the_write_lock_says_so_and_writes_nothing(
+    sqlite_site: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", 200)  # the site's patience, shortened
+    path = write(tmp_path, "units.csv", f"{UNITS_HEADER}\nN-1,FG-1,,,,,5,,,,S-01,\n")
+    with closing(sqlite3.connect(sqlite_site.url.removeprefix("sqlite:///"))) as other:
+        other.isolation_level = None
+        other.execute("BEGIN IMMEDIATE")  # another terminal's long write
+        with nothing_written(sqlite_site), pytest.raises(StoreError) as busy:
+            import_file(sqlite_site, "units", path, clock=clock)
+        other.execute("ROLLBACK")
+    assert str(busy.value).startswith("database busy: ")
+    assert "\n" not in str(busy.value)

@@ -17,7 +17,7 @@ from sync_site import epcis_errors
 from epcis_checks import gs1_errors, jsonld_dropped
 from integration.helpers import FIXED_NOW
 from stageterm.domain.model import Event, EventType, UnitState, new_event_id
-from stageterm.imports import import_rows
+from stageterm.intake import import_rows
 from stageterm.store import writes
 from stageterm.store.engine import Store
 from stageterm.store.tables import UnitRow

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tui_kit import post_bytes, post_keys, screen_text, shows, until
 
-from stageterm.imports import import_rows
+from stageterm.intake import import_rows
 from stageterm.services.site import Site
 from stageterm.store.engine import Store
 from stageterm.tui.screens.kitting import KittingScreen

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from stageterm.commands.context import CommandError, Context, readable
 from stageterm.commands.exit_codes import Exit
 from stageterm.domain.model import Role
-from stageterm.imports import KINDS, ImportFailed, import_rows
-from stageterm.imports.reading import read_rows
+from stageterm.intake.columns import KINDS
+from stageterm.intake.reading import ImportFailed, read_rows
 from stageterm.scanning import clean_for_display
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ def register(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from stageterm.intake import import_rows  # pydantic, biip and the store: only when run
+
     badge = readable(args.operator, "Badge") if args.operator else None
     try:
         # The file first: an unreadable one is reported without opening the database.

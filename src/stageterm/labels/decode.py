@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from os import PathLike
 
+from biip.checksums import gs1_standard_check_digit
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from stageterm.labels.decoded import Decoded, ImageUnreadable
@@ -132,13 +133,12 @@ def plausible(decoded: Decoded) -> bool:
     if decoded.symbology != "itf":
         return True
     digits = decoded.payload
-    return len(digits) == 14 and digits.isdigit() and gs1_check_digit(digits[:-1]) == digits[-1]
-
-
-def gs1_check_digit(body: str) -> str:
-    # GS1 mod 10: weights 3, 1, 3, … from the rightmost digit of the body.
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
+    return (
+        len(digits) == 14
+        and digits.isascii()
+        and digits.isdigit()
+        and gs1_standard_check_digit(digits[:-1]) == int(digits[-1])
+    )
 
 
 def merge(per_decoder: Sequence[list[Decoded]]) -> list[Decoded]:
