@@ -104,7 +104,7 @@ def test_a_bad_token_in_the_environment_is_refused_the_same_way(  # type: ignore
 
 
 def test_a_bad_master_token_is_refused_by_name(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
-    write_config(run_cli.home, f'master_token = """\n{TOKEN}"""\n')
+    write_config(run_cli.home, f"master_token = '''{TOKEN}\n'''\n")
     ran = stageterm(run_cli, "queue", db=demo_db)
     assert ran.returncode == 2
     [line] = ran.err_lines

@@ -31,9 +31,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
+from pydantic import SecretStr
 
 from stageterm import __version__
-from stageterm.config import Secret
 from stageterm.sync.epcis import event_id_from
 
 MAX_REASON = 300
@@ -87,7 +87,7 @@ class Uplink:
     def __init__(
         self,
         url: str,
-        token: Secret | None = None,
+        token: SecretStr | None = None,
         *,
         ca_bundle: str = "",
         connect_timeout: float = 5.0,
@@ -102,14 +102,14 @@ class Uplink:
             )
         self.url = url.strip()
         self.shown_url = safe_url(self.url)
-        self._token = token or Secret("")
+        self._token = token or SecretStr("")
         headers = {"User-Agent": f"stageterm/{__version__}", "Accept": "application/json"}
         if terminal:
             headers["X-Stageterm-Terminal"] = _header_value(clean(terminal, 128))
         if site:
             headers["X-Stageterm-Site"] = _header_value(clean(site, 64))
         if self._token:
-            headers["Authorization"] = f"Bearer {self._token.reveal()}"
+            headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
         self._client = httpx.Client(
             headers=headers,
             verify=_tls_context(ca_bundle),
@@ -122,7 +122,7 @@ class Uplink:
 
     def redact(self, text: str) -> str:
         """`text` without the token in it, should upstream (or anything) echo it back."""
-        secret = self._token.reveal()
+        secret = self._token.get_secret_value()
         if secret and secret in text:
             text = text.replace(secret, "********")
         return text

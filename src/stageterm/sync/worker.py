@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pydantic import SecretStr
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -28,7 +29,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from stageterm.config import Secret, Settings
+from stageterm.config import Settings
 from stageterm.store.engine import Store
 from stageterm.sync import outbox, status
 from stageterm.sync.epcis import Encoder, EpcisMapper
@@ -79,7 +80,7 @@ class SyncWorker:
         store: Store,
         *,
         url: str,
-        token: Secret | None = None,
+        token: SecretStr | None = None,
         site: str = "site",
         sgln_prefix: str = "",
         ca_bundle: str = "",
@@ -132,7 +133,7 @@ class SyncWorker:
             args = self._uplink_args
             self._uplink = Uplink(
                 str(args["url"]),
-                args["token"] if isinstance(args["token"], Secret) else None,
+                args["token"] if isinstance(args["token"], SecretStr) else None,
                 ca_bundle=str(args["ca_bundle"]),
                 connect_timeout=self.options.connect_timeout,
                 read_timeout=self.options.read_timeout,
