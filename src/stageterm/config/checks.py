@@ -8,9 +8,13 @@ an address may hold user:password@, and a token must not appear in any form.
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from stageterm.scanning.hostile import text_problem
+from stageterm.scanning.hostile import clean_for_display, text_problem
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 # The terminal id goes into every event and the site into every location URI upstream:
 # at most as wide as the columns and identifiers they end up in.
@@ -19,6 +23,9 @@ SITE_LIMIT = 64
 # A raw-socket label printer (ZPL) listens here unless told otherwise.
 PRINTER_PORT = 9100
 CONTENT_TYPES = ("application/ld+json", "application/json")
+SECRETS = ("upstream_token", "master_token", "serve_token")
+# Inputs never repeated in a message: tokens, and addresses that may hold user:password@.
+UNSHOWN = frozenset({*SECRETS, "db", "upstream_url", "master_url", "alert_url"})
 
 
 def env_name(field: str) -> str:
@@ -119,3 +126,40 @@ def content_type_problem(value: str, field: str) -> str | None:
     if value in CONTENT_TYPES:
         return None
     return f"{env_name(field)}: must be {' or '.join(CONTENT_TYPES)}"
+
+
+_MUST_BE = {
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "finite_number": "a number",
+    "bool_parsing": "yes or no (1/0, true/false, on/off)",
+    "bool_type": "yes or no (1/0, true/false, on/off)",
+    "string_type": "text",
+    "path_type": "a folder path",
+}
+
+
+def one_line(error: ValidationError) -> str:
+    """The first problem, as one line naming the setting by its environment variable."""
+    first = error.errors(include_url=False)[0]
+    kind, loc, ctx = first["type"], first["loc"], first.get("ctx") or {}
+    field = str(loc[0]) if loc else ""
+    if kind == "value_error":  # our validators' sentences, complete and naming the setting
+        return str(first["msg"]).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        return f"unknown setting {field!r}"
+    name = env_name(field)
+    if kind in _MUST_BE:
+        must = _MUST_BE[kind]
+    elif kind == "greater_than":
+        must = f"more than {ctx.get('gt'):g}"
+    elif kind == "greater_than_equal":
+        must = f"at least {ctx.get('ge'):g}"
+    else:
+        return f"{name}: {first['msg']}"
+    if field in UNSHOWN:
+        return f"{name} must be {must}"
+    return f"{name} must be {must} (not '{clean_for_display(str(first['input']), 40)}')"

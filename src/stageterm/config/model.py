@@ -25,7 +25,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from stageterm.config import checks
-from stageterm.config.errors import ConfigError, one_line
+from stageterm.config.checks import one_line
+from stageterm.config.errors import ConfigError
 from stageterm.config.paths import (
     default_db_path,
     default_demo_db_path,

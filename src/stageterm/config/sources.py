@@ -21,7 +21,8 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 from pydantic_settings.sources.utils import parse_env_vars
 
 from stageterm.config import checks
-from stageterm.config.errors import SECRETS, ConfigError, one_line
+from stageterm.config.checks import SECRETS, one_line
+from stageterm.config.errors import ConfigError
 from stageterm.config.model import Settings
 from stageterm.config.paths import find_config_file
 
