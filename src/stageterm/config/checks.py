@@ -1,4 +1,5 @@
-"""The checks behind the settings' validators: one sentence naming the setting, or None.
+"""The checks behind the settings' validators (one sentence naming the setting, or None)
+and `one_line`, the sentence for a value pydantic itself refused (a number that is not).
 
 Standard library only (plus the hostile-text sentences of `scanning.hostile`), so each
 check reads and tests on its own. A sentence never carries a secret or a URL as given:
