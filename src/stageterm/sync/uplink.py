@@ -34,6 +34,7 @@ import httpx
 from pydantic import SecretStr
 
 from stageterm import __version__
+from stageterm.config.checks import header_token_problem
 from stageterm.sync.epcis import event_id_from
 
 MAX_REASON = 300
@@ -103,6 +104,8 @@ class Uplink:
         self.url = url.strip()
         self.shown_url = safe_url(self.url)
         self._token = token or SecretStr("")
+        if problem := header_token_problem(self._token.get_secret_value(), "upstream_token"):
+            raise UplinkConfigError(problem)  # else httpx's error would quote the header
         headers = {"User-Agent": f"stageterm/{__version__}", "Accept": "application/json"}
         if terminal:
             headers["X-Stageterm-Terminal"] = _header_value(clean(terminal, 128))
