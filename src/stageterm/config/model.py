@@ -12,7 +12,7 @@ Heavy to import (pydantic-settings): `stageterm.config` hands it out on first us
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     Field,
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 # A comma-separated list in the environment, a list or a comma-separated string in the
 # file (NoDecode: pydantic-settings would otherwise read the environment's text as JSON).
 Names = Annotated[tuple[str, ...], NoDecode]
+# SPEC §6: EPCIS 2.0's own media type unless upstream only takes plain JSON.
+ContentType = Literal["application/ld+json", "application/json"]
 _V = TypeVar("_V")
 
 
@@ -64,7 +66,7 @@ class Settings(BaseSettings):
     """Where sync posts events (STAGETERM_UPSTREAM_URL); empty means sync is off."""
     upstream_token: SecretStr = SecretStr("")
     """Bearer token for upstream (STAGETERM_UPSTREAM_TOKEN); never printed, logged or stored."""
-    upstream_content_type: str = "application/ld+json"
+    upstream_content_type: ContentType = "application/ld+json"
     """Content type of sync's requests (STAGETERM_UPSTREAM_CONTENT_TYPE): application/ld+json or application/json."""
     upstream_ca_bundle: str = ""
     """PEM file of CAs trusted for upstream TLS (STAGETERM_UPSTREAM_CA_BUNDLE); empty: system CAs."""

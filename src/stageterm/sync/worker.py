@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 from tenacity import (
@@ -29,7 +30,6 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from stageterm.config import Settings
 from stageterm.store.engine import Store
 from stageterm.sync import outbox, status
 from stageterm.sync.epcis import Encoder, EpcisMapper
@@ -37,6 +37,9 @@ from stageterm.sync.facts import FactsCache
 from stageterm.sync.identifiers import Namer
 from stageterm.sync.options import SyncOptions
 from stageterm.sync.uplink import Answer, Uplink, Verdict, safe_url
+
+if TYPE_CHECKING:  # the settings model is heavy to import; a worker only reads it
+    from stageterm.config import Settings
 
 log = logging.getLogger("stageterm.sync")
 # A library does not print: without a handler configured by the application, Python's
