@@ -1,6 +1,6 @@
 """The `Settings` model: every setting stageterm reads, typed, documented and checked.
 
-Each field's docstring is its documentation (pydantic keeps it as the description).
+Each field's docstring is its documentation, one per setting.
 A value that cannot be used fails here, whichever source it came from, with one line
 naming the setting; `stageterm.config.sources` reads the sources and turns the failure
 into a `ConfigError`. Built in code, `Settings(...)` holds the defaults and what it is
@@ -53,7 +53,9 @@ class Settings(BaseSettings):
         frozen=True,
         validate_default=True,
         coerce_numbers_to_str=True,
-        use_attribute_docstrings=True,
+        # The docstrings stay source documentation (a test checks each field has one):
+        # handing them to pydantic would read and parse this file at every start (~40 ms).
+        use_attribute_docstrings=False,
     )
 
     db: str = ""
