@@ -4,11 +4,14 @@ and must fit in an HTTP header; a token in the clear to another machine is warne
 
 from __future__ import annotations
 
+import ast
+import inspect
+import itertools
 from pathlib import Path
 
 import pytest
 
-from stageterm.config import ConfigError, Settings, load_settings
+from stageterm.config import ConfigError, Settings, load_settings, model
 from stageterm.domain.metrics import AgingThresholds
 
 UTF8 = {"LANG": "C.UTF-8"}
@@ -47,12 +50,6 @@ def with_file(tmp_path: Path, body: str, mode: int = 0o600, **env: str) -> Setti
 
 def test_every_setting_has_its_documentation() -> None:
     """One docstring a field, right under it, naming its environment variable."""
-    import ast
-    import inspect
-    import itertools
-
-    from stageterm.config import model
-
     tree = ast.parse(inspect.getsource(model))
     body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Settings").body
     documented = {
