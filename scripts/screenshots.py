@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -168,7 +168,7 @@ def for_rsvg(svg: str) -> str:
 
 async def take(shot: Shot, site: Site, settings: Settings, out: Path) -> Path:
     sync = unreachable_upstream(site) if shot.sync else None
-    app = StagetermApp(site=site, settings=replace(settings, ascii=shot.ascii), sync=sync)
+    app = StagetermApp(site=site, settings=settings.replace(ascii=shot.ascii), sync=sync)
     try:
         async with app.run_test(size=shot.size) as pilot:
             await settle(pilot)

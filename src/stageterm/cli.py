@@ -17,11 +17,12 @@ from stageterm import __version__
 from stageterm.commands import COMMANDS, command_modules
 from stageterm.commands.context import CommandError, Context, require_terminal
 from stageterm.commands.exit_codes import Exit
-from stageterm.config import ConfigError, Settings, load_settings
+from stageterm.config import ConfigError, load_settings
 from stageterm.scanning import clean_for_display
 from stageterm.store.errors import StoreError
 
 if TYPE_CHECKING:
+    from stageterm.config import Settings
     from stageterm.services.site import Site
     from stageterm.store.engine import Store
     from stageterm.tui.synclink import SyncLink

@@ -626,7 +626,11 @@ def test_hostile_upstream_answers_are_shown_literally_and_bounded(  # type: igno
             None,
             "STAGETERM_UPSTREAM_URL is not a valid address: Invalid IPv6 URL",
         ),
-        ({"STAGETERM_SYNC_BATCH": "\x1b[2J"}, None, "sync_batch: '\\x1b[2J' is not a valid int"),
+        (
+            {"STAGETERM_SYNC_BATCH": "\x1b[2J"},
+            None,
+            "STAGETERM_SYNC_BATCH must be a whole number (not '\\x1b[2J')",
+        ),
         (
             {"STAGETERM_SITE": "North\u202e"},
             None,

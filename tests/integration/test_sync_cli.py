@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from receiver import Receiver, Reply
 from sync_site import Site, epcis_errors
 
 from stageterm.cli import main
-from stageterm.config import Secret
 from stageterm.domain.model import EventType
 from stageterm.store.engine import Store
 from stageterm.store.tables import OperatorRow
@@ -161,7 +161,7 @@ def test_retry_rejected_from_the_command_line(cli, sqlite_store, receiver, sync_
         "sync", "--retry-rejected", events[1].id, "--operator", "LEAD", db=sqlite_store.url
     )
     assert "1 rejected events back in the queue" in retried.stdout
-    worker = SyncWorker(sqlite_store, url=receiver.url, token=Secret(TOKEN))
+    worker = SyncWorker(sqlite_store, url=receiver.url, token=SecretStr(TOKEN))
     assert worker.drain_once().sent == 1
     assert read_status(sqlite_store).rejected == 0
 

@@ -10,11 +10,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 from receiver import Receiver, Reply
 from sync_site import Site, epcis_errors
 
 from epcis_checks import gs1_errors, jsonld_dropped
-from stageterm.config import Secret
 from stageterm.domain.model import EventType, Quality
 from stageterm.store.engine import Store
 from stageterm.sync import SyncWorker, read_status, retry_rejected
@@ -199,7 +199,7 @@ def test_a_401_parks_nothing_and_says_upstream_refuses_us(sqlite_store: Store) -
     site.stages(3)
     guarded = Receiver(token="right").start()
     try:
-        worker = SyncWorker(sqlite_store, url=guarded.url, token=Secret("wrong"), options=FAST)
+        worker = SyncWorker(sqlite_store, url=guarded.url, token=SecretStr("wrong"), options=FAST)
         report = worker.drain_once()
         assert report.refused and "401" in (report.error or "")
         assert set(site.states().values()) == {"pending"}
@@ -253,7 +253,7 @@ def test_the_token_is_in_the_header_and_nowhere_else(
     guarded.plan(Reply(503, {"reason": f"token {token} expired"}), Reply(400, echo))
     caplog.set_level(logging.DEBUG)
     try:
-        worker = SyncWorker(sqlite_store, url=guarded.url, token=Secret(token), options=FAST)
+        worker = SyncWorker(sqlite_store, url=guarded.url, token=SecretStr(token), options=FAST)
         worker.drain_once()
         texts = [
             caplog.text,

@@ -4,7 +4,6 @@ and the app built on it as `stageterm demo` builds it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +38,7 @@ def other_terminal(demo_store: Store, clock: Any) -> Site:
 @pytest.fixture
 def make_app(services: Site) -> Iterator[Callable[..., StagetermApp]]:
     def make(**settings: Any) -> StagetermApp:
-        return StagetermApp(site=services, settings=replace(SETTINGS, **settings))
+        return StagetermApp(site=services, settings=SETTINGS.replace(**settings))
 
     yield make
 

@@ -31,6 +31,28 @@ def test_the_terminal_ui_path_paints_without_the_database_libraries() -> None:
     assert loaded == set()
 
 
+def test_version_and_the_command_line_load_no_settings_library() -> None:
+    """pydantic-settings costs more than the rest of `stageterm --version` together: it
+    loads with the settings, not with the package that reads them."""
+    probe = (
+        "import sys\n"
+        "from stageterm.cli import build_parser\n"
+        "import stageterm.config\n"
+        "from stageterm.config import ConfigError, load_settings, normalise_db_url\n"
+        "try:\n"
+        "    build_parser(['--version']).parse_args(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('loaded:', *(m for m in ('pydantic', 'pydantic_settings') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0].startswith("stageterm ")  # --version answered
+    assert out.stdout.splitlines()[-1] == "loaded:"
+    loaded = _loaded_after("from stageterm.config import load_settings\nload_settings({}, {})")
+    assert loaded == set()  # the settings need none of the database libraries either
+
+
 def test_the_answer_types_are_light_and_the_site_brings_the_database() -> None:
     light = "from stageterm.services.results import Denied, Outcome, Result\n"
     light += "from stageterm.services.replies import Reply, ScanEntry, SessionView"

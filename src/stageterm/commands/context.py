@@ -1,9 +1,8 @@
 """What a subcommand runs in: settings, the store and services built on demand, and output.
 
 Also the guards every command shares against hostile text: `readable` for a code, badge
-or reason given as an argument, the check of the text settings when a context is made,
-and `print_json`, whose output never carries a character that a terminal would act on
-(commands/json_out.py).
+or reason given as an argument, and `print_json`, whose output never carries a character
+that a terminal would act on (commands/json_out.py). Settings arrive checked (config/).
 """
 
 from __future__ import annotations
@@ -13,14 +12,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from stageterm.commands.exit_codes import Exit
 from stageterm.commands.json_out import json_line
-from stageterm.config import Settings
 from stageterm.scanning.hostile import text_problem
 
 if TYPE_CHECKING:
+    from stageterm.config import Settings
     from stageterm.services.site import Site
     from stageterm.store.engine import Store
 
@@ -52,7 +50,6 @@ class CommandError(Exception):
 # text but bounded, like an imported name.
 CODE_LIMIT = 64
 REASON_LIMIT = 200
-TERMINAL_LIMIT = 128
 
 
 def argument_problem(*checks: tuple[str, str | None, int]) -> str | None:
@@ -76,30 +73,6 @@ def readable(value: str, what: str, limit: int = CODE_LIMIT) -> str:
     return value
 
 
-def _check_settings(settings: Settings) -> None:
-    # The terminal id goes into every event; the site and the upstream URL into every
-    # request. Bad text in any is bad configuration: one line, exit 2, before anything is opened.
-    # (Checked here rather than in config.py so that each command and the app get it.)
-    problem = text_problem(settings.terminal, "STAGETERM_TERMINAL", TERMINAL_LIMIT)
-    if problem is None:  # the site names every location upstream and every request
-        problem = text_problem(settings.site, "STAGETERM_SITE", CODE_LIMIT)
-    if problem is None:
-        problem = _url_problem(settings.upstream_url)
-    if problem is not None:
-        raise CommandError(problem, Exit.BAD_INPUT)
-
-
-def _url_problem(url: str) -> str | None:
-    if not url.isprintable():
-        # Not shown: an address may carry user:password@.
-        return "STAGETERM_UPSTREAM_URL has control, escape or invisible characters"
-    try:
-        urlsplit(url.strip()).port  # noqa: B018 - reading it checks it
-    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535"
-        return f"STAGETERM_UPSTREAM_URL is not a valid address: {exc}"
-    return None
-
-
 @dataclass
 class Context:
     settings: Settings
@@ -112,9 +85,6 @@ class Context:
     err: IO[str] = field(default_factory=lambda: sys.stderr)
     _store: Store | None = None
     _site: Site | None = None
-
-    def __post_init__(self) -> None:
-        _check_settings(self.settings)
 
     def store(self, *, demo: bool = False) -> Store:
         if self._store is None:

@@ -27,15 +27,13 @@ def register(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from dataclasses import replace
-
     if args.db and normalise_db_url(args.db) == normalise_db_url(str(default_db_path())):
         ctx.err.write("stageterm: the demo never uses the default database; give another --db\n")
         return Exit.USAGE
     if not args.seed_only:
         require_terminal()  # before seeding: without a terminal nothing would be shown
     # The demo database comes from --db or the demo default, never $STAGETERM_DB.
-    ctx.settings = replace(ctx.settings, db=args.db or "")
+    ctx.settings = ctx.settings.replace(db=args.db or "")
     seeded = seed(ctx.store(demo=True))
     badges = ", ".join(f"{badge} {name}" for badge, name in DEMO_BADGES.items())
     if args.seed_only:

@@ -38,9 +38,10 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import httpx
+from pydantic import SecretStr
 
 from stageterm import __version__
-from stageterm.config import Secret
+from stageterm.config.checks import header_token_problem
 from stageterm.sync.capture import (
     JOB_POLL_FIRST,
     JOB_POLL_MAX,
@@ -107,7 +108,7 @@ class Uplink:
     def __init__(
         self,
         url: str,
-        token: Secret | None = None,
+        token: SecretStr | None = None,
         *,
         ca_bundle: str = "",
         connect_timeout: float = 5.0,
@@ -124,8 +125,10 @@ class Uplink:
             )
         self.url = url.strip()
         self.shown_url = safe_url(self.url)
-        self._token = token or Secret("")
-        self.redact = Redactor(self._token.reveal())
+        self._token = token or SecretStr("")
+        if problem := header_token_problem(self._token.get_secret_value(), "upstream_token"):
+            raise UplinkConfigError(problem)  # else httpx's error would quote the header
+        self.redact = Redactor(self._token.get_secret_value())
         self.deadline = deadline
         self.job_wait = job_wait
         headers = {
@@ -139,7 +142,7 @@ class Uplink:
         if site:
             headers["X-Stageterm-Site"] = _header_value(clean(site, 64))
         if self._token:
-            secret = self._token.reveal()
+            secret = self._token.get_secret_value()
             if not all(" " <= c <= "~" for c in secret):
                 raise UplinkConfigError(
                     "STAGETERM_UPSTREAM_TOKEN cannot be sent in an HTTP header: "

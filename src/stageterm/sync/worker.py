@@ -17,7 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -28,7 +30,6 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from stageterm.config import Secret, Settings
 from stageterm.store.engine import Store
 from stageterm.sync import outbox, status
 from stageterm.sync.epcis import EPCIS_MEDIA_TYPE, Encoder, EpcisMapper, Format
@@ -36,6 +37,9 @@ from stageterm.sync.facts import FactsCache
 from stageterm.sync.identifiers import Namer
 from stageterm.sync.options import SyncOptions, content_type_from
 from stageterm.sync.uplink import Answer, Uplink, Verdict, safe_url
+
+if TYPE_CHECKING:  # the settings model is heavy to import; a worker only reads it
+    from stageterm.config import Settings
 
 log = logging.getLogger("stageterm.sync")
 # A library does not print: without a handler configured by the application, Python's
@@ -81,7 +85,7 @@ class SyncWorker:
         store: Store,
         *,
         url: str,
-        token: Secret | None = None,
+        token: SecretStr | None = None,
         site: str = "site",
         sgln_prefix: str = "",
         ca_bundle: str = "",
@@ -138,7 +142,7 @@ class SyncWorker:
             args = self._uplink_args
             self._uplink = Uplink(
                 str(args["url"]),
-                args["token"] if isinstance(args["token"], Secret) else None,
+                args["token"] if isinstance(args["token"], SecretStr) else None,
                 ca_bundle=str(args["ca_bundle"]),
                 connect_timeout=self.options.connect_timeout,
                 read_timeout=self.options.read_timeout,

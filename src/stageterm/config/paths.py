@@ -1,0 +1,69 @@
+"""Where things are: the default database files, the terminal id, database URLs as users
+type them, and which stageterm.toml is read. Light: no pydantic here."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from platformdirs import user_config_dir, user_data_dir
+
+from stageterm.config.errors import ConfigError
+
+
+def default_db_path() -> Path:
+    return Path(user_data_dir("stageterm", appauthor=False)) / "stageterm.db"
+
+
+def default_demo_db_path() -> Path:
+    return Path(user_data_dir("stageterm", appauthor=False)) / "demo.db"
+
+
+def default_terminal() -> str:
+    """Host plus tty, so every SSH session is a terminal of its own."""
+    host = socket.gethostname() or "host"
+    try:
+        tty = os.ttyname(sys.stdin.fileno()).removeprefix("/dev/")
+    except (OSError, ValueError, AttributeError):  # no tty (a pipe, cron, a closed stdin)
+        tty = f"pid{os.getpid()}"
+    return f"{host}:{tty}"
+
+
+def normalise_db_url(value: str) -> str:
+    """A SQLAlchemy URL from what a user may type: a path, sqlite:///…, or postgresql://…."""
+    text = value.strip()
+    if not text:
+        raise ConfigError("database URL is empty")
+    if any(ord(c) < 32 for c in text):
+        raise ConfigError("database URL has control characters")
+    if "://" not in text:
+        return f"sqlite:///{Path(text).expanduser().resolve()}"
+    scheme, _, rest = text.partition("://")
+    scheme = scheme.lower()
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme in ("postgresql+psycopg", "sqlite"):
+        if scheme == "sqlite" and not rest.startswith("/"):
+            raise ConfigError(f"bad SQLite URL {text!r}: use sqlite:///path/to/file.db")
+        return f"{scheme}://{rest}"
+    raise ConfigError(
+        f"unsupported database URL scheme {scheme!r}: use a path, sqlite:/// or postgresql://"
+    )
+
+
+def find_config_file(env: Mapping[str, str]) -> Path | None:
+    """$STAGETERM_CONFIG, else stageterm.toml in the working directory, else in the user
+    config directory; None when there is none."""
+    explicit = env.get("STAGETERM_CONFIG")
+    if explicit:
+        return Path(explicit)
+    for candidate in (
+        Path.cwd() / "stageterm.toml",
+        Path(user_config_dir("stageterm")) / "stageterm.toml",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
