@@ -21,7 +21,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from stageterm.cli import open_migrated_store
-from stageterm.config import Settings
+from stageterm.config.model import Settings
 from stageterm.demo import seed
 from stageterm.services.site import Site
 from stageterm.tui.app import StagetermApp

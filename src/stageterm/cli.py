@@ -22,7 +22,7 @@ from stageterm.scanning import clean_for_display
 from stageterm.store.errors import StoreError
 
 if TYPE_CHECKING:
-    from stageterm.config import Settings
+    from stageterm.config.model import Settings
     from stageterm.services.site import Site
     from stageterm.store.engine import Store
     from stageterm.tui.synclink import SyncLink

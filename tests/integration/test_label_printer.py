@@ -225,7 +225,7 @@ def test_the_terminal_s_printer_setting_is_the_default(site: Path, printer: Prin
     from io import StringIO
 
     from stageterm.cli import build_context, build_parser
-    from stageterm.config import Settings
+    from stageterm.config.model import Settings
 
     @dataclass(frozen=True)
     class WithPrinter(Settings):

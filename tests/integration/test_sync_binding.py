@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import SecretStr
 from receiver import Receiver, Reply
 from sync_site import Site, epcis_errors
 
 from epcis_checks import gs1_errors, jsonld_dropped
-from stageterm.config import Secret
 from stageterm.store.engine import Store
 from stageterm.sync import SyncWorker, read_status
 from stageterm.sync.epcis import Format
@@ -43,7 +43,7 @@ def worker(store: Store, receiver: Receiver, **kw: object) -> SyncWorker:
     return SyncWorker(
         store,
         url=receiver.url,
-        token=Secret(TOKEN),
+        token=SecretStr(TOKEN),
         site="Plant 1",
         options=options,
         **kw,  # type: ignore[arg-type]

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from receiver import Receiver, Reply
 from sync_site import Site
 
-from stageterm.config import Secret
 from stageterm.store.engine import Store
 from stageterm.sync import SyncWorker, read_status
 from stageterm.sync.options import SyncOptions
@@ -96,7 +96,7 @@ def test_a_huge_refusal_is_judged_from_its_first_mebibyte(
     worker = SyncWorker(
         sqlite_store,
         url=receiver.url,
-        token=Secret(TOKEN),
+        token=SecretStr(TOKEN),
         options=SyncOptions(retry_attempts=1, deadline=5, read_timeout=5),
     )
     report = worker.drain_once()

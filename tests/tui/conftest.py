@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from stageterm.config import Settings
+from stageterm.config.model import Settings
 from stageterm.demo import seed
 from stageterm.services.site import Site
 from stageterm.store.engine import Store

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from tui_kit import post_keys, until
 
-from stageterm.config import Settings
+from stageterm.config.model import Settings
 from stageterm.demo import seed
 from stageterm.services.site import Site
 from stageterm.store.engine import open_store

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from stageterm.config import ConfigError, Settings, load_settings, model
+from stageterm.config import ConfigError, load_settings, model
+from stageterm.config.model import Settings
 from stageterm.domain.metrics import AgingThresholds
 
 UTF8 = {"LANG": "C.UTF-8"}

@@ -76,9 +76,10 @@ def test_any_printable_token_in_any_common_form_is_blotted(secret: str) -> None:
 def test_a_token_that_cannot_be_a_header_value_is_a_configuration_error_naming_no_token(
     secret: str,
 ) -> None:
-    from stageterm.config import Secret
+    from pydantic import SecretStr
+
     from stageterm.sync.uplink import Uplink, UplinkConfigError
 
     with pytest.raises(UplinkConfigError, match="STAGETERM_UPSTREAM_TOKEN") as raised:
-        Uplink("http://127.0.0.1:9/capture", Secret(secret))
+        Uplink("http://127.0.0.1:9/capture", SecretStr(secret))
     assert "tok-SE" not in str(raised.value)

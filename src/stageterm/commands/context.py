@@ -18,7 +18,7 @@ from stageterm.commands.json_out import json_line
 from stageterm.scanning.hostile import text_problem
 
 if TYPE_CHECKING:
-    from stageterm.config import Settings
+    from stageterm.config.model import Settings
     from stageterm.services.site import Site
     from stageterm.store.engine import Store
 

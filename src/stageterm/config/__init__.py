@@ -6,7 +6,8 @@ value is a `ConfigError` with one line naming the setting. Secrets (the upstream
 and serve tokens) are `SecretStr`s: shown as asterisks, read with `get_secret_value()`.
 
 This package is light to import (`stageterm --version` imports it): pydantic-settings is
-loaded when settings are first loaded or `Settings` is first asked for.
+loaded when settings are first loaded; code that builds `Settings` itself imports it
+from `stageterm.config.model`.
 """
 
 from __future__ import annotations
@@ -23,14 +24,12 @@ from stageterm.config.paths import (
     find_config_file,
     normalise_db_url,
 )
-from stageterm.lazy import on_first_use
 
 if TYPE_CHECKING:
     from stageterm.config.model import Settings
 
 __all__ = [
     "ConfigError",
-    "Settings",
     "default_db_path",
     "default_demo_db_path",
     "default_terminal",
@@ -38,8 +37,6 @@ __all__ = [
     "load_settings",
     "normalise_db_url",
 ]
-
-__getattr__ = on_first_use(__name__, {"Settings": "stageterm.config.model"})
 
 
 def load_settings(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from stageterm.config import Settings
+from stageterm.config.model import Settings
 from stageterm.services.accounts import Accounts
 from stageterm.services.corrections import Corrections
 from stageterm.services.moves import Moves

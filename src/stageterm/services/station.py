@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from stageterm.config import Settings
+from stageterm.config.model import Settings
 from stageterm.domain.model import Event, EventType, Operator, Role, Unit, new_event_id
 from stageterm.services.results import Denied, Outcome, Result, refused
 from stageterm.store import queries

@@ -39,7 +39,7 @@ from stageterm.sync.options import SyncOptions, content_type_from
 from stageterm.sync.uplink import Answer, Uplink, Verdict, safe_url
 
 if TYPE_CHECKING:  # the settings model is heavy to import; a worker only reads it
-    from stageterm.config import Settings
+    from stageterm.config.model import Settings
 
 log = logging.getLogger("stageterm.sync")
 # A library does not print: without a handler configured by the application, Python's

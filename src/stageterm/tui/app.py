@@ -24,7 +24,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from stageterm.config import Settings
+from stageterm.config.model import Settings
 from stageterm.scanning import ScannerSettings
 from stageterm.services.replies import SessionView
 from stageterm.tui import desk as requests
