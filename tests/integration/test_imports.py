@@ -812,5 +812,5 @@ def test_an_import_that_cannot_get_the_write_lock_says_so_and_writes_nothing(
         with nothing_written(sqlite_site), pytest.raises(StoreError) as busy:
             import_file(sqlite_site, "units", path, clock=clock)
         other.execute("ROLLBACK")
-    assert str(busy.value).startswith("database busy: ")
+    assert str(busy.value).startswith("database is busy: ")
     assert "\n" not in str(busy.value)

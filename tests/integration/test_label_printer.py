@@ -218,28 +218,12 @@ def test_printer_addresses(text: str, host: str, port: int) -> None:
     assert (address.host, address.port) == (host, port)
 
 
-def test_the_terminal_s_printer_setting_is_the_default(site: Path, printer: Printer) -> None:
-    # STAGETERM_PRINTER lands in config.py with another change; until then a Settings with
-    # a `printer` field stands for it, and the command is run as cli.main runs it.
-    from dataclasses import dataclass
-    from io import StringIO
-
-    from stageterm.cli import build_context, build_parser
-    from stageterm.config.model import Settings
-
-    @dataclass(frozen=True)
-    class WithPrinter(Settings):
-        printer: str = ""
-
-    settings = WithPrinter(
-        db=f"sqlite:///{site / 'unused.db'}", printer=f"127.0.0.1:{printer.port}"
-    )
-    ctx = build_context(settings, may_create=False)
-    ctx.out = StringIO()
-    args = build_parser(["label"]).parse_args(["label", "U-LOT"])
-    try:
-        assert args.handler(args, ctx) == 0
-    finally:
-        ctx.close()
+def test_the_terminal_s_printer_setting_is_the_default(
+    site: Path, printer: Printer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # STAGETERM_PRINTER: neither --out nor --printer, so the terminal's own printer.
+    monkeypatch.setenv("STAGETERM_PRINTER", f"127.0.0.1:{printer.port}")
+    done = run(site, "label", "U-LOT")
+    assert done.returncode == 0, done.stderr
     [job] = printer.jobs
     assert f"(01){GTIN}(17)261231(10)ABC123" in job.decode()

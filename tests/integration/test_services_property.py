@@ -99,7 +99,14 @@ def run(services: Site, op: tuple[object, ...]):  # type: ignore[no-untyped-def]
         return services.moves.move(code, to, badge, quantity=qty, approve=approve)  # type: ignore[arg-type]
     if kind == "load":
         return services.moves.load(code, rest[0], rest[1])  # type: ignore[arg-type]
-    return getattr(services, kind)(code, rest[0])
+    use_case = {
+        "issue": services.moves,
+        "unstage": services.moves,
+        "hold": services.quality,
+        "release": services.quality,
+        "undo": services.corrections,
+    }[kind]
+    return getattr(use_case, kind)(code, rest[0])
 
 
 def root_of(code: str) -> str:

@@ -168,7 +168,7 @@ def test_retry_rejected_from_the_command_line(cli, sqlite_store, receiver, sync_
 
 def test_export_writes_the_same_epcis_document_to_a_file(cli, sqlite_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
     site = Site(sqlite_store)
-    site.views.unit("R1")
+    site.unit("R1")
     site.event(EventType.RECEIVE, "R1", payload={"item": "I", "quantity": 1})
     events = [e for e in site.stages(25) if e.type is EventType.STAGE]
     out = tmp_path / "export.jsonld"

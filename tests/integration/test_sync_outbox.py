@@ -55,7 +55,7 @@ def test_a_dead_process_on_this_host_loses_its_lease_at_once(store: Store) -> No
 
 def test_receive_events_are_never_claimed_or_counted_even_if_marked_pending(store: Store) -> None:
     site = Site(store)
-    site.views.unit("R1")
+    site.unit("R1")
     received = site.event(EventType.RECEIVE, "R1", payload={"item": "I", "quantity": 1})
     stray = site.event(EventType.RECEIVE, "R1", payload={"item": "I", "quantity": 1})
     with store.write() as s:
@@ -70,7 +70,7 @@ def test_receive_events_are_never_claimed_or_counted_even_if_marked_pending(stor
 def test_a_rejected_event_holds_back_its_unit_only_until_a_lead_retries_it(store: Store) -> None:
     site = Site(store)
     for code in ("A", "B"):
-        site.views.unit(code)
+        site.unit(code)
     a1 = site.event(EventType.STAGE, "A")
     b1 = site.event(EventType.STAGE, "B")
     a2 = site.event(EventType.LOAD, "A", from_location="LANE-1", to_location="DOCK-1")

@@ -80,7 +80,7 @@ async def test_a_failing_worker_is_shown_and_the_terminal_goes_on(
     def broken(by: str = "route") -> list:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "queue", broken)
+    monkeypatch.setattr(services.views, "queue", broken)
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         await signed_in(pilot)

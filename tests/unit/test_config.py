@@ -8,12 +8,12 @@ import pytest
 
 from stageterm.config import (
     ConfigError,
-    Settings,
     default_db_path,
     default_demo_db_path,
     load_settings,
     normalise_db_url,
 )
+from stageterm.config.model import Settings
 
 UTF8 = {"LANG": "C.UTF-8"}
 

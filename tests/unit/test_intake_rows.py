@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from stageterm.intake import COLUMNS, validate
 from stageterm.intake.reading import read_rows
 from stageterm.intake.rows import UnitIn
-from stageterm.scanning import UnitScan, classify
+from stageterm.scanning import UnitScan
+from stageterm.scanning.classifier import classify
 
 GS = "\x1d"
 CSET82 = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
