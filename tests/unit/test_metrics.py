@@ -150,6 +150,16 @@ def test_a_move_between_lanes_ends_one_stay_and_begins_the_next() -> None:
     ]
 
 
+def test_a_stay_keeps_the_facts_of_the_event_that_began_it() -> None:
+    # Staged before facts were kept with events; the load names a route: not this stay's.
+    steps = [("U1", 100, None, "L-01", None), ("U1", 400, "L-01", None, "NORTH")]
+    assert trace_stays(steps) == [Stay("U1", "L-01", 100, 400, None)]
+    # Begun before the steps: the first event seen is all there is to go by.
+    assert trace_stays([("U2", 50, "L-01", None, "SOUTH")]) == [
+        Stay("U2", "L-01", None, 50, "SOUTH")
+    ]
+
+
 def test_a_stay_with_no_event_ending_it_is_open() -> None:
     steps = [("U1", 100, None, "L-01", None), ("U2", 150, None, "KIT-A", None)]
     assert trace_stays(steps) == [Stay("U1", "L-01", 100, None), Stay("U2", "KIT-A", 150, None)]

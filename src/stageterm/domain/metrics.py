@@ -104,7 +104,8 @@ def trace_stays(steps: Iterable[Step]) -> list[Stay]:
     An event whose `after` differs from where the unit is ends its stay there and, when
     `after` is a place, begins one; a hold, a release or a split leaves the unit where it
     is (their before and after are the same) and ends nothing. A unit first seen leaving
-    a place (its first event's `before`) was already there: that stay's start is None.
+    a place (its first event's `before`) was already there: that stay's start is None,
+    and its fact is that first event's (the one that began it is before the steps).
     """
     where: dict[str, tuple[str, int | None, str | None]] = {}  # unit -> (place, start, fact)
     seen: set[str] = set()
@@ -123,7 +124,7 @@ def trace_stays(steps: Iterable[Step]) -> list[Stay]:
             if place == after:
                 continue
             del where[unit]
-            append(new(Stay, (unit, place, start, at, began_with or fact)))
+            append(new(Stay, (unit, place, start, at, began_with)))
         if after is not None:
             where[unit] = (after, at, fact)
     stays.extend(
