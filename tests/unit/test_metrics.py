@@ -22,6 +22,7 @@ from stageterm.domain.metrics import (
     group_figures,
     hour_ends,
     percentile,
+    sparkline,
     trace_stays,
     with_starts,
 )
@@ -349,3 +350,10 @@ def test_decision_lag_is_change_to_correcting_move() -> None:
 
 def test_no_order_changes_no_decision_lag() -> None:
     assert decision_lag([]) == (None, None)
+
+
+def test_sparkline_scales_to_the_largest_and_has_an_ascii_form() -> None:
+    assert sparkline([0, 1, 2, 4, 8]) == "▁▁▂▄█"
+    assert sparkline([0, 0]) == "▁▁"
+    assert sparkline([]) == ""
+    assert sparkline([3, 6], "_.-=+*#@") == "=@"  # half of the top: bar 3 of 0..7

@@ -283,6 +283,19 @@ def buffer_series(
     return series
 
 
+# Bars for a sparkline of the buffer: blocks, or ASCII for terminal clients without them.
+SPARK = "▁▂▃▄▅▆▇█"
+SPARK_ASCII = "_.-=+*#@"
+
+
+def sparkline(values: Sequence[int], bars: str = SPARK) -> str:
+    """One character per value, scaled to the largest; a zero is the lowest bar."""
+    top = max(values, default=0)
+    if top == 0:
+        return bars[0] * len(values)
+    return "".join(bars[min(len(bars) - 1, v * (len(bars) - 1) // top)] for v in values)
+
+
 def decision_lag(pairs: Iterable[tuple[datetime, datetime]]) -> tuple[int | None, int | None]:
     """The site's decision lag (SPEC §6a), p50 and p90 in seconds: for each order change,
     the time from the change arriving to the move that corrected its unit. None, None when
