@@ -45,6 +45,7 @@ test: lint typecheck contracts pytest
 screenshots: $(STAMP)
 	@scripts/system-deps.sh zbar render
 	$(BIN)/python scripts/screenshots.py screenshots
+	BIN=$(BIN) scripts/report-plot-screenshot.sh screenshots
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -22,6 +22,7 @@ from stageterm.domain.metrics import (
     group_figures,
     hour_ends,
     percentile,
+    sparkline,
     trace_stays,
     with_starts,
 )
@@ -147,6 +148,16 @@ def test_a_move_between_lanes_ends_one_stay_and_begins_the_next() -> None:
     assert trace_stays(steps) == [
         Stay("U1", "L-01", 100, 250, "ACME"),
         Stay("U1", "L-02", 250, 900, "BOLT"),
+    ]
+
+
+def test_a_stay_keeps_the_facts_of_the_event_that_began_it() -> None:
+    # Staged before facts were kept with events; the load names a route: not this stay's.
+    steps = [("U1", 100, None, "L-01", None), ("U1", 400, "L-01", None, "NORTH")]
+    assert trace_stays(steps) == [Stay("U1", "L-01", 100, 400, None)]
+    # Begun before the steps: the first event seen is all there is to go by.
+    assert trace_stays([("U2", 50, "L-01", None, "SOUTH")]) == [
+        Stay("U2", "L-01", None, 50, "SOUTH")
     ]
 
 
@@ -339,3 +350,10 @@ def test_decision_lag_is_change_to_correcting_move() -> None:
 
 def test_no_order_changes_no_decision_lag() -> None:
     assert decision_lag([]) == (None, None)
+
+
+def test_sparkline_scales_to_the_largest_and_has_an_ascii_form() -> None:
+    assert sparkline([0, 1, 2, 4, 8]) == "▁▁▂▄█"
+    assert sparkline([0, 0]) == "▁▁"
+    assert sparkline([]) == ""
+    assert sparkline([3, 6], "_.-=+*#@") == "=@"  # half of the top: bar 3 of 0..7

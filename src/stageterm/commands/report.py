@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from stageterm.commands.context import CommandError, Context
 from stageterm.commands.exit_codes import Exit
-from stageterm.domain.metrics import GroupBy, format_dwell
+from stageterm.domain.metrics import SPARK, SPARK_ASCII, GroupBy, format_dwell, sparkline
 from stageterm.scanning import clean_for_display
 
 if TYPE_CHECKING:
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 CSV_HEADER = ("key", "stays", "open", "dwell_p50_s", "dwell_p90_s", "dwell_max_s", "units_now")
 PLOT_FORMATS = (".png", ".svg")
-SPARK = "▁▂▃▄▅▆▇█"
-SPARK_ASCII = "_.-=+*#@"
 SPARK_HOURS = 20
 
 
@@ -182,11 +180,3 @@ def as_text(report: Report, *, ascii_only: bool = False) -> list[str]:
     if report.decision_lag_p50_s is None:
         lines.append("Decision lag: not measured yet (order changes are not tracked).")
     return lines
-
-
-def sparkline(values: list[int], bars: str = SPARK) -> str:
-    """One character per value, scaled to the largest; a zero is the lowest bar."""
-    top = max(values, default=0)
-    if top == 0:
-        return bars[0] * len(values)
-    return "".join(bars[min(len(bars) - 1, v * (len(bars) - 1) // top)] for v in values)

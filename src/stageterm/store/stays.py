@@ -63,9 +63,8 @@ def steps(session: Session, since: datetime, by: GroupBy) -> Iterator[Step]:
         .where(_E.occurred_at >= to_utc(since), _BEFORE.is_distinct_from(_AFTER))
         .order_by(_E.seq)
     )
-    result = session.connection().execution_options(yield_per=10_000).execute(stmt)
-    for partition in result.partitions():
-        yield from partition  # rows are the Step tuples (Row is a tuple)
+    # yield_per: a server-side cursor on PostgreSQL, so a month is never held whole.
+    yield from session.connection().execution_options(yield_per=10_000).execute(stmt)
 
 
 def arrivals(session: Session, units: Iterable[str], before: datetime) -> dict[str, int]:
