@@ -53,7 +53,7 @@ class Erp:
         erp = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 status, body = erp.answer(self.path, self.headers.get("Authorization"))
                 data = json.dumps(body).encode()
                 self.send_response(status)

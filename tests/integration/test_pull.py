@@ -31,12 +31,16 @@ def pulling_site(store: Store, clock, erp: Erp, inbox: Path | None = None) -> Si
 
 
 def test_a_changed_route_becomes_a_task_that_the_correcting_move_ends(
-    site_store: Store, clock, erp: Erp  # type: ignore[no-untyped-def]
+    site_store: Store,
+    clock,
+    erp: Erp,  # type: ignore[no-untyped-def]
 ) -> None:
     site = pulling_site(site_store, clock, erp)
     assert site.moves.move("U-01", "L-ACME-N", "1001").outcome.value == "moved"
     clock.advance(minutes=10)
-    erp.pages["orders"] = [[{**SO1, "customer": "BOLT", "route": "SOUTH", "item": "FG-1", "quantity": 200}]]
+    erp.pages["orders"] = [
+        [{**SO1, "customer": "BOLT", "route": "SOUTH", "item": "FG-1", "quantity": 200}]
+    ]
 
     report = site.pull.once()
 
@@ -62,15 +66,24 @@ def test_a_changed_route_becomes_a_task_that_the_correcting_move_ends(
     assert ("orders", "1", f"Bearer {erp.token}") in erp.seen
 
 
-def test_a_cancelled_order_unstages_and_a_done_one_is_left(site_store: Store, clock, erp: Erp) -> None:  # type: ignore[no-untyped-def]
+def test_a_cancelled_order_unstages_and_a_done_one_is_left(
+    site_store: Store, clock, erp: Erp
+) -> None:  # type: ignore[no-untyped-def]
     site = pulling_site(site_store, clock, erp)
     site.moves.move("U-01", "L-ACME-N", "1001")
     site.moves.move("U-09", "L-BOLT-S", "1001")
     erp.pages["orders"] = [
         [
             {**SO1, "status": "cancelled", "item": "FG-1", "quantity": 200},
-            {"ref": "SO-2", "kind": "outbound", "customer": "BOLT", "route": "SOUTH",
-             "status": "done", "item": "FG-5", "quantity": 10},
+            {
+                "ref": "SO-2",
+                "kind": "outbound",
+                "customer": "BOLT",
+                "route": "SOUTH",
+                "status": "done",
+                "item": "FG-5",
+                "quantity": 10,
+            },
         ]
     ]
     site.pull.once()
@@ -80,7 +93,9 @@ def test_a_cancelled_order_unstages_and_a_done_one_is_left(site_store: Store, cl
 
 
 def test_known_units_quality_becomes_an_event_other_differences_conflicts(
-    site_store: Store, clock, erp: Erp  # type: ignore[no-untyped-def]
+    site_store: Store,
+    clock,
+    erp: Erp,  # type: ignore[no-untyped-def]
 ) -> None:
     site = pulling_site(site_store, clock, erp)
     erp.pages["units"] = [
@@ -114,12 +129,16 @@ def test_a_bad_page_is_not_written_and_asked_again(site_store: Store, clock, erp
     erp.pages["units"][0][1].pop("gtin")
     assert site.pull.once().problems == []
     assert [s[:2] for s in erp.seen if s[0] == "units"] == [
-        ("units", None), ("units", None), ("units", "1"),
+        ("units", None),
+        ("units", None),
+        ("units", "1"),
     ]
     assert site.views.unit("N-01") is not None
 
 
-def test_the_feed_down_or_refusing_is_reported_never_a_hang(site_store: Store, clock, erp: Erp) -> None:  # type: ignore[no-untyped-def]
+def test_the_feed_down_or_refusing_is_reported_never_a_hang(
+    site_store: Store, clock, erp: Erp
+) -> None:  # type: ignore[no-untyped-def]
     site = pulling_site(site_store, clock, erp)
     erp.failures = 100
     from stageterm.sync.feed import Feed
@@ -134,7 +153,9 @@ def test_the_feed_down_or_refusing_is_reported_never_a_hang(site_store: Store, c
     assert "erp-secret-1" not in json.dumps(report.as_json())
 
 
-def test_pull_and_tasks_on_the_command_line_with_an_inbox(run_cli, demo_db: str, erp: Erp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_pull_and_tasks_on_the_command_line_with_an_inbox(
+    run_cli, demo_db: str, erp: Erp, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "locations-new.csv").write_text(
@@ -144,8 +165,11 @@ def test_pull_and_tasks_on_the_command_line_with_an_inbox(run_cli, demo_db: str,
         "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order\n"
         "Z-1,FG,09501101530004,,,,1,,,,,\n"
     )
-    env = {"STAGETERM_MASTER_URL": erp.url, "STAGETERM_MASTER_TOKEN": erp.token,
-           "STAGETERM_INBOX": str(inbox)}
+    env = {
+        "STAGETERM_MASTER_URL": erp.url,
+        "STAGETERM_MASTER_TOKEN": erp.token,
+        "STAGETERM_INBOX": str(inbox),
+    }
     result = run_cli("pull", "--once", "--json", db=demo_db, env=env)
     assert result.returncode == 2, result.stderr
     summary = json.loads(result.stdout)
@@ -163,5 +187,3 @@ def test_pull_and_tasks_on_the_command_line_with_an_inbox(run_cli, demo_db: str,
     down = run_cli("pull", "--once", db=demo_db, env={**env, "STAGETERM_INBOX": ""}, timeout=120)
     assert down.returncode == 5, down.stderr
     assert down.stderr.strip().splitlines()[-1].startswith("stageterm: feed ")
-
-
