@@ -37,6 +37,8 @@ COMMANDS = {
     "decode": "decode",
     "label": "label",
     "report": "report",
+    "tasks": "tasks",
+    "pull": "pull",
 }
 
 

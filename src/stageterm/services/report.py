@@ -25,6 +25,7 @@ from stageterm.domain.metrics import (
 )
 from stageterm.services.station import local_now
 from stageterm.store import stays as stay_reads
+from stageterm.store import tasks as task_reads
 from stageterm.store.engine import Store
 
 # Without --since: the day before --until, which covers every shift of a working day
@@ -85,6 +86,8 @@ class StagingReport:
                 for unit, place, staged_at in stay_reads.staged_units(session)
                 if unit not in seen
             ]
+            # Order change arrived -> the move that corrected its unit (SPEC §6a).
+            lag_pairs = task_reads.decision_lag_pairs(session, since, until)
         offset = until.utcoffset()
         groups = group_figures(
             with_starts(traced, starts) + untouched,
@@ -94,6 +97,5 @@ class StagingReport:
             places=places,
             hours=hour_ends(start, end, int(offset.total_seconds()) if offset else 0),
         )
-        # Order changes are not tracked yet (SPEC §6a): no pairs, no lag to report.
-        lag_p50, lag_p90 = decision_lag([])
+        lag_p50, lag_p90 = decision_lag(lag_pairs)
         return Report(since, until, by, groups, lag_p50, lag_p90)

@@ -10,6 +10,7 @@ Built once by the composition root (`cli.py`) over one store, and handed to the 
     site.upstream     sync worker, status, export, retrying rejected events
     site.printing     a unit's label on this terminal's printer
     site.staging_report   staging health over a window, from the event log
+    site.pull         master data in: the feed and the inbox folder (SPEC §6a)
 
 `FloorSession` (session.py) is what a scan means at one terminal, over a `Site`.
 """
@@ -24,6 +25,7 @@ from stageterm.services.accounts import Accounts
 from stageterm.services.corrections import Corrections
 from stageterm.services.moves import Moves
 from stageterm.services.printing import Printing
+from stageterm.services.pull import Pull
 from stageterm.services.quality import QualityControl
 from stageterm.services.report import StagingReport
 from stageterm.services.station import Station, local_now
@@ -50,6 +52,7 @@ class Site:
         self.upstream = Upstream(self.station, self.accounts)
         self.printing = Printing(self.station)
         self.staging_report = StagingReport(store, clock)
+        self.pull = Pull(self.station)
 
     @property
     def store(self) -> Store:

@@ -11,6 +11,8 @@ from stageterm.domain.model import Event, Location, Operator, Order, Unit
 from stageterm.domain.suggest import LaneCount, ranked_lanes, wants_a_lane
 from stageterm.services.station import Station
 from stageterm.store import floor_queries, queries
+from stageterm.store import tasks as task_reads
+from stageterm.store.tasks import Task
 
 GROUP_KEYS = ("customer", "route")
 
@@ -230,6 +232,16 @@ class Views:
     def suggest(self, code: str) -> Suggestion | None:
         """Lanes unit `code` should go to, best first (None when no such unit)."""
         return suggestion(self, code)
+
+    def tasks(self) -> list[Task]:
+        """Open re-coordination tasks, oldest first (SPEC §6a): `stageterm tasks`, health."""
+        with self.station.store.read() as session:
+            return task_reads.open_tasks(session)
+
+    def task_counts(self) -> dict[str, int]:
+        """Open tasks per lane, for the lanes board's marker."""
+        with self.station.store.read() as session:
+            return task_reads.open_counts_by_lane(session)
 
     def change_counter(self) -> int:
         with self.store.read() as session:

@@ -30,6 +30,7 @@ from stageterm.domain.model import (
     Unit,
     UnitState,
 )
+from stageterm.store import pull_tables  # noqa: F401  (its tables join this metadata)
 
 metadata = SQLModel.metadata
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from stageterm.domain import projection
 from stageterm.domain.model import Event, Unit
+from stageterm.store import tasks
 from stageterm.store.tables import EVENTS, UNITS, EventRow, UnitRow
 
 
@@ -50,4 +51,6 @@ def record(session: Session, units: dict[str, Unit], events: Sequence[Event]) ->
         )
         if result.rowcount != 1:
             raise StaleUnit(code)
+    # A re-coordination task ends with the move that put its unit where it fits (SPEC §6a).
+    tasks.end_fitting(session, current, events)
     return current
