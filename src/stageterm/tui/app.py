@@ -188,6 +188,10 @@ class StagetermApp(App[int]):
         self.set_interval(30, self.update_bars)
         if self.sync is not None:
             self._thread("sync", self.sync.worker.run, self._stop)
+        if self.settings.master_url or self.settings.inbox:
+            # Master data in: one worker per site at a time (the pull lease decides which
+            # terminal's); it logs, the screens learn of new data through the change counter.
+            self._thread("pull", self.site.pull.run, self._stop, self.log.info)
         self.update_bars()
 
     def _thread(self, name: str, target: Callable[..., object], *args: object) -> None:
