@@ -54,6 +54,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     c = clean_for_display
     for e in events:
         approved = f" approved by {c(e.approved_by)}" if e.approved_by else ""
+        if e.overrides:  # every rule the lead was shown and overrode
+            approved += f" ({', '.join(c(code) for code in e.overrides)})"
         reason = f" ({c(e.reason, 60)})" if e.reason else ""
         ctx.print(
             f"{e.occurred_at:%Y-%m-%d %H:%M:%S%z} #{e.seq} {e.type.value:<8} {c(e.unit)} "

@@ -88,6 +88,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     )
     for e in detail.history:
         approved = f" approved by {c(e.approved_by)}" if e.approved_by else ""
+        if e.overrides:  # every rule the lead was shown and overrode
+            approved += f" ({', '.join(c(code) for code in e.overrides)})"
         qty = f" x{e.quantity}" if e.quantity is not None and e.quantity != u.quantity else ""
         reason = f" ({c(e.reason)})" if e.reason else ""
         ctx.print(

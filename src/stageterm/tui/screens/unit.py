@@ -94,6 +94,8 @@ def history_row(event: Event, now: datetime, wide: bool) -> Text:
     text.append(f" {literal(event.operator or '-', 10)}")
     if event.approved_by:
         text.append(f" {'approved by' if wide else 'appr'} {literal(event.approved_by, 10)}")
+        if event.overrides and wide:
+            text.append(f" ({literal(', '.join(event.overrides), 40)})")
     if event.reason and wide:
         text.append(f" ({literal(event.reason, 30)})", style="dim")
     return text
