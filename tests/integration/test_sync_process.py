@@ -120,6 +120,7 @@ def test_the_loop_sends_new_events_as_they_come_and_stops_cleanly_on_ctrl_c(  # 
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and "Traceback" not in err
+    assert out == ""  # the loop's words are its log, on stderr
     assert err.splitlines()[-1].startswith("INFO stageterm-sync: stopped")
 
 
