@@ -39,6 +39,7 @@ COMMANDS = {
     "report": "report",
     "tasks": "tasks",
     "pull": "pull",
+    "doctor": "doctor",
 }
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from stageterm.commands.context import Context
 from stageterm.commands.exit_codes import Exit
+from stageterm.commands.worker_log import worker_log
 from stageterm.scanning import clean_for_display
 
 if TYPE_CHECKING:
@@ -47,7 +48,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         print(f"{stamp} {clean_for_display(text, 300)}", file=ctx.err, flush=True)
 
     if not args.once:
-        return _loop(site.pull, say)
+        # As a service: one line an event with its level, for journald (no stamp of ours).
+        log = worker_log("pull", ctx.err)
+        return _loop(site.pull, lambda text: log.info(clean_for_display(text, 300)))
     report = site.pull.once(say)
     if args.json:
         ctx.print_json(report.as_json())

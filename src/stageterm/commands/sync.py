@@ -5,7 +5,8 @@
     stageterm sync --retry-rejected [EVENT_ID ...] --operator LEAD
 
 Without --once it keeps draining until Ctrl-C (or SIGTERM): the first stops it cleanly
-after the request in flight, a second stops it at once. `--once` sends what is pending
+after the request in flight, a second stops it at once. It is then a service's worker:
+it logs one line an event to stderr (`INFO stageterm-sync: sent 12 events; 0 pending`). `--once` sends what is pending
 and exits 0, or 5 when upstream is unreachable, answers 5xx or refuses us (the events
 stay pending; the next run tries at once).
 """
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from stageterm.commands.context import CommandError, Context, readable
 from stageterm.commands.exit_codes import Exit
+from stageterm.commands.worker_log import worker_log
 from stageterm.scanning import clean_for_display
 
 if TYPE_CHECKING:
@@ -107,6 +109,9 @@ def _once(worker: SyncWorker, ctx: Context) -> int:
 
 
 def _loop(worker: SyncWorker, ctx: Context) -> int:
+    # A service's log: one line an event on stderr with its level (commands/worker_log.py);
+    # the worker's own lines (retries, rejections, a lease taken over) join it.
+    log = worker_log("sync", ctx.err)
     stop = threading.Event()
 
     def ask_stop(signum: int, _frame: FrameType | None) -> None:
@@ -119,25 +124,25 @@ def _loop(worker: SyncWorker, ctx: Context) -> int:
     previous = {sig: signal.signal(sig, ask_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     was_failing = False
 
-    def say(text: str, *, error: bool = False) -> None:
-        # Flushed line by line: a long-running sync is often read through a pipe or a journal.
-        stream = ctx.err if error else ctx.out
-        print(f"{datetime.now().astimezone():%H:%M:%S} {text}", file=stream, flush=True)
-
     def show(report: DrainReport) -> None:
         nonlocal was_failing
         if report.failed:
             if not was_failing:
-                say(f"upstream down: {_shown(report.error)}; retrying with backoff", error=True)
+                # The worker has just logged why; this says what happens now.
+                log.warning(
+                    "backing off while upstream fails; %d events kept pending",
+                    worker.status().pending,
+                )
             was_failing = True
             return
         if was_failing:
-            say("upstream back")
+            log.info("upstream back")
         was_failing = False
         if report.sent or report.rejected:
-            say(_summary(report, worker.status()))
+            line = _summary(report, worker.status())
+            (log.warning if report.rejected else log.info)(line)
 
-    say(f"syncing to {worker.shown_url}; Ctrl-C stops")
+    log.info("started: sending to %s; %d events pending", worker.shown_url, worker.status().pending)
     try:
         worker.run(stop, on_report=show)
     except KeyboardInterrupt:
@@ -145,7 +150,7 @@ def _loop(worker: SyncWorker, ctx: Context) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    say("sync stopped; pending events stay queued")
+    log.info("stopped; %d pending events stay queued", worker.status().pending)
     return Exit.DONE
 
 

@@ -191,7 +191,7 @@ class SyncWorker:
                 report.stopped = True
                 break
             except LeaseLost:
-                log.warning("lease on a batch ran out; another worker sends it")
+                log.warning("lease on a batch ran out and another worker took it over: it sends it")
                 continue
             report.batches += 1
             limit = self._record(claim, answer, report, limit)
@@ -311,7 +311,7 @@ class SyncWorker:
         report.unreachable = verdict is Verdict.TRANSIENT
         report.refused = verdict is Verdict.REFUSED
         report.unconfirmed = verdict is Verdict.UNCONFIRMED
-        log.warning("sync stopped: %s", answer.message)
+        log.warning("not sent: %s", answer.message)
         return limit
 
     # -- waiting -------------------------------------------------------------------------

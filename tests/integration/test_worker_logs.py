@@ -1,0 +1,100 @@
+"""The sync service's log as journald gets it: a real `stageterm sync` process against a
+loopback upstream that works, fails, comes back and rejects an event; every line on
+stderr is `LEVEL stageterm-sync: message`, one an event, and none holds the token."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from receiver import Receiver
+from sync_site import Site
+
+from stageterm.domain.model import EventType
+
+TOKEN = "tok-SECRET-0xL0G5"
+ENV = {
+    "STAGETERM_SYNC_RETRY_ATTEMPTS": "2",
+    "STAGETERM_SYNC_RETRY_INITIAL": "0.01",
+    "STAGETERM_SYNC_RETRY_MAX": "0.05",
+    "STAGETERM_SYNC_CONNECT_TIMEOUT": "1",
+    "STAGETERM_SYNC_READ_TIMEOUT": "5",
+    "STAGETERM_SYNC_POLL": "0.05",
+}
+LINE = re.compile(r"^(INFO|WARNING|ERROR) stageterm-sync: \S.*$")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver(token=TOKEN).start()
+    yield server
+    server.stop()
+
+
+def _wait(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.02)
+
+
+def test_the_sync_service_logs_one_line_an_event_with_its_level(  # type: ignore[no-untyped-def]
+    run_cli, sqlite_store, receiver
+) -> None:
+    site = Site(sqlite_store)
+    site.stages(3)
+    env = {**ENV, "STAGETERM_UPSTREAM_URL": receiver.url, "STAGETERM_UPSTREAM_TOKEN": TOKEN}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "stageterm"), "sync"],
+        cwd=run_cli.home,
+        env=run_cli.env(sqlite_store.url, env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        _wait(lambda: len(receiver.accepted) == 3)
+        receiver.plan(503, 503)  # down for one drain (two tries), then back
+        site.event(EventType.HOLD, "U000001", to_state=None)
+        _wait(lambda: len(receiver.accepted) == 4)
+        rejected = site.event(EventType.HOLD, "U000002", to_state=None)
+        receiver.reject[f"urn:uuid:{rejected.id}"] = "unknown location"
+        _wait(lambda: any(r.status == 400 for r in receiver.requests))
+        time.sleep(0.3)  # the worker records the answer and logs it
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert out == ""  # the service's words are its log
+    lines = err.splitlines()
+    assert all(LINE.match(line) for line in lines), lines
+    assert lines[0] == (
+        f"INFO stageterm-sync: started: sending to {receiver.url}; 3 events pending"
+    )
+    # (How many are pending when a line is written depends on when the test's next event lands.)
+    assert any(line.startswith("INFO stageterm-sync: sent 3 events; ") for line in lines)
+    retry = [i for i, line in enumerate(lines) if "answered 503; retrying in" in line]
+    assert retry and lines[retry[0]].startswith("INFO stageterm-sync: upstream ")
+    down = [
+        i for i, line in enumerate(lines) if line.startswith("WARNING stageterm-sync: not sent:")
+    ]
+    assert down and "answered 503" in lines[down[0]]
+    backing = lines.index(
+        "WARNING stageterm-sync: backing off while upstream fails; 1 events kept pending"
+    )
+    assert backing > down[0]
+    back = lines.index("INFO stageterm-sync: upstream back")
+    assert lines[back + 1].startswith("INFO stageterm-sync: sent 1 events; ")
+    assert any(line.startswith("WARNING stageterm-sync: 1 events rejected: ") for line in lines), (
+        lines
+    )
+    assert lines[-1] == "INFO stageterm-sync: stopped; 0 pending events stay queued"
+    assert TOKEN not in err
