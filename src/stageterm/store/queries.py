@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
@@ -18,7 +18,6 @@ from stageterm.domain.model import (
     LocationKind,
     Operator,
     Order,
-    Quality,
     Unit,
     UnitState,
 )
@@ -87,26 +86,6 @@ def order(session: Session, ref: str | None) -> Order | None:
 def units_at(session: Session, code: str) -> int:
     """Units staged at a location now (lane capacity counts units)."""
     return int(session.connection().execute(_UNITS_AT, {"key": code}).scalar_one())
-
-
-def earlier_expiry_unit(session: Session, unit: Unit, today: date) -> str | None:
-    """FEFO: a released, unexpired, stored unit of the same item that expires before `unit`."""
-    if unit.expiry is None:
-        return None
-    stmt = (
-        select(UNITS.c.code)
-        .where(
-            UNITS.c.item == unit.item,
-            UNITS.c.state == UnitState.STORED.value,
-            UNITS.c.quality == Quality.RELEASED.value,
-            UNITS.c.expiry < unit.expiry,
-            UNITS.c.expiry >= today,
-            UNITS.c.code != unit.code,
-        )
-        .order_by(UNITS.c.expiry, UNITS.c.code)
-        .limit(1)
-    )
-    return session.execute(stmt).scalar_one_or_none()
 
 
 def kit_quantity(session: Session, work_order: str, item: str) -> int:
