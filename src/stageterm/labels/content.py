@@ -12,7 +12,8 @@ Within a symbol, fixed-length element strings come first and variable-length one
 (each variable-length one but the last is ended by FNC1), the order the guideline's
 examples use. Element strings that do not fit one symbol on a 100 mm label at GS1's
 smallest bar width go on to a second symbol. Every other unit, and every location or badge
-code, gets a Code 128 of its code. biip (the parser the scanner side uses) checks every
+code, gets a Code 128 of its code, and so does a kitting split's child under its GS1
+symbol (it shares its parent's GTIN and lot). biip (the parser the scanner side uses) checks every
 value and builds the human-readable text, so a label never shows or encodes what a scan of
 it would not read back.
 """
@@ -90,6 +91,11 @@ def unit_content(unit: Unit, *, order: str | None = None, lane: str | None = Non
         symbols = [*_pack(unit, contents), *_pack(unit, sscc)]
     else:
         symbols = _pack(unit, fields)
+    if unit.parent and not unit.sscc and not unit.serial:
+        # A kitting split's child has its parent's GTIN and lot: the GS1 symbol names both
+        # units, so the child's own code goes on too, as the one scan that names it alone.
+        check_code(unit.code)
+        symbols.append(Symbol(unit.code, False, unit.code))
     return LabelContent(unit.code, lines, tuple(symbols))
 
 
