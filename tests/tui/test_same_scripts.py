@@ -1,7 +1,7 @@
 """The same scan scripts through `stageterm scan` and through the terminal UI give the
 same outcomes and leave the same database: both shells drive one `FloorSession`.
 
-Each script runs on its own copy of the demo site (seeded at the fixed clock). The
+Each script runs on its own copy of the demo site (seeded now). The
 command line signs in with `--operator`, the terminal with the badge scan; "" is a bare
 Enter (it acknowledges the refusal before it); a lead's PIN is `--pin` on the command
 line and typed into the PIN prompt at the terminal.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,13 @@ SCRIPTS = {
 
 
 @pytest.fixture
-def seeded(tmp_path: Path, fixed_now: Any) -> Path:
-    """The demo site at the fixed clock, once; each shell gets its own copy."""
+def seeded(tmp_path: Path) -> Path:
+    """The demo site seeded now (both shells run at the wall clock: a site seeded at
+    another date would have its expiries fall differently); each shell gets a copy."""
     path = tmp_path / "seeded.db"
     store = open_store(f"sqlite:///{path}")
     upgrade(store)
-    seed(store, now=fixed_now)
+    seed(store, now=datetime.now().astimezone())
     store.dispose()
     return path
 
