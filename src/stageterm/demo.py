@@ -13,7 +13,7 @@ from biip.checksums import gs1_standard_check_digit
 
 from stageterm.intake import Row, import_rows
 from stageterm.services.site import Site
-from stageterm.store import queries
+from stageterm.store.demo_mark import DEMO_TERMINAL, SiteKind, mark_demo, site_kind
 from stageterm.store.engine import Store
 
 CUSTOMERS = ("ACME", "BOLT", "CORA")
@@ -144,18 +144,26 @@ def _units(now: datetime, rng: random.Random) -> list[dict[str, object]]:
     return rows
 
 
+class NotTheDemo(Exception):
+    """The database holds a site the demo did not seed: the demo must not open or touch it."""
+
+
 def seed(store: Store, now: datetime | None = None, *, seed_value: int = 7) -> bool:
-    """Fill an empty database with the demo site; False (and nothing done) if it has locations."""
-    with store.read() as session:
-        if queries.all_locations(session):
-            return False
+    """Fill an empty database with the demo site; False (and nothing done) if the demo
+    seeded it before. A database with anything else in it raises NotTheDemo."""
+    kind = site_kind(store)
+    if kind is SiteKind.DEMO:
+        return False
+    if kind is SiteKind.OTHER:
+        raise NotTheDemo("it holds a site the demo did not seed")
+    mark_demo(store)
     now = now or datetime.now().astimezone()
     rng = random.Random(seed_value)
     clock = lambda: now - timedelta(hours=12)  # noqa: E731 - master data arrived before the shift
     import_rows(store, "operators", "demo-operators", _rows(OPERATORS), clock=clock)
     import_rows(store, "locations", "demo-locations", _rows(_locations()), clock=clock)
     import_rows(store, "orders", "demo-orders", _rows(_orders(now)), clock=clock)
-    import_rows(store, "units", "demo-units", _rows(_units(now, rng)), clock=clock, terminal="demo")
+    import_rows(store, "units", "demo-units", _rows(_units(now, rng)), clock=clock, terminal=DEMO_TERMINAL)
     _stage_some(store, now, rng)
     return True
 
