@@ -163,7 +163,9 @@ def seed(store: Store, now: datetime | None = None, *, seed_value: int = 7) -> b
     import_rows(store, "operators", "demo-operators", _rows(OPERATORS), clock=clock)
     import_rows(store, "locations", "demo-locations", _rows(_locations()), clock=clock)
     import_rows(store, "orders", "demo-orders", _rows(_orders(now)), clock=clock)
-    import_rows(store, "units", "demo-units", _rows(_units(now, rng)), clock=clock, terminal=DEMO_TERMINAL)
+    import_rows(
+        store, "units", "demo-units", _rows(_units(now, rng)), clock=clock, terminal=DEMO_TERMINAL
+    )
     _stage_some(store, now, rng)
     return True
 

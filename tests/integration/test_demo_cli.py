@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-
-REFUSAL = "stageterm: not a demo database (it holds a site the demo did not seed); give another --db"
+REFUSAL = (
+    "stageterm: not a demo database (it holds a site the demo did not seed); give another --db"
+)
 
 
 def real_site(run_cli, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]

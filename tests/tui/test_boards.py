@@ -41,7 +41,9 @@ async def test_lanes_board_by_customer_then_route(make_app, size) -> None:
         await pilot.press("ctrl+r")
         text = await shows(pilot, "ROUTE" if size[0] >= 80 else "ROUT ")
         assert "SOUTH" in text and app.lanes_by == "route"
-        await pilot.press("f3")  # F3 again toggles back
+        await pilot.press("f3")  # F3 again toggles on: by carrier, then back to customer
+        await until(pilot, lambda: app.lanes_by == "carrier")
+        await pilot.press("f3")
         await until(pilot, lambda: app.lanes_by == "customer")
 
 

@@ -12,7 +12,7 @@ from stageterm.domain.suggest import LaneCount, ranked_lanes, wants_a_lane
 from stageterm.services.station import Station
 from stageterm.store import floor_queries, queries
 
-GROUP_KEYS = ("customer", "route")
+GROUP_KEYS = ("customer", "route", "carrier")  # the board's toggle cycles in this order
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ class Views:
     def queue(self, by: str = "route") -> list[LaneQueue]:
         """Lanes with what waits in them, ordered by the grouping key then lane."""
         if by not in GROUP_KEYS:
-            raise ValueError(f"group by {by!r}: use customer or route")
+            raise ValueError(f"group by {by!r}: use customer, route or carrier")
         now = self.now()
         with self.store.read() as session:
             rows = queries.lane_rows(session)

@@ -88,6 +88,7 @@ class StagetermApp(App[int]):
         self.blocking: int | None = None  # seq of the refusal waiting for Enter
         self.stage: StageScreen | None = None  # the home screen of the signed-in operator
         self.lanes_by = "customer"  # the lanes board's grouping, kept between visits
+        self.aging = self.settings.aging_thresholds()  # the site's AGING / OLD words
         self.bells = 0
         self.sync_line = "sync off" if sync is None else "sync ..."
         self.pollers: Pollers | None = None
@@ -283,7 +284,7 @@ class StagetermApp(App[int]):
         if not entry.taken or entry.stops or result.outcome.value == "needs_approval":
             self.bell()
         if result.code == "lanes":
-            await self.show(LanesScreen(self.site, self.lanes_by))
+            await self.show(LanesScreen(self.site, self.lanes_by, self.aging))
         elif result.code == "help":
             await self.show(HelpScreen())
         elif self.screen is not self.stage:
@@ -310,7 +311,9 @@ class StagetermApp(App[int]):
         if isinstance(self.screen, UnitScreen):
             self.screen.open(message.code, message.note)
         else:
-            await self.push_screen(UnitScreen(self.site, message.code, message.note))
+            await self.push_screen(
+                UnitScreen(self.site, message.code, message.note, aging=self.aging)
+            )
 
     # -- screens -----------------------------------------------------------------------------------
 
@@ -348,10 +351,10 @@ class StagetermApp(App[int]):
         if isinstance(self.screen, LanesScreen):
             self.screen.action_toggle_group()
         else:
-            await self.show(LanesScreen(self.site, self.lanes_by))
+            await self.show(LanesScreen(self.site, self.lanes_by, self.aging))
 
     async def action_unit(self) -> None:
-        await self.show(UnitScreen(self.site))
+        await self.show(UnitScreen(self.site, aging=self.aging))
 
     async def action_kitting(self) -> None:
         await self.show(KittingScreen(self.site))

@@ -42,7 +42,7 @@ class Key:
 
 HELP = Key("help", "f1", "ctrl+g", "Help", "keys and command barcodes")
 STAGE = Key("stage", "f2", "ctrl+t", "Stage", "the stage screen (home)")
-LANES = Key("lanes", "f3", "ctrl+l", "Lanes", "lanes board; again: by customer / by route")
+LANES = Key("lanes", "f3", "ctrl+l", "Lanes", "lanes board; again: by customer / route / carrier")
 UNIT = Key("unit", "f4", "ctrl+o", "Unit", "look up a unit and its history")
 KITTING = Key("kitting", "f5", "ctrl+k", "Kitting", "work orders: required vs staged")
 SYNC = Key("sync", "f6", "ctrl+y", "Sync", "upstream sync status")
@@ -54,7 +54,9 @@ QUIT = Key("quit", "f10", "ctrl+q", "Quit", "sign out and quit")
 GLOBAL_KEYS = (HELP, STAGE, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, SIGN_OUT, QUIT)
 
 # Keys of one screen (bound on that screen, not priority).
-GROUP = Key("toggle_group", "", "ctrl+r", "Cust/Route", "lanes board: by customer / by route")
+GROUP = Key(
+    "toggle_group", "", "ctrl+r", "Group", "lanes board: by customer / by route / by carrier"
+)
 SEND_NOW = Key("send_now", "", "ctrl+r", "Send now", "sync: send pending events now")
 RETRY = Key("retry", "", "ctrl+e", "Retry rejected", "sync: put rejected events back (leads)")
 
