@@ -30,7 +30,7 @@ from stageterm.services.replies import SessionView
 from stageterm.tui import desk as requests
 from stageterm.tui.ascii import AsciiFilter
 from stageterm.tui.desk import ScanDesk
-from stageterm.tui.keys import GLOBAL_KEYS
+from stageterm.tui.keys import GLOBAL_KEYS, UNIT_ON_SCREEN_KEYS
 from stageterm.tui.messages import (
     Acknowledged,
     Answered,
@@ -42,6 +42,7 @@ from stageterm.tui.messages import (
 )
 from stageterm.tui.pollers import Pollers
 from stageterm.tui.screens.base import FloorScreen
+from stageterm.tui.screens.buffers import BuffersScreen
 from stageterm.tui.screens.help import HelpScreen
 from stageterm.tui.screens.kitting import KittingScreen
 from stageterm.tui.screens.lanes import LanesScreen
@@ -337,6 +338,8 @@ class StagetermApp(App[int]):
             return False
         if isinstance(self.screen, PromptScreen):
             return action == "quit"
+        if action in UNIT_ON_SCREEN_KEYS and self.screen is not self.stage:
+            return False  # the unit on screen is the stage screen's; elsewhere it is not shown
         if self.session.operator is None:
             return action in SIGNED_OUT_OK or action not in {k.action for k in GLOBAL_KEYS}
         return True
@@ -362,6 +365,15 @@ class StagetermApp(App[int]):
     async def action_sync(self) -> None:
         operator = self.session.operator
         await self.show(SyncScreen(self.site, self.sync, operator.badge if operator else None))
+
+    async def action_buffers(self) -> None:
+        await self.show(BuffersScreen(self.site, self.aging))
+
+    def action_print_unit(self) -> None:
+        self.desk.put(requests.Scan(UNIT_ON_SCREEN_KEYS["print_unit"]))
+
+    def action_release(self) -> None:
+        self.desk.put(requests.Scan(UNIT_ON_SCREEN_KEYS["release"]))
 
     def action_quantity(self) -> None:
         def answered(value: str | None) -> None:

@@ -25,16 +25,18 @@ from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.rows import Row, RowList
 
 COMMAND_BARCODES = (
-    ("@DONE", "clear the target"),
-    ("@CANCEL", "drop a held unit, quantity or pending approval"),
-    ("@UNDO", "reverse the last unit's latest move"),
-    ("@UNSTAGE", "last unit back to where it was staged from"),
-    ("@HOLD", "put the last unit on hold"),
-    ("@ISSUE", "issue the last unit to production"),
-    ("@LOAD", "how to load: scan a dock, then units"),
-    ("@LANES", "open the lanes board"),
-    ("@HELP", "open this help"),
-    ("@SIGNOUT", "sign out"),
+    ("@DONE", "Clear the target"),
+    ("@CANCEL", "Drop the unit in hand, a quantity or a pending approval"),
+    ("@UNDO", "Reverse the latest event of the unit on screen"),
+    ("@UNSTAGE", "The unit on screen back to where it was staged from"),
+    ("@HOLD", "Put the unit on screen on hold at once (anyone)"),
+    ("@RELEASE", "Release the unit on screen (quality role; Ctrl-U)"),
+    ("@ISSUE", "Issue the unit on screen to production"),
+    ("@PRINT", "Print the label of the unit on screen (F12 / Ctrl-P)"),
+    ("@LOAD", "How to load: scan a dock, then units"),
+    ("@LANES", "Open the lanes board"),
+    ("@HELP", "Open this help"),
+    ("@SIGNOUT", "Sign out"),
 )
 
 HOW = (

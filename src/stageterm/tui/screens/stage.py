@@ -9,7 +9,21 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.widget import Widget
 
 from stageterm.domain.model import LocationKind
-from stageterm.tui.keys import CANCEL, HELP, KITTING, LANES, QUANTITY, QUIT, SYNC, UNIT, Key
+from stageterm.tui.keys import (
+    BUFFERS,
+    CANCEL,
+    HELP,
+    KITTING,
+    LANES,
+    PRINT,
+    QUANTITY,
+    QUIT,
+    RELEASE,
+    SIGN_OUT,
+    SYNC,
+    UNIT,
+    Key,
+)
 from stageterm.tui.messages import ScanEntry, SessionView
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.feedback import FeedbackPanel, TargetCard
@@ -21,7 +35,11 @@ if TYPE_CHECKING:
 
 class StageScreen(FloorScreen):
     HEADING = "STAGE"
-    KEYS: ClassVar[tuple[Key, ...]] = (HELP, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, QUIT)
+    # In this order as far as the width allows (quit always): at 40 columns help, lanes, quit.
+    KEYS: ClassVar[tuple[Key, ...]] = (
+        HELP, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, BUFFERS, PRINT, RELEASE, SIGN_OUT,
+        QUIT,
+    )  # fmt: skip
     PLACEHOLDER = "scan a lane or a unit"
 
     def __init__(self, site: Site) -> None:
