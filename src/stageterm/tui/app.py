@@ -213,6 +213,8 @@ class StagetermApp(App[int]):
         if message.line != self.sync_line:
             self.sync_line = message.line
             self.update_bars()
+            if isinstance(self.screen, SyncScreen) and not message.from_screen:
+                self.screen.load()  # sent (or failed) meanwhile: the screen follows
 
     def _idle_sign_out(self, reason: str) -> None:
         if self.session.operator is not None:

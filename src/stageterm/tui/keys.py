@@ -11,9 +11,16 @@ W (closes a browser-based terminal's tab), V (paste in Windows Terminal and othe
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass
 
 from textual.binding import Binding
+
+
+def vt_keyboard() -> bool:
+    """TERM=vt100, vt220, ...: a keyboard whose Ctrl keys are the ones to name first."""
+    return re.match(r"vt\d", os.environ.get("TERM", "")) is not None
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,13 @@ class Key:
     @property
     def ctrl_shown(self) -> str:
         return "^" + self.ctrl.removeprefix("ctrl+").upper() if self.ctrl else ""
+
+    def pressed(self) -> str:
+        """The one key to name in a sentence: the Ctrl key on a VT-class terminal (no F1-F5
+        of its own), else the function key; the same choice as the key bar's."""
+        if (vt_keyboard() or not self.fkey) and self.ctrl:
+            return self.ctrl_shown
+        return self.fkey_shown
 
     def binding(self, *, priority: bool = True) -> Binding:
         return Binding(self.names, self.action, self.label, show=False, priority=priority)

@@ -24,6 +24,7 @@ from stageterm.tui.keys import (
     UNIT,
     Key,
 )
+from stageterm.tui.look import capacity
 from stageterm.tui.messages import ScanEntry, SessionView
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.feedback import FeedbackPanel, TargetCard
@@ -33,11 +34,16 @@ if TYPE_CHECKING:
     from stageterm.services.site import Site
 
 
+# Targets whose card says how full they are ("9/8 units here OVER").
+FILLS = (LocationKind.LANE, LocationKind.KITTING, LocationKind.BUFFER)
+
+
 class StageScreen(FloorScreen):
     HEADING = "STAGE"
-    # In this order as far as the width allows (quit always): at 40 columns help, lanes, quit.
+    # In this order as far as the width allows (quit always): at 40 columns help, lanes,
+    # cancel (the key the approval panel names), quit.
     KEYS: ClassVar[tuple[Key, ...]] = (
-        HELP, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, BUFFERS, PRINT, RELEASE, SIGN_OUT,
+        HELP, LANES, CANCEL, UNIT, KITTING, SYNC, QUANTITY, SIGN_OUT, BUFFERS, PRINT, RELEASE,
         QUIT,
     )  # fmt: skip
     PLACEHOLDER = "scan a lane or a unit"
@@ -82,14 +88,15 @@ class StageScreen(FloorScreen):
 
     def fetch(self) -> str | None:
         target = self.session.target
-        if target is None or target.kind not in (LocationKind.LANE, LocationKind.KITTING):
+        if target is None or target.kind not in FILLS:
             return None
         found = self.site.views.lane(target.code)
         if found is None:
             return None
         _location, units = found
         cap = f"/{target.capacity}" if target.capacity else ""
-        return f"{len(units)}{cap} units here"
+        word = capacity(len(units), target.capacity)[0].partition(" ")[2]  # OVER, FULL or ""
+        return f"{len(units)}{cap} units here {word}".rstrip()
 
     def show(self, data: str | None) -> None:
         self.query_one(TargetCard).show(self.session, data)

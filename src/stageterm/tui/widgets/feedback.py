@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from stageterm.domain.model import Location
 from stageterm.tui.banner import banner, banner_width
+from stageterm.tui.keys import CANCEL
 from stageterm.tui.look import NOT_TAKEN, OUTCOMES, literal
 from stageterm.tui.messages import ScanEntry, SessionView
 
@@ -75,7 +76,8 @@ class FeedbackPanel(Widget):
         if self.blocking:
             text.append("\n>> Press Enter to acknowledge <<", style="bold reverse")
         elif result.outcome.value == "needs_approval":
-            text.append("\n>> A lead scans their badge (F8: cancel) <<", style="bold reverse")
+            cancel = f"{CANCEL.pressed()}: cancel"  # the key the key bar shows for it
+            text.append(f"\n>> A lead scans their badge ({cancel}) <<", style="bold reverse")
         return text
 
 
@@ -104,7 +106,8 @@ class TargetCard(Widget):
         else:
             self._target(text, s.target, width)
         if s.held_unit:
-            text.append(f"\nHolding {literal(s.held_unit, 24)}: scan a target", style="bold")
+            # "In hand", not "holding": a unit on hold is quality's word.
+            text.append(f"\nIn hand: {literal(s.held_unit, 24)}, scan a target", style="bold")
         if s.quantity:
             text.append(f"\nNext unit: move {s.quantity} only", style="bold")
         if s.pending:
