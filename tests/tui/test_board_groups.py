@@ -3,7 +3,7 @@ the site's settings (STAGETERM_AGING_MINUTES, STAGETERM_OLD_MINUTES), not fixed 
 
 from __future__ import annotations
 
-from tui_kit import post_keys, shows, until
+from tui_kit import post_keys, screen_text, shows, until
 
 from stageterm.tui.screens.lanes import LanesScreen
 from stageterm.tui.screens.stage import StageScreen
@@ -62,3 +62,23 @@ async def test_nothing_ages_when_the_site_allows_long_dwell(make_app) -> None:
         lanes = lane_lines(text)
         assert lanes and not any("!" in line for line in lanes), text
         assert any(" ok" in line for line in lanes)
+
+
+async def test_scrolled_board_names_the_group_of_its_first_row(make_app) -> None:
+    """40x16: twelve lanes do not fit; scrolled down, the top row still says its group."""
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await signed_in(pilot)
+        await pilot.press("f3")
+        await shows(pilot, "L-02")
+        board = app.screen.query_one("#board")
+        for _ in range(11):
+            await pilot.press("down")
+        await until(pilot, lambda: board.top > 0, what="the board to scroll")
+        await pilot.pause(0.2)
+        lines = lane_lines(screen_text(app))
+        top = lines[0]
+        assert top[1:6].strip(), f"no group on the first row in view: {top!r}"
+        groups = {q.lane.code: q.lane.customer for q in app.screen.board.lanes}
+        code = next(word for word in top.split() if word.startswith("L-"))
+        assert (groups[code] or "-")[:5] in top

@@ -176,6 +176,7 @@ class LanesScreen(FloorScreen):
                 Row(
                     q.lane.code,
                     partial(lane_row, q, board.by, group != previous, board.now, wide, self.aging),
+                    on_top=partial(lane_row, q, board.by, True, board.now, wide, self.aging),
                 )
             )
             previous = group
