@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from test_sync_screen import FakeWorker, failing_status, link
 from tui_kit import post_keys, screen_text, shows, until
 
@@ -13,6 +14,7 @@ from stageterm.commands.sync import _summary
 from stageterm.sync import SyncStatus
 from stageterm.sync.worker import DrainReport
 from stageterm.tui.app import StagetermApp
+from stageterm.tui.screens.help import help_rows
 from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.screens.sync import SyncScreen
 
@@ -75,3 +77,13 @@ def test_sent_one_event_is_singular() -> None:
     state = SyncStatus()
     assert _summary(DrainReport(sent=1), state) == "sent 1 event; 0 pending"
     assert _summary(DrainReport(sent=2), state) == "sent 2 events; 0 pending"
+
+
+@pytest.mark.parametrize(("term", "first"), [("vt220", "^T/F2"), ("xterm-256color", "F2/^T")])
+def test_help_names_keys_as_the_key_bar_does(monkeypatch, term: str, first: str) -> None:
+    """VT220: the key bar says ^T, so help says ^T first too; elsewhere F2 first."""
+    monkeypatch.setenv("TERM", term)
+    text = "\n".join(row.text().plain for row in help_rows(40))
+    assert first in text
+    assert "F9" in text and "Sign out" in text  # sign-out is listed
+    assert "Keys and" in text and "Put the unit on" in text  # help texts start with a capital

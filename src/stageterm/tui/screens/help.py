@@ -19,6 +19,7 @@ from stageterm.tui.keys import (
     SEND_NOW,
     STAGE,
     Key,
+    vt_keyboard,
 )
 from stageterm.tui.look import STYLE_HEAD
 from stageterm.tui.screens.base import FloorScreen
@@ -79,7 +80,11 @@ def help_rows(width: int) -> list[Row]:
         ]
     rows.append(_heading("KEYS (F-key or Ctrl-letter)"))
     for key in (*GLOBAL_KEYS, GROUP, SEND_NOW, RETRY):
-        keys = f"{key.fkey_shown}/{key.ctrl_shown}" if key.fkey else key.ctrl_shown
+        # The key the key bar names comes first: the Ctrl key on a VT keyboard ("^T/F2").
+        pair = (
+            (key.ctrl_shown, key.fkey_shown) if vt_keyboard() else (key.fkey_shown, key.ctrl_shown)
+        )
+        keys = "/".join(pair) if key.fkey else key.ctrl_shown
         rows += _pair(keys, key.what, width)
     for plain in PLAIN_KEYS:
         rows += _pair(plain.keys, plain.what, width)
