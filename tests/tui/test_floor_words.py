@@ -87,3 +87,12 @@ def test_help_names_keys_as_the_key_bar_does(monkeypatch, term: str, first: str)
     assert first in text
     assert "F9" in text and "Sign out" in text  # sign-out is listed
     assert "Keys and" in text and "Put the unit on" in text  # help texts start with a capital
+
+
+async def test_approval_lists_every_rule_it_overrides(make_app, size) -> None:
+    """U00112 into L-01 at the demo: a wrong lane and a FEFO skip, both named."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-01\rU00112\r")
+        await shows(pilot, "Overrides: wrong-lane, fefo-skip")

@@ -114,6 +114,8 @@ class TargetCard(Widget):
             role = s.pending.role.value if s.pending.role else "lead"
             what = f"{literal(s.pending.unit, 20)} > {literal(s.pending.target, 12)}"
             text.append(f"\nWaiting for a {role}: {what}", style="bold")
+            if s.pending.codes:  # every rule the approval overrides, named as `audit` names them
+                text.append(f"\nOverrides: {literal(', '.join(s.pending.codes), 60)}")
         return text
 
     def _target(self, text: Text, target: Location, width: int) -> None:
