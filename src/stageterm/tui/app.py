@@ -30,7 +30,7 @@ from stageterm.services.replies import SessionView
 from stageterm.tui import desk as requests
 from stageterm.tui.ascii import AsciiFilter
 from stageterm.tui.desk import ScanDesk
-from stageterm.tui.keys import GLOBAL_KEYS, UNIT_ON_SCREEN_KEYS
+from stageterm.tui.keys import GLOBAL_KEYS, UNIT_COMMAND
 from stageterm.tui.messages import (
     Acknowledged,
     Answered,
@@ -268,6 +268,8 @@ class StagetermApp(App[int]):
     # -- answers out ---------------------------------------------------------------------------------
 
     async def on_answered(self, message: Answered) -> None:
+        if self._stop.is_set():  # quitting: the desk's last sign-out has no screen to go to
+            return
         entry, result = message.entry, message.entry.result
         self.session, self.blocking = message.session, message.blocking
         if result.code == "signed-out":
@@ -340,7 +342,7 @@ class StagetermApp(App[int]):
             return False
         if isinstance(self.screen, PromptScreen):
             return action == "quit"
-        if action in UNIT_ON_SCREEN_KEYS and self.screen is not self.stage:
+        if action == UNIT_COMMAND and self.screen is not self.stage:
             return False  # the unit on screen is the stage screen's; elsewhere it is not shown
         if self.session.operator is None:
             return action in SIGNED_OUT_OK or action not in {k.action for k in GLOBAL_KEYS}
@@ -371,11 +373,8 @@ class StagetermApp(App[int]):
     async def action_buffers(self) -> None:
         await self.show(BuffersScreen(self.site, self.aging))
 
-    def action_print_unit(self) -> None:
-        self.desk.put(requests.Scan(UNIT_ON_SCREEN_KEYS["print_unit"]))
-
-    def action_release(self) -> None:
-        self.desk.put(requests.Scan(UNIT_ON_SCREEN_KEYS["release"]))
+    def action_unit_command(self, command: str) -> None:
+        self.desk.put(requests.Scan(command))  # the key means what its barcode means
 
     def action_quantity(self) -> None:
         def answered(value: str | None) -> None:

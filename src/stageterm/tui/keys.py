@@ -68,17 +68,28 @@ QUIT = Key("quit", "f10", "ctrl+q", "Quit", "Sign out and quit")
 # F11/F12 are taken by some terminal emulators (full screen): each has its Ctrl key too.
 BUFFERS = Key("buffers", "f11", "ctrl+f", "Buffers", "Buffers: work in process per operation")
 PRINT = Key(
-    "print_unit", "f12", "ctrl+p", "Print", "Print the label of the unit on screen (@PRINT)"
+    "unit_command('@PRINT')",
+    "f12",
+    "ctrl+p",
+    "Print",
+    "Print the label of the unit on screen (@PRINT)",
 )
 # No function key left: Ctrl-U (a tty's line kill, harmless in raw mode; never in a scan).
-RELEASE = Key("release", "", "ctrl+u", "Release", "Quality: release the unit on screen (@RELEASE)")
+RELEASE = Key(
+    "unit_command('@RELEASE')",
+    "",
+    "ctrl+u",
+    "Release",
+    "Quality: release the unit on screen (@RELEASE)",
+)
 
 GLOBAL_KEYS = (
     HELP, STAGE, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, SIGN_OUT, QUIT, BUFFERS, PRINT,
     RELEASE,
 )  # fmt: skip
-# Keys that act on the unit on screen: only where that unit is shown (the stage screen).
-UNIT_ON_SCREEN_KEYS = {PRINT.action: "@PRINT", RELEASE.action: "@RELEASE"}
+# The action of keys that act on the unit on screen, as their command barcode would: only
+# where that unit is shown (the stage screen).
+UNIT_COMMAND = "unit_command"
 
 # Keys of one screen (bound on that screen, not priority).
 GROUP = Key(
