@@ -1,7 +1,8 @@
 """Regenerate the screenshots: `python scripts/screenshots.py DIR` (`make screenshots`).
 
 The real app on a fresh demo database with a fixed clock, driven by keys as an operator
-would: every screen at 80x24, and the stage and lanes screens at 40x16 (plus ASCII mode).
+would: every screen at 80x24, and the stage, lanes and buffers screens at 40x16 (plus
+ASCII mode), and an approval listing several rules.
 Writes SVG (Textual's export) and PNG (rsvg-convert, when installed).
 """
 
@@ -76,6 +77,13 @@ async def stage_refused(pilot: Pilot[int]) -> None:
 async def stage_approval(pilot: Pilot[int]) -> None:
     await signed_in(pilot)
     await keys(pilot, "L-03", "U00005")
+
+
+async def approval_rules(pilot: Pilot[int]) -> None:
+    """One approval, several rules: U00112 (SO-1005, BOLT / NORTH) into L-01 (ACME / NORTH)
+    is wrong-lane, and an earlier-expiring FG-101 waits in storage (fefo-skip)."""
+    await signed_in(pilot)
+    await keys(pilot, "L-01", "U00112")
 
 
 async def pin_prompt(pilot: Pilot[int]) -> None:
@@ -158,6 +166,10 @@ SHOTS = (
     Shot("stage-ok-40x16", (40, 16), lambda p: stage_ok(p, "U00027")),
     Shot("lanes-40x16", (40, 16), lambda p: on(p, "f3")),
     Shot("stage-refused-40x16-ascii", (40, 16), stage_refused, ascii=True),
+    # Last: they change nothing the shots above show.
+    Shot("buffers", (80, 24), lambda p: on(p, "f11")),
+    Shot("buffers-40x16", (40, 16), lambda p: on(p, "ctrl+f")),
+    Shot("stage-approval-rules", (80, 24), approval_rules),
 )
 
 

@@ -1,4 +1,5 @@
-"""A realistic demo site: customers, routes, lanes, kitting areas, orders, units and a morning's moves.
+"""A realistic demo site: customers, routes, lanes, kitting areas, WIP buffers, orders, units
+and a morning's moves.
 
 Seeded through the same imports and use cases the floor uses, so the demo has real
 event history (with past times, so lanes show dwell).
@@ -13,7 +14,7 @@ from biip.checksums import gs1_standard_check_digit
 
 from stageterm.intake import Row, import_rows
 from stageterm.services.site import Site
-from stageterm.store import queries
+from stageterm.store.demo_mark import DEMO_TERMINAL, SiteKind, mark_demo, site_kind
 from stageterm.store.engine import Store
 
 CUSTOMERS = ("ACME", "BOLT", "CORA")
@@ -26,6 +27,18 @@ OPERATORS: list[dict[str, object]] = [
     {"badge": "3001", "name": "Quinn Abara", "role": "quality", "pin": None},
     {"badge": "9001", "name": "Ida Admin", "role": "admin", "pin": "9999"},
 ]
+BUFFERS = (
+    ("B-HT", "After heat treatment", "machining", 6),
+    ("B-PAINT", "Before paint", "paint", 4),
+)
+# (unit, buffer, minutes ago): components of items no work order uses (C-207..C-209), so
+# kitting and FEFO answers stay as they were; C-207 and C-208 wait twice in B-HT and B-PAINT,
+# so issuing the newer one first is a fifo-skip.
+WIP = (
+    (149, "B-HT", 300), (150, "B-HT", 250), (158, "B-HT", 190), (160, "B-HT", 130),
+    (168, "B-HT", 70), (169, "B-PAINT", 45), (170, "B-PAINT", 35), (178, "B-PAINT", 20),
+    (179, "B-PAINT", 8),
+)  # fmt: skip
 DEMO_BADGES = {str(op["badge"]): str(op["name"]) for op in OPERATORS}
 
 
@@ -70,6 +83,11 @@ def _locations() -> list[dict[str, object]]:
     rows.append({"code": "Q-01", "kind": "quarantine", "name": "Quarantine cage"})
     for i in range(1, 21):
         rows.append({"code": f"S-{i:02d}", "kind": "storage", "name": f"Rack {i}"})
+    # Work in process: parts out of heat treatment wait for machining, machined parts for paint.
+    for code, name, operation, cap in BUFFERS:
+        rows.append(
+            {"code": code, "kind": "buffer", "name": name, "operation": operation, "capacity": cap}
+        )
     return rows
 
 
@@ -144,18 +162,28 @@ def _units(now: datetime, rng: random.Random) -> list[dict[str, object]]:
     return rows
 
 
+class NotTheDemo(Exception):
+    """The database holds a site the demo did not seed: the demo must not open or touch it."""
+
+
 def seed(store: Store, now: datetime | None = None, *, seed_value: int = 7) -> bool:
-    """Fill an empty database with the demo site; False (and nothing done) if it has locations."""
-    with store.read() as session:
-        if queries.all_locations(session):
-            return False
+    """Fill an empty database with the demo site; False (and nothing done) if the demo
+    seeded it before. A database with anything else in it raises NotTheDemo."""
+    kind = site_kind(store)
+    if kind is SiteKind.DEMO:
+        return False
+    if kind is SiteKind.OTHER:
+        raise NotTheDemo("it holds a site the demo did not seed")
+    mark_demo(store)
     now = now or datetime.now().astimezone()
     rng = random.Random(seed_value)
     clock = lambda: now - timedelta(hours=12)  # noqa: E731 - master data arrived before the shift
     import_rows(store, "operators", "demo-operators", _rows(OPERATORS), clock=clock)
     import_rows(store, "locations", "demo-locations", _rows(_locations()), clock=clock)
     import_rows(store, "orders", "demo-orders", _rows(_orders(now)), clock=clock)
-    import_rows(store, "units", "demo-units", _rows(_units(now, rng)), clock=clock, terminal="demo")
+    import_rows(
+        store, "units", "demo-units", _rows(_units(now, rng)), clock=clock, terminal=DEMO_TERMINAL
+    )
     _stage_some(store, now, rng)
     return True
 
@@ -199,3 +227,6 @@ def _stage_some(store: Store, now: datetime, rng: random.Random) -> None:
     for n, area, age in ((141, "KIT-A", 80), (142, "KIT-A", 50), (145, "KIT-B", 20)):
         current["t"] = now - timedelta(minutes=age)
         site.moves.move(f"U{n:05d}", area, "1002", quantity=20, approve="2001")
+    for n, buffer, age in WIP:
+        current["t"] = now - timedelta(minutes=age)
+        site.moves.move(f"U{n:05d}", buffer, "1002")

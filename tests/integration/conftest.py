@@ -37,5 +37,5 @@ def sqlite_site(sqlite_factory, fixed_now: datetime) -> Store:  # type: ignore[n
 
 @pytest.fixture
 def demo_db(sqlite_factory) -> str:  # type: ignore[no-untyped-def]
-    """URL of a fresh copy of the demo site (SQLite; 53 events pending upstream)."""
+    """URL of a fresh copy of the demo site (SQLite; 62 events pending upstream)."""
     return sqlite_factory.url("demo-now", seed_now)

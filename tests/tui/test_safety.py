@@ -50,7 +50,7 @@ async def test_imported_markup_is_shown_as_text(
         # Unit-first then storage: the move happens, its sentence shows the code literally.
         await pilot.press("f2")
         post_keys(app, RED + "\r")
-        await shows(pilot, f"Holding {RED}")
+        await shows(pilot, f"In hand: {RED}")
         post_keys(app, "S-02\r")
         await shows(pilot, f"Unit {RED} to S-02")
         await pilot.click("#feedback")  # a [@click] that had become markup would quit here

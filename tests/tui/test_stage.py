@@ -47,7 +47,7 @@ async def test_unit_first_then_lane(make_app, services: Site) -> None:
     async with app.run_test(size=(40, 16)) as pilot:
         await sign_in(pilot)
         await scan(pilot, "U00003")
-        await shows(pilot, "Holding U00003", "INFO")
+        await shows(pilot, "In hand: U00003", "INFO")
         assert services.views.unit("U00003").location == "S-04"
         await scan(pilot, "L-04")
         await shows(pilot, "Unit U00003 to L-04")

@@ -64,7 +64,7 @@ async def test_sync_status_and_retry_by_a_lead(services, fixed_now) -> None:
     app = StagetermApp(site=services, sync=link(worker))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, worker.ran.is_set, what="the sync thread")
-        await shows(pilot, "SYNC DOWN 12 1 REJECTED")
+        await shows(pilot, "SYNC DOWN 12 + 1 REJECTED")
         post_keys(app, "1001\r")
         await until(pilot, lambda: isinstance(app.screen, StageScreen))
         await pilot.press("f6")

@@ -7,7 +7,7 @@ import argparse
 from stageterm.commands.context import Context, require_terminal
 from stageterm.commands.exit_codes import Exit
 from stageterm.config import default_db_path, normalise_db_url
-from stageterm.demo import DEMO_BADGES, seed
+from stageterm.demo import DEMO_BADGES, NotTheDemo, seed
 
 
 def register(
@@ -34,7 +34,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         require_terminal()  # before seeding: without a terminal nothing would be shown
     # The demo database comes from --db or the demo default, never $STAGETERM_DB.
     ctx.settings = ctx.settings.replace(db=args.db or "")
-    seeded = seed(ctx.store(demo=True))
+    try:
+        seeded = seed(ctx.store(demo=True))
+    except NotTheDemo as exc:  # a real site: opening it as the demo would mislead everyone
+        ctx.err.write(f"stageterm: not a demo database ({exc}); give another --db\n")
+        return Exit.BAD_INPUT
     badges = ", ".join(f"{badge} {name}" for badge, name in DEMO_BADGES.items())
     if args.seed_only:
         ctx.print(("Seeded" if seeded else "Already seeded") + f" demo site. Badges: {badges}")

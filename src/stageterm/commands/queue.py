@@ -1,4 +1,4 @@
-"""`stageterm queue`: what waits in each lane, grouped by customer or route."""
+"""`stageterm queue`: what waits in each lane, grouped by customer, route or carrier."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ def register(
     p = sub.add_parser(
         "queue",
         parents=[common],
-        help="lane queues by customer or route",
+        help="lane queues by customer, route or carrier",
         description="Lanes with their staged units, quantity, capacity and oldest dwell.",
     )
     p.add_argument(
         "--by",
-        choices=("customer", "route"),
+        choices=("customer", "route", "carrier"),
         default="route",
         help="group lanes by (default: route)",
     )

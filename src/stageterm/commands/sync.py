@@ -155,7 +155,7 @@ def _loop(worker: SyncWorker, ctx: Context) -> int:
 
 
 def _summary(report: DrainReport, state: SyncStatus) -> str:
-    words = f"sent {report.sent} events"
+    words = f"sent {report.sent} event{'' if report.sent == 1 else 's'}"
     if report.rejected:
         words += f", {report.rejected} rejected (see stageterm sync --status)"
     words += f"; {state.pending} pending"

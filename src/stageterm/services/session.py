@@ -27,6 +27,7 @@ from stageterm.scanning import (
     clean_for_display,
 )
 from stageterm.scanning.classifier import classify
+from stageterm.services.pin_guard import PinGuard
 from stageterm.services.replies import PendingView, PinAsk, Reply, ScanEntry, SessionView
 from stageterm.services.results import Denied, Outcome, Result
 from stageterm.services.scan_state import ScanState
@@ -65,6 +66,7 @@ class FloorSession:
         self.just_moved_s = just_moved_s
         self._seq = 0
         self._blocking: int | None = None
+        self.pin_guard = PinGuard()  # a PIN typed into the scan field is never echoed
 
     # -- what the shells call ------------------------------------------------------------------
 
@@ -78,7 +80,7 @@ class FloorSession:
                 "Not taken: acknowledge the refusal first (Enter).",
                 code="not-taken",
             )
-            return self._answer(raw, not_taken, taken=False)
+            return self._answer(*self.pin_guard.shown(raw, not_taken), taken=False)
         if REPLACEMENT in raw:
             unreadable = Result(
                 Outcome.ERROR,
@@ -94,13 +96,18 @@ class FloorSession:
         if person is not None:
             approving = self.state.operator is not None
             if pin is None:
+                self.pin_guard.asked()
                 return Reply(self.view(), ask_pin=PinAsk(person.badge, person.name, approving))
             return self.pin(person.badge, pin)
         try:
             result = self._scan(raw)
         except StoreError as failure:  # busy, full, replaced: said on screen, nothing confirmed
             result = Result(Outcome.ERROR, f"Not done: {failure}", code=failure.code)
-        if opens_units and result.code in ("unknown-unit", "ambiguous"):
+        if (
+            opens_units
+            and result.code in ("unknown-unit", "ambiguous")
+            and not self.pin_guard.armed
+        ):
             # Looking something up: say so on the unit screen, not as a refusal on stage.
             return Reply(self.view(), open_unit=raw, open_note=result.message)
         if self.state.operator is None and result.code in ("unknown-unit", "unknown-location"):
@@ -109,7 +116,7 @@ class FloorSession:
             result = Result(
                 Outcome.REFUSED, f"Badge {shown} is not known here.", code="unknown-operator"
             )
-        return self._answer(raw, result)
+        return self._answer(*self.pin_guard.shown(raw, result))
 
     def pin(self, badge: str, pin: str) -> Reply:
         """The PIN asked for `badge`: signs in, or approves the pending move."""
@@ -120,6 +127,8 @@ class FloorSession:
                 result = self.sign_in(badge, pin)
         except StoreError as failure:
             result = Result(Outcome.ERROR, f"Not done: {failure}", code=failure.code)
+        if result.outcome not in (Outcome.REFUSED, Outcome.ERROR):
+            self.pin_guard.settled()
         return self._answer(f"badge {badge} + PIN", result)
 
     def acknowledge(self, seq: int | None = None) -> Reply:

@@ -1,4 +1,5 @@
-"""What leads watch: lane queues, lane detail, a unit's history, kitting progress, staging health."""
+"""What leads watch: lane queues, lane detail, a unit's history, kitting progress, buffers,
+staging health."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from stageterm.domain.metrics import dwell_seconds, percentile
 from stageterm.domain.model import Event, Location, Operator, Order, Unit
 from stageterm.domain.suggest import LaneCount, ranked_lanes, wants_a_lane
 from stageterm.services.station import Station
+from stageterm.services.wip import BufferQueue, buffer_queues
 from stageterm.store import floor_queries, queries
 from stageterm.store import tasks as task_reads
 from stageterm.store.tasks import Task
 
-GROUP_KEYS = ("customer", "route")
+GROUP_KEYS = ("customer", "route", "carrier")  # the board's toggle cycles in this order
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,7 @@ class Views:
     def queue(self, by: str = "route") -> list[LaneQueue]:
         """Lanes with what waits in them, ordered by the grouping key then lane."""
         if by not in GROUP_KEYS:
-            raise ValueError(f"group by {by!r}: use customer or route")
+            raise ValueError(f"group by {by!r}: use customer, route or carrier")
         now = self.now()
         with self.store.read() as session:
             rows = queries.lane_rows(session)
@@ -168,6 +170,10 @@ class Views:
                 names = [a.code for a in areas if a.work_order == order.ref]
                 progress.append(KitProgress(order, names, lines))
         return progress
+
+    def buffers(self) -> list[BufferQueue]:
+        """Work in process: each buffer's units oldest first, with dwell (services/wip.py)."""
+        return buffer_queues(self.store, self.now())
 
     def health(self, threshold_s: int = 4 * 3600) -> Health:
         now = self.now()

@@ -30,7 +30,7 @@ from stageterm.services.replies import SessionView
 from stageterm.tui import desk as requests
 from stageterm.tui.ascii import AsciiFilter
 from stageterm.tui.desk import ScanDesk
-from stageterm.tui.keys import GLOBAL_KEYS
+from stageterm.tui.keys import GLOBAL_KEYS, UNIT_COMMAND
 from stageterm.tui.messages import (
     Acknowledged,
     Answered,
@@ -42,6 +42,7 @@ from stageterm.tui.messages import (
 )
 from stageterm.tui.pollers import Pollers
 from stageterm.tui.screens.base import FloorScreen
+from stageterm.tui.screens.buffers import BuffersScreen
 from stageterm.tui.screens.help import HelpScreen
 from stageterm.tui.screens.kitting import KittingScreen
 from stageterm.tui.screens.lanes import LanesScreen
@@ -88,6 +89,7 @@ class StagetermApp(App[int]):
         self.blocking: int | None = None  # seq of the refusal waiting for Enter
         self.stage: StageScreen | None = None  # the home screen of the signed-in operator
         self.lanes_by = "customer"  # the lanes board's grouping, kept between visits
+        self.aging = self.settings.aging_thresholds()  # the site's AGING / OLD words
         self.bells = 0
         self.sync_line = "sync off" if sync is None else "sync ..."
         self.pollers: Pollers | None = None
@@ -215,6 +217,8 @@ class StagetermApp(App[int]):
         if message.line != self.sync_line:
             self.sync_line = message.line
             self.update_bars()
+            if isinstance(self.screen, SyncScreen) and not message.from_screen:
+                self.screen.load()  # sent (or failed) meanwhile: the screen follows
 
     def _idle_sign_out(self, reason: str) -> None:
         if self.session.operator is not None:
@@ -268,6 +272,8 @@ class StagetermApp(App[int]):
     # -- answers out ---------------------------------------------------------------------------------
 
     async def on_answered(self, message: Answered) -> None:
+        if self._stop.is_set():  # quitting: the desk's last sign-out has no screen to go to
+            return
         entry, result = message.entry, message.entry.result
         self.session, self.blocking = message.session, message.blocking
         if result.code == "signed-out":
@@ -287,7 +293,7 @@ class StagetermApp(App[int]):
         if not entry.taken or entry.stops or result.outcome.value == "needs_approval":
             self.bell()
         if result.code == "lanes":
-            await self.show(LanesScreen(self.site, self.lanes_by))
+            await self.show(LanesScreen(self.site, self.lanes_by, self.aging))
         elif result.code == "help":
             await self.show(HelpScreen())
         elif self.screen is not self.stage:
@@ -314,7 +320,9 @@ class StagetermApp(App[int]):
         if isinstance(self.screen, UnitScreen):
             self.screen.open(message.code, message.note)
         else:
-            await self.push_screen(UnitScreen(self.site, message.code, message.note))
+            await self.push_screen(
+                UnitScreen(self.site, message.code, message.note, aging=self.aging)
+            )
 
     # -- screens -----------------------------------------------------------------------------------
 
@@ -338,6 +346,8 @@ class StagetermApp(App[int]):
             return False
         if isinstance(self.screen, PromptScreen):
             return action == "quit"
+        if action == UNIT_COMMAND and self.screen is not self.stage:
+            return False  # the unit on screen is the stage screen's; elsewhere it is not shown
         if self.session.operator is None:
             return action in SIGNED_OUT_OK or action not in {k.action for k in GLOBAL_KEYS}
         return True
@@ -352,10 +362,10 @@ class StagetermApp(App[int]):
         if isinstance(self.screen, LanesScreen):
             self.screen.action_toggle_group()
         else:
-            await self.show(LanesScreen(self.site, self.lanes_by))
+            await self.show(LanesScreen(self.site, self.lanes_by, self.aging))
 
     async def action_unit(self) -> None:
-        await self.show(UnitScreen(self.site))
+        await self.show(UnitScreen(self.site, aging=self.aging))
 
     async def action_kitting(self) -> None:
         await self.show(KittingScreen(self.site))
@@ -363,6 +373,12 @@ class StagetermApp(App[int]):
     async def action_sync(self) -> None:
         operator = self.session.operator
         await self.show(SyncScreen(self.site, self.sync, operator.badge if operator else None))
+
+    async def action_buffers(self) -> None:
+        await self.show(BuffersScreen(self.site, self.aging))
+
+    def action_unit_command(self, command: str) -> None:
+        self.desk.put(requests.Scan(command))  # the key means what its barcode means
 
     def action_quantity(self) -> None:
         def answered(value: str | None) -> None:

@@ -62,9 +62,18 @@ def dwell(seconds: int | None) -> str:
     return format_dwell(seconds)
 
 
-def aging(seconds: int | None) -> tuple[str, str, Style]:
-    """(marker, word, style) for a dwell: "  ok", "! AGING", "!! OLD"."""
-    return AGING_MARKS[AGING.classify(seconds)]
+def aging(seconds: int | None, thresholds: AgingThresholds = AGING) -> tuple[str, str, Style]:
+    """(marker, word, style) for a dwell: "  ok", "! AGING", "!! OLD". The thresholds are the
+    site's (STAGETERM_AGING_MINUTES, STAGETERM_OLD_MINUTES), handed to each screen."""
+    return AGING_MARKS[thresholds.classify(seconds)]
+
+
+def span(seconds: int) -> str:
+    """A threshold as the legend says it: "2h", "1h30", "45m"."""
+    hours, minutes = divmod(round(seconds / 60), 60)
+    if not hours:
+        return f"{minutes}m"
+    return f"{hours}h{minutes:02d}" if minutes else f"{hours}h"
 
 
 def clock(at: datetime | None, now: datetime, *, with_day: bool = False) -> str:

@@ -61,6 +61,7 @@ class SyncChecked(Message):
     """A fresh one-line sync state for the title bars."""
 
     line: str
+    from_screen: bool = False  # read by the sync screen itself (it needs no reload for it)
 
 
 @dataclass

@@ -19,22 +19,25 @@ from stageterm.tui.keys import (
     SEND_NOW,
     STAGE,
     Key,
+    vt_keyboard,
 )
 from stageterm.tui.look import STYLE_HEAD
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.rows import Row, RowList
 
 COMMAND_BARCODES = (
-    ("@DONE", "clear the target"),
-    ("@CANCEL", "drop a held unit, quantity or pending approval"),
-    ("@UNDO", "reverse the last unit's latest move"),
-    ("@UNSTAGE", "last unit back to where it was staged from"),
-    ("@HOLD", "put the last unit on hold"),
-    ("@ISSUE", "issue the last unit to production"),
-    ("@LOAD", "how to load: scan a dock, then units"),
-    ("@LANES", "open the lanes board"),
-    ("@HELP", "open this help"),
-    ("@SIGNOUT", "sign out"),
+    ("@DONE", "Clear the target"),
+    ("@CANCEL", "Drop the unit in hand, a quantity or a pending approval"),
+    ("@UNDO", "Reverse the latest event of the unit on screen"),
+    ("@UNSTAGE", "The unit on screen back to where it was staged from"),
+    ("@HOLD", "Put the unit on screen on hold at once (anyone)"),
+    ("@RELEASE", "Release the unit on screen (quality role; Ctrl-U)"),
+    ("@ISSUE", "Issue the unit on screen to production"),
+    ("@PRINT", "Print the label of the unit on screen (F12 / Ctrl-P)"),
+    ("@LOAD", "How to load: scan a dock, then units"),
+    ("@LANES", "Open the lanes board"),
+    ("@HELP", "Open this help"),
+    ("@SIGNOUT", "Sign out"),
 )
 
 HOW = (
@@ -77,7 +80,11 @@ def help_rows(width: int) -> list[Row]:
         ]
     rows.append(_heading("KEYS (F-key or Ctrl-letter)"))
     for key in (*GLOBAL_KEYS, GROUP, SEND_NOW, RETRY):
-        keys = f"{key.fkey_shown}/{key.ctrl_shown}" if key.fkey else key.ctrl_shown
+        # The key the key bar names comes first: the Ctrl key on a VT keyboard ("^T/F2").
+        pair = (
+            (key.ctrl_shown, key.fkey_shown) if vt_keyboard() else (key.fkey_shown, key.ctrl_shown)
+        )
+        keys = "/".join(pair) if key.fkey else key.ctrl_shown
         rows += _pair(keys, key.what, width)
     for plain in PLAIN_KEYS:
         rows += _pair(plain.keys, plain.what, width)

@@ -12,9 +12,10 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
+from stageterm.domain.metrics import AgingThresholds
 from stageterm.domain.model import Location
 from stageterm.tui.keys import HELP, LANES, QUIT, STAGE, UNIT, Key
-from stageterm.tui.look import STYLE_HEAD, aging, capacity, cells, dwell, literal
+from stageterm.tui.look import AGING, STYLE_HEAD, aging, capacity, cells, dwell, literal
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.screens.unit import UnitScreen
 from stageterm.tui.widgets.rows import Row, RowList
@@ -33,7 +34,7 @@ class LaneView:
     now: datetime
 
 
-def lane_summary(view: LaneView, code: str) -> Text:
+def lane_summary(view: LaneView, code: str, thresholds: AgingThresholds = AGING) -> Text:
     lane = view.location
     if lane is None:
         return Text(f"No location {literal(code, 30)} here.", style="bold")
@@ -50,15 +51,15 @@ def lane_summary(view: LaneView, code: str) -> Text:
     text.append(f"  qty {sum(s.unit.quantity for s in view.units)}")
     oldest = max((s.dwell_s or 0 for s in view.units), default=None)
     if view.units:
-        mark, word, style = aging(oldest)
+        mark, word, style = aging(oldest, thresholds)
         text.append(f"  oldest {dwell(oldest)} ")
         text.append(f"{mark}{word}".strip(), style=style)
     return text
 
 
-def unit_row(staged: StagedUnit, wide: bool) -> Text:
+def unit_row(staged: StagedUnit, wide: bool, thresholds: AgingThresholds = AGING) -> Text:
     unit = staged.unit
-    mark, word, style = aging(staged.dwell_s)
+    mark, word, style = aging(staged.dwell_s, thresholds)
     if wide:
         return cells(
             (literal(unit.code, 12), 10), (literal(unit.item, 12), 10), (str(unit.quantity), -5),
@@ -87,8 +88,9 @@ class LaneScreen(FloorScreen):
     OPENS_UNITS = True
     PLACEHOLDER = "scan a unit to open it"
 
-    def __init__(self, site: Site, code: str) -> None:
+    def __init__(self, site: Site, code: str, aging: AgingThresholds = AGING) -> None:
         super().__init__(site)
+        self.aging = aging
         self.code = code
         self.view: LaneView | None = None
 
@@ -113,12 +115,14 @@ class LaneScreen(FloorScreen):
         if self.view is None:
             return
         wide = self.size.width >= WIDE
-        self.query_one("#lane-summary", Static).update(lane_summary(self.view, self.code))
-        rows = [Row(s.unit.code, partial(unit_row, s, wide)) for s in self.view.units]
+        self.query_one("#lane-summary", Static).update(
+            lane_summary(self.view, self.code, self.aging)
+        )
+        rows = [Row(s.unit.code, partial(unit_row, s, wide, self.aging)) for s in self.view.units]
         self.query_one(RowList).show(rows, unit_header(wide))
 
     def on_resize(self) -> None:
         self.draw()
 
     def on_row_list_chosen(self, message: RowList.Chosen) -> None:
-        self.app.push_screen(UnitScreen(self.site, message.key))
+        self.app.push_screen(UnitScreen(self.site, message.key, aging=self.aging))

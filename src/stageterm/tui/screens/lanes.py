@@ -1,5 +1,5 @@
 """The lanes board: every lane's units, quantity, capacity use, oldest dwell and earliest
-due, grouped by customer or by route, groups and lanes in order of earliest due.
+due, grouped by customer, by route or by carrier (the toggle cycles in that order), groups and lanes in order of earliest due.
 
 A unit scanned here opens the unit; Enter on the empty scan field opens the highlighted
 lane. Reloads whenever the site's event counter moves (any terminal).
@@ -19,8 +19,20 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
+from stageterm.domain.metrics import AgingThresholds
 from stageterm.tui.keys import GROUP, HELP, KITTING, QUIT, STAGE, UNIT, Key
-from stageterm.tui.look import STYLE_BAD, STYLE_HEAD, aging, capacity, cells, clock, dwell, literal
+from stageterm.tui.look import (
+    AGING,
+    STYLE_BAD,
+    STYLE_HEAD,
+    aging,
+    capacity,
+    cells,
+    clock,
+    dwell,
+    literal,
+    span,
+)
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.screens.lane import LaneScreen
 from stageterm.tui.widgets.rows import Row, RowList
@@ -29,6 +41,7 @@ if TYPE_CHECKING:
     from stageterm.services.site import Site
     from stageterm.services.views import LaneQueue
 
+GROUPS = ("customer", "route", "carrier")  # the toggle's cycle (views.GROUP_KEYS, kept light)
 WIDE = 60  # columns from which the board shows every column
 FAR = datetime.max.replace(tzinfo=None)
 
@@ -60,10 +73,17 @@ def due_cell(shown: str) -> str:
     return shown if len(shown) <= 5 else shown[:6].replace(" ", "")
 
 
-def lane_row(q: LaneQueue, by: str, first_in_group: bool, now: datetime, wide: bool) -> Text:
+def lane_row(
+    q: LaneQueue,
+    by: str,
+    first_in_group: bool,
+    now: datetime,
+    wide: bool,
+    thresholds: AgingThresholds = AGING,
+) -> Text:
     group = literal(getattr(q.lane, by) or "-", 12) if first_in_group else ""
     cap_text, cap_style = capacity(q.units, q.lane.capacity)
-    mark, word, age_style = aging(q.oldest_dwell_s) if q.units else ("", "", None)
+    mark, word, age_style = aging(q.oldest_dwell_s, thresholds) if q.units else ("", "", None)
     due = due_cell(clock(q.earliest_due, now)) if q.earliest_due else "-"
     due_style = STYLE_BAD if q.earliest_due and q.earliest_due < now else None
     if wide:
@@ -79,7 +99,7 @@ def lane_row(q: LaneQueue, by: str, first_in_group: bool, now: datetime, wide: b
 
 
 def header(by: str, wide: bool) -> Text:
-    group = "CUSTOMER" if by == "customer" else "ROUTE"
+    group = by.upper()
     if wide:
         text = cells(
             (group, 8),
@@ -119,8 +139,9 @@ class LanesScreen(FloorScreen):
 
         by: str
 
-    def __init__(self, site: Site, by: str = "customer") -> None:
+    def __init__(self, site: Site, by: str = "customer", aging: AgingThresholds = AGING) -> None:
         super().__init__(site)
+        self.aging = aging
         self._by = by
         self.board: Board | None = None
         self.legend = ""
@@ -152,15 +173,23 @@ class LanesScreen(FloorScreen):
         for q in board.lanes:
             group = getattr(q.lane, board.by) or ""
             rows.append(
-                Row(q.lane.code, partial(lane_row, q, board.by, group != previous, board.now, wide))
+                Row(
+                    q.lane.code,
+                    partial(lane_row, q, board.by, group != previous, board.now, wide, self.aging),
+                    on_top=partial(lane_row, q, board.by, True, board.now, wide, self.aging),
+                )
             )
             previous = group
         self.query_one(RowList).show(rows, header(board.by, wide))
         staged = sum(q.units for q in board.lanes)
+        aging_after, old_after = span(self.aging.aging_s), span(self.aging.old_s)
         if wide:
-            legend = f"{len(board.lanes)} lanes, {staged} units. ! aging >2h  !! old >8h. By {board.by}, earliest due first."
+            legend = (
+                f"{len(board.lanes)} lanes, {staged} units. ! aging >{aging_after}  "
+                f"!! old >{old_after}. By {board.by}, earliest due first."
+            )
         else:
-            legend = f"{staged} units. ! >2h  !! >8h. Due first."
+            legend = f"{staged} units. ! >{aging_after}  !! >{old_after}. Due first."
         if legend != self.legend:  # an unchanged legend costs no layout pass
             self.legend = legend
             self.query_one("#legend", Static).update(Text(legend))
@@ -169,9 +198,9 @@ class LanesScreen(FloorScreen):
         self.draw()
 
     def action_toggle_group(self) -> None:
-        self._by = "route" if self.by == "customer" else "customer"
+        self._by = GROUPS[(GROUPS.index(self.by) + 1) % len(GROUPS)]
         self.post_message(self.Grouped(self._by))
         self.load()
 
     def on_row_list_chosen(self, message: RowList.Chosen) -> None:
-        self.app.push_screen(LaneScreen(self.site, message.key))
+        self.app.push_screen(LaneScreen(self.site, message.key, self.aging))

@@ -9,7 +9,22 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.widget import Widget
 
 from stageterm.domain.model import LocationKind
-from stageterm.tui.keys import CANCEL, HELP, KITTING, LANES, QUANTITY, QUIT, SYNC, UNIT, Key
+from stageterm.tui.keys import (
+    BUFFERS,
+    CANCEL,
+    HELP,
+    KITTING,
+    LANES,
+    PRINT,
+    QUANTITY,
+    QUIT,
+    RELEASE,
+    SIGN_OUT,
+    SYNC,
+    UNIT,
+    Key,
+)
+from stageterm.tui.look import capacity
 from stageterm.tui.messages import ScanEntry, SessionView
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.feedback import FeedbackPanel, TargetCard
@@ -19,9 +34,18 @@ if TYPE_CHECKING:
     from stageterm.services.site import Site
 
 
+# Targets whose card says how full they are ("9/8 units here OVER").
+FILLS = (LocationKind.LANE, LocationKind.KITTING, LocationKind.BUFFER)
+
+
 class StageScreen(FloorScreen):
     HEADING = "STAGE"
-    KEYS: ClassVar[tuple[Key, ...]] = (HELP, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, QUIT)
+    # In this order as far as the width allows (quit always): at 40 columns help, lanes,
+    # cancel (the key the approval panel names), quit.
+    KEYS: ClassVar[tuple[Key, ...]] = (
+        HELP, LANES, CANCEL, UNIT, KITTING, SYNC, QUANTITY, SIGN_OUT, BUFFERS, PRINT, RELEASE,
+        QUIT,
+    )  # fmt: skip
     PLACEHOLDER = "scan a lane or a unit"
 
     def __init__(self, site: Site) -> None:
@@ -64,14 +88,15 @@ class StageScreen(FloorScreen):
 
     def fetch(self) -> str | None:
         target = self.session.target
-        if target is None or target.kind not in (LocationKind.LANE, LocationKind.KITTING):
+        if target is None or target.kind not in FILLS:
             return None
         found = self.site.views.lane(target.code)
         if found is None:
             return None
         _location, units = found
         cap = f"/{target.capacity}" if target.capacity else ""
-        return f"{len(units)}{cap} units here"
+        word = capacity(len(units), target.capacity)[0].partition(" ")[2]  # OVER, FULL or ""
+        return f"{len(units)}{cap} units here {word}".rstrip()
 
     def show(self, data: str | None) -> None:
         self.query_one(TargetCard).show(self.session, data)

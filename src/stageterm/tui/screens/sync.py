@@ -28,14 +28,18 @@ SYNC_OFF = "sync off (no STAGETERM_UPSTREAM_URL)"
 
 
 def sync_line(status: SyncStatus) -> str:
-    """The title bar's few words: "sync ok", "sync 12 to send", "SYNC DOWN 40", "+ 3 REJECTED"."""
-    if status.failing:
+    """The title bar's few words: "sync ok", "sync 12 to send", "SYNC DOWN 40", with
+    "+ 3 REJECTED"; "sync 3 REJECTED" when only rejected events remain (a 422 is upstream
+    answering, not upstream down)."""
+    if status.failing and status.pending:
         line = f"SYNC DOWN {status.pending}"
     elif status.pending:
         line = f"sync {status.pending} to send"
+    elif status.rejected:
+        return f"sync {status.rejected} REJECTED"
     else:
         line = "sync ok"
-    return f"{line} {status.rejected} REJECTED" if status.rejected else line
+    return f"{line} + {status.rejected} REJECTED" if status.rejected else line
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ class SyncScreen(FloorScreen):
     def show(self, data: SyncView) -> None:
         sync = self.sync
         if data.status is not None:
-            self.post_message(SyncChecked(sync_line(data.status)))
+            self.post_message(SyncChecked(sync_line(data.status), from_screen=True))
         self.query_one("#sync-summary", Static).update(summary(data, sync.upstream if sync else ""))
         rows: list[Row] = []
         if data.status is not None:

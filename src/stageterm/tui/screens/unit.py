@@ -12,9 +12,10 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
+from stageterm.domain.metrics import AgingThresholds
 from stageterm.domain.model import Event, Quality
 from stageterm.tui.keys import HELP, LANES, QUIT, STAGE, UNIT, Key
-from stageterm.tui.look import STYLE_BAD, STYLE_HEAD, aging, clock, dwell, literal
+from stageterm.tui.look import AGING, STYLE_BAD, STYLE_HEAD, aging, clock, dwell, literal
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.widgets.rows import Row, RowList
 
@@ -32,7 +33,7 @@ class UnitView:
     now: datetime
 
 
-def facts(detail: UnitDetail, now: datetime) -> Text:
+def facts(detail: UnitDetail, now: datetime, thresholds: AgingThresholds = AGING) -> Text:
     unit = detail.unit
     text = Text()
     text.append(literal(unit.code, 30), style="bold reverse")
@@ -50,7 +51,7 @@ def facts(detail: UnitDetail, now: datetime) -> Text:
     if detail.location is not None:
         text.append(f" ({detail.location.kind.value})")
     if unit.staged_at is not None:
-        mark, word, style = aging(detail.dwell_s)
+        mark, word, style = aging(detail.dwell_s, thresholds)
         text.append(f"  dwell {dwell(detail.dwell_s)} ")
         text.append(f"{mark}{word}".strip(), style=style)
     if detail.order is not None:
@@ -107,8 +108,16 @@ class UnitScreen(FloorScreen):
     OPENS_UNITS = True
     PLACEHOLDER = "scan or type a unit code"
 
-    def __init__(self, site: Site, code: str | None = None, note: str | None = None) -> None:
+    def __init__(
+        self,
+        site: Site,
+        code: str | None = None,
+        note: str | None = None,
+        *,
+        aging: AgingThresholds = AGING,
+    ) -> None:
         super().__init__(site)
+        self.aging = aging
         self.code = code
         self.note = note  # why the scan found no single unit
         self.view: UnitView | None = None
@@ -145,7 +154,7 @@ class UnitScreen(FloorScreen):
             rows.show([])
             return
         wide = self.size.width >= WIDE
-        summary.update(facts(view.detail, view.now))
+        summary.update(facts(view.detail, view.now, self.aging))
         history: list[Row] = []
         day = None
         for event in reversed(view.detail.history):

@@ -6,14 +6,12 @@ the same in ASCII mode and at 40 columns.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Sequence
 
 from rich.text import Text
 from textual.widget import Widget
 
-from stageterm.tui.keys import Key
+from stageterm.tui.keys import Key, vt_keyboard
 from stageterm.tui.look import STYLE_BAD
 
 
@@ -60,7 +58,7 @@ class KeyBar(Widget):
         super().__init__()
         self.keys = list(keys)
         self.flash_text: str | None = None
-        self.ctrl_first = re.match(r"vt\d", os.environ.get("TERM", "")) is not None
+        self.ctrl_first = vt_keyboard()
 
     def flash(self, text: str, seconds: float = 8.0) -> None:
         """Show `text` instead of the keys for a while (worker errors, hints)."""

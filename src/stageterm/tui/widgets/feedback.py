@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from stageterm.domain.model import Location
 from stageterm.tui.banner import banner, banner_width
+from stageterm.tui.keys import CANCEL
 from stageterm.tui.look import NOT_TAKEN, OUTCOMES, literal
 from stageterm.tui.messages import ScanEntry, SessionView
 
@@ -75,7 +76,8 @@ class FeedbackPanel(Widget):
         if self.blocking:
             text.append("\n>> Press Enter to acknowledge <<", style="bold reverse")
         elif result.outcome.value == "needs_approval":
-            text.append("\n>> A lead scans their badge (F8: cancel) <<", style="bold reverse")
+            cancel = f"{CANCEL.pressed()}: cancel"  # the key the key bar shows for it
+            text.append(f"\n>> A lead scans their badge ({cancel}) <<", style="bold reverse")
         return text
 
 
@@ -104,13 +106,16 @@ class TargetCard(Widget):
         else:
             self._target(text, s.target, width)
         if s.held_unit:
-            text.append(f"\nHolding {literal(s.held_unit, 24)}: scan a target", style="bold")
+            # "In hand", not "holding": a unit on hold is quality's word.
+            text.append(f"\nIn hand: {literal(s.held_unit, 24)}, scan a target", style="bold")
         if s.quantity:
             text.append(f"\nNext unit: move {s.quantity} only", style="bold")
         if s.pending:
             role = s.pending.role.value if s.pending.role else "lead"
             what = f"{literal(s.pending.unit, 20)} > {literal(s.pending.target, 12)}"
             text.append(f"\nWaiting for a {role}: {what}", style="bold")
+            if s.pending.codes:  # every rule the approval overrides, named as `audit` names them
+                text.append(f"\nOverrides: {literal(', '.join(s.pending.codes), 60)}")
         return text
 
     def _target(self, text: Text, target: Location, width: int) -> None:

@@ -26,6 +26,9 @@ class Row:
 
     key: str | None
     content: Text | Callable[[], Text]
+    # The text when this row is the first in view, scrolled: a board names the row's group
+    # there even though an earlier row (scrolled away) carries it.
+    on_top: Callable[[], Text] | None = None
 
     def text(self) -> Text:
         if callable(self.content):
@@ -128,7 +131,8 @@ class RowList(Widget):
                 text.append("\n")
             chosen = index == self.cursor and row.key is not None
             line = Text(">" if chosen else " ", no_wrap=True, overflow="crop")
-            line.append_text(row.text())
+            first_in_view = index == self.top and index > 0 and row.on_top is not None
+            line.append_text(row.on_top() if first_in_view and row.on_top else row.text())
             line.truncate(width, overflow="crop")
             if chosen:
                 line.pad_right(max(0, width - line.cell_len))
