@@ -8,7 +8,7 @@ lane. Reloads whenever the site's event counter moves (any terminal).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -51,6 +51,7 @@ class Board:
     lanes: list[LaneQueue]  # in board order (see `ordered`)
     now: datetime
     by: str
+    tasks: dict[str, int] = field(default_factory=dict)  # lane -> open re-coordination tasks
 
 
 def ordered(lanes: list[LaneQueue], by: str) -> list[LaneQueue]:
@@ -80,20 +81,24 @@ def lane_row(
     now: datetime,
     wide: bool,
     thresholds: AgingThresholds = AGING,
+    tasks: int = 0,
 ) -> Text:
     group = literal(getattr(q.lane, by) or "-", 12) if first_in_group else ""
+    # A lane with units to re-coordinate (their order changed) is marked `*` and, where
+    # there is room, counted: "L-04*2".
+    lane = literal(q.lane.code, 8) + (("*" + str(tasks)) if wide else "*") * bool(tasks)
     cap_text, cap_style = capacity(q.units, q.lane.capacity)
     mark, word, age_style = aging(q.oldest_dwell_s, thresholds) if q.units else ("", "", None)
     due = due_cell(clock(q.earliest_due, now)) if q.earliest_due else "-"
     due_style = STYLE_BAD if q.earliest_due and q.earliest_due < now else None
     if wide:
         return cells(
-            (group, 8), (literal(q.lane.code, 8), 6), (str(q.units), -5), (str(q.quantity), -6),
+            (group, 8), (lane, 6), (str(q.units), -5), (str(q.quantity), -6),
             (cap_text, 10, cap_style), (dwell(q.oldest_dwell_s) if q.units else "-", -6),
             (f"{mark}{word}".strip() if q.units else "", 8, age_style), (due, 5, due_style),
         )  # fmt: skip
     return cells(
-        (group, 5), (literal(q.lane.code, 8), 5), (cap_text, 10, cap_style),
+        (group, 5), (lane, 5), (cap_text, 10, cap_style),
         (dwell(q.oldest_dwell_s) if q.units else "-", -5), (mark, 2, age_style), (due, 5, due_style),
     )  # fmt: skip
 
@@ -157,7 +162,7 @@ class LanesScreen(FloorScreen):
     def fetch(self) -> Board:
         by = self.by
         lanes = ordered(self.site.views.queue(by), by)  # sorted here, off the UI thread
-        return Board(lanes, self.site.now(), by)
+        return Board(lanes, self.site.now(), by, self.site.views.task_counts())
 
     def show(self, data: Board) -> None:
         self.board = data
@@ -172,24 +177,29 @@ class LanesScreen(FloorScreen):
         previous: str | None = None
         for q in board.lanes:
             group = getattr(q.lane, board.by) or ""
+            tasks = board.tasks.get(q.lane.code, 0)
             rows.append(
                 Row(
                     q.lane.code,
-                    partial(lane_row, q, board.by, group != previous, board.now, wide, self.aging),
-                    on_top=partial(lane_row, q, board.by, True, board.now, wide, self.aging),
+                    partial(
+                        lane_row, q, board.by, group != previous, board.now, wide, self.aging, tasks
+                    ),
+                    on_top=partial(lane_row, q, board.by, True, board.now, wide, self.aging, tasks),
                 )
             )
             previous = group
         self.query_one(RowList).show(rows, header(board.by, wide))
         staged = sum(q.units for q in board.lanes)
+        waiting = sum(board.tasks.values())
+        to_do = f" * {waiting} to re-coordinate." if waiting else ""
         aging_after, old_after = span(self.aging.aging_s), span(self.aging.old_s)
         if wide:
             legend = (
                 f"{len(board.lanes)} lanes, {staged} units. ! aging >{aging_after}  "
-                f"!! old >{old_after}. By {board.by}, earliest due first."
+                f"!! old >{old_after}. By {board.by}, earliest due first.{to_do}"
             )
         else:
-            legend = f"{staged} units. ! >{aging_after}  !! >{old_after}. Due first."
+            legend = f"{staged} units. ! >{aging_after}  !! >{old_after}.{to_do or ' Due first.'}"
         if legend != self.legend:  # an unchanged legend costs no layout pass
             self.legend = legend
             self.query_one("#legend", Static).update(Text(legend))
