@@ -122,7 +122,7 @@ def one_run(moves: int) -> list[float]:
         screen = Screen(fd)
         latencies: list[float] = []
         try:
-            screen.wait_for("1001", 0, timeout=60)  # the sign-in screen names a badge
+            screen.wait_for("Scan your badge", 0, timeout=60)  # the sign-in screen
             mark = len(screen.raw)
             os.write(fd, b"1001\r")
             screen.wait_for("Ana", mark)
