@@ -14,7 +14,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, exists, func, literal_column, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, literal_column, select
 from sqlmodel import Session
 
 from stageterm.domain.model import EventType, Location, Operator, Order, Unit, UnitState
@@ -56,7 +56,7 @@ _HERE = LOCATIONS.alias("h")
 _ORDER = ORDERS.alias("o")
 _LATEST = EVENTS.alias("e")
 _LATEST_COLUMNS = ("type", "operator", "occurred_at", "from_location", "to_location")
-_PARTS: tuple[tuple[str, Table], ...] = (
+_PARTS: tuple[tuple[str, Any], ...] = (
     ("p", _PERSON),
     ("u", _UNIT),
     ("t", _TARGET),
