@@ -62,8 +62,9 @@ def test_a_unit_scan_with_a_target_is_one_transaction(
 def test_a_code_that_is_not_only_a_units_writes_nothing_on_the_short_way(
     sqlite_site: Store, traced: Traced, clock
 ) -> None:  # type: ignore[no-untyped-def]
-    """A location scanned with a target set becomes the target, as before; the short
-    way's write transaction tried first is rolled back, not committed."""
+    """A code that names no unit, scanned with a target set: the short way's write
+    transaction is rolled back having written nothing, and the long way answers as before
+    (a location scanned then becomes the target: test_workflow.py)."""
     floor = Terminal(Site(sqlite_site, terminal="T-1", clock=clock))
     assert floor.scan("B:1001").code == "signed-in"
     assert floor.scan("L-ACME-N").outcome is Outcome.TARGET
