@@ -22,6 +22,9 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
 
 from stageterm.domain.model import new_event_id
 from stageterm.scanning import ScannerSettings
@@ -87,9 +90,40 @@ def _insert_events(db: sqlite3.Connection, rows: list[tuple[object, ...]]) -> No
     )
 
 
-def time_moves(path: Path, moves: int, units: int, background: bool = True) -> list[float]:
-    """`background`: checkpoints in a thread, as the app and commands open the store."""
+class StatementCount:
+    """Every SQL statement SQLite runs on the store's connections (sqlite3 trace), counted
+    while `on`; `last` keeps the statements of the latest scan to show what one costs."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.count = 0
+        self.last: list[str] = []
+
+    def attach(self, engine: Any) -> None:
+        def traced(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.set_trace_callback(self._seen)
+
+        event.listen(engine, "connect", traced)
+
+    def _seen(self, sql: str) -> None:
+        if self.on:
+            self.count += 1
+            self.last.append(" ".join(sql.split())[:160])
+
+
+def time_moves(
+    path: Path,
+    moves: int,
+    units: int,
+    background: bool = True,
+    traced: StatementCount | None = None,
+) -> list[float]:
+    """`background`: checkpoints in a thread, as the app and commands open the store.
+    `traced`: counts the statements the scans run."""
     store = open_store(f"sqlite:///{path}")
+    if traced is not None:
+        traced.attach(store.writer)
+        traced.attach(store.reader)
     if background:
         store.start_background_checkpoints()
     services = Site(store, terminal="bench")
@@ -101,9 +135,14 @@ def time_moves(path: Path, moves: int, units: int, background: bool = True) -> l
         if n % 200 == 0:  # alternate target lanes so every scan moves the unit
             workflow.scan(f"BL-{(n // 200) % 2}")
         code = f"U{(n * 7919) % units:07d}"
+        if traced is not None:
+            traced.last = []
+            traced.on = True
         t0 = time.perf_counter()
         reply = workflow.scan(code)
         timings.append((time.perf_counter() - t0) * 1000)
+        if traced is not None:
+            traced.on = False
         assert reply.entry is not None, reply
         result = reply.entry.result
         assert result.outcome.value in ("moved", "already_there"), result
@@ -207,7 +246,8 @@ def main() -> int:
         t0 = time.perf_counter()
         build_site(path, args.units, args.events)
         built = time.perf_counter() - t0
-        moves = time_moves(path, args.moves, args.units, not args.in_commit_checkpoints)
+        traced = StatementCount()
+        moves = time_moves(path, args.moves, args.units, not args.in_commit_checkpoints, traced)
         bare = time_bare(path, args.moves, args.units, not args.in_commit_checkpoints)
         rss = rss_mb(path)
     result = {
@@ -220,6 +260,7 @@ def main() -> int:
         "bare_p50_ms": round(statistics.median(bare), 3),
         "bare_p99_ms": round(pct(bare, 99), 3),
     }
+    result["statements_per_scan"] = round(traced.count / args.moves, 2)
     result["rss_mb"] = rss
     result["ratio_p99"] = round(result["move_p99_ms"] / result["bare_p99_ms"], 1)
     result["ratio_p50"] = round(result["move_p50_ms"] / result["bare_p50_ms"], 1)
@@ -239,6 +280,9 @@ def main() -> int:
     print(
         f"| memory (RSS) of services + Textual after the lane, health and kitting views | {rss} MB | |"
     )
+    print(f"\nStatements a scan: {result['statements_per_scan']}; the last scan's:")
+    for sql in traced.last:
+        print(f"    {sql}")
     print("\n" + json.dumps(result))
     ok = result["move_p99_ms"] <= 5 and result["ratio_p99"] <= 10 and rss <= 150
     print("budget (p99 <= 5 ms, <= 10x bare, RSS <= 150 MB):", "MET" if ok else "NOT MET")

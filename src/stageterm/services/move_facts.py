@@ -13,15 +13,24 @@ from stageterm.domain import rules, suggest
 from stageterm.domain.model import Location, LocationKind, Operator, Order, Unit
 from stageterm.services.station import MOVES
 from stageterm.store import floor_queries, queries
+from stageterm.store.move_read import MoveRead
 from stageterm.store.writes import StaleUnit
 
 
-def site_facts(session: Session, unit: Unit, target: Location, today: date) -> rules.SiteFacts:
-    """What the rules need to judge `unit` into `target`, read in the move's transaction."""
+class NotOnlyAUnit(Exception):
+    """A scanned code moved as a unit's names no unit, or a location or badge as well:
+    the move is not made and the terminal resolves the code the long way."""
+
+
+def site_facts(
+    session: Session, unit: Unit, target: Location, today: date, read: MoveRead
+) -> rules.SiteFacts:
+    """What the rules need to judge `unit` into `target`, read in the move's transaction:
+    most of it by the move's one read (`read`), the rest only when the target needs it."""
     work_order = (
         queries.order(session, target.work_order) if target.kind is LocationKind.KITTING else None
     )
-    order = queries.order(session, unit.order)
+    order = read.order
     fefo = (
         floor_queries.earlier_expiry(session, unit, today)
         if target.kind in (LocationKind.LANE, LocationKind.KITTING)
@@ -30,13 +39,13 @@ def site_facts(session: Session, unit: Unit, target: Location, today: date) -> r
     return rules.SiteFacts(
         order=order,
         work_order=work_order,
-        units_in_target=queries.units_at(session, target.code)
+        units_in_target=read.staged_in_target
         if target.kind in (LocationKind.LANE, LocationKind.BUFFER)
         else 0,
         earlier_expiry_unit=fefo[0] if fefo else None,
         earlier_expiry_location=fefo[1] if fefo else None,
         kit_staged=queries.kit_quantity(session, work_order.ref, unit.item) if work_order else 0,
-        current_location=queries.location(session, unit.location) if unit.location else None,
+        current_location=read.here,
     )
 
 
@@ -63,9 +72,9 @@ def facts_of(unit: Unit, place: Location, order: Order | None) -> dict[str, str 
 
 
 def refuse_if_just_moved_by_another(
-    session: Session, unit: Unit, person: Operator, now: datetime, window_s: float
+    read: MoveRead, unit: Unit, person: Operator, now: datetime, window_s: float
 ) -> None:
-    latest = queries.latest_mover(session, unit.code)
+    latest = read.latest  # the unit's latest event, read with the unit
     if latest is None:
         return
     kind, operator, at, moved_place = latest

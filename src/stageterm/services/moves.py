@@ -25,14 +25,16 @@ from stageterm.domain.model import (
 )
 from stageterm.services.accounts import Accounts
 from stageterm.services.move_facts import (
+    NotOnlyAUnit,
     facts_of,
     refuse_if_just_moved_by_another,
     site_facts,
     with_suggestion,
 )
 from stageterm.services.results import Denied, Outcome, Result, refused
-from stageterm.services.station import Station, known_unit, moved, signed_in
+from stageterm.services.station import Station, known_unit, may_act, moved, signed_in
 from stageterm.store import floor_queries, queries
+from stageterm.store.move_read import move_read
 from stageterm.store.writes import StaleUnit, record
 
 
@@ -52,6 +54,7 @@ class Moves:
         pin: str | None = None,
         expected_version: int | None = None,
         recent_by_others_s: float = 0.0,
+        only_a_unit: bool = False,
     ) -> Result:
         """Stage, move or unstage a unit (part of it, into a kitting area) to `to`.
 
@@ -61,6 +64,9 @@ class Moves:
         moved it). `recent_by_others_s`: also refuse a unit that another operator moved
         less than this many seconds ago (a terminal asks for it, so that two people
         scanning one unit at nearly the same time are told; scanning again moves it).
+        `only_a_unit`: `unit_code` is a scanned code not yet resolved; if it names no unit,
+        or a location or badge too, NotOnlyAUnit is raised and nothing is done (the
+        terminal then resolves it the long way), so a scan is one transaction.
         """
         return self._judged(
             unit_code,
@@ -72,6 +78,7 @@ class Moves:
             pin=pin,
             expected_version=expected_version,
             recent_by_others_s=recent_by_others_s,
+            only_a_unit=only_a_unit,
         )
 
     def load(
@@ -82,6 +89,7 @@ class Moves:
         *,
         expected_version: int | None = None,
         recent_by_others_s: float = 0.0,
+        only_a_unit: bool = False,
     ) -> Result:
         """Lane -> dock, checked against the route of the unit's order (`move` for the rest)."""
         return self._judged(
@@ -91,6 +99,7 @@ class Moves:
             rules.Action.LOAD,
             expected_version=expected_version,
             recent_by_others_s=recent_by_others_s,
+            only_a_unit=only_a_unit,
         )
 
     def issue(
@@ -184,6 +193,7 @@ class Moves:
         pin: str | None = None,
         expected_version: int | None = None,
         recent_by_others_s: float = 0.0,
+        only_a_unit: bool = False,
     ) -> Result:
         approver: Operator | None = None
         if approve:
@@ -203,6 +213,7 @@ class Moves:
                 expected_version,
                 action,
                 recent_by_others_s,
+                only_a_unit,
             ),
         )
 
@@ -217,15 +228,22 @@ class Moves:
         expected_version: int | None,
         action: rules.Action,
         recent_by_others_s: float,
+        only_a_unit: bool = False,
     ) -> Result:
-        person = signed_in(session, operator)
-        unit = queries.unit(session, unit_code)
-        target = queries.location(session, to)
+        if not operator:
+            raise Denied("no-operator", "Sign in first: scan your badge.")
+        read = move_read(session, operator, unit_code, to)  # one SELECT for all that follows
+        if only_a_unit and (read.unit is None or read.names_more):
+            raise NotOnlyAUnit(unit_code)
+        person = may_act(read.person, operator)
+        unit, target = read.unit, read.target
         if unit is not None and expected_version is not None and unit.version != expected_version:
             raise StaleUnit(unit.code)
         now = self.station.now()
         facts = (
-            site_facts(session, unit, target, now.date()) if unit and target else rules.SiteFacts()
+            site_facts(session, unit, target, now.date(), read)
+            if unit and target
+            else rules.SiteFacts()
         )
 
         def judged(facts: rules.SiteFacts) -> rules.Verdict:
@@ -267,7 +285,7 @@ class Moves:
                 to=target.code,
             )
         if recent_by_others_s > 0:  # only a move that would write (or ask a lead) is a question
-            refuse_if_just_moved_by_another(session, unit, person, now, recent_by_others_s)
+            refuse_if_just_moved_by_another(read, unit, person, now, recent_by_others_s)
         overrides: tuple[str, ...] = ()
         if isinstance(verdict, rules.NeedsApproval):
             overrides = verdict.codes

@@ -32,7 +32,7 @@ from stageterm.services.replies import PendingView, PinAsk, Reply, ScanEntry, Se
 from stageterm.services.results import Denied, Outcome, Result
 from stageterm.services.scan_state import ScanState
 from stageterm.services.session_commands import run_command
-from stageterm.services.session_moves import move_unit, remember_if_told
+from stageterm.services.session_moves import move_scanned, move_unit, remember_if_told
 from stageterm.store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -324,6 +324,10 @@ class FloorSession:
     def _on_unit_scan(self, scan: UnitScan) -> Result:
         views = self.site.views
         if scan.code and not scan.is_gs1:
+            if self.state.target is not None and self.state.operator is not None:
+                moved = move_scanned(self, scan.code, self.state.target)  # one transaction
+                if moved is not None:
+                    return moved
             # A plain code may name a location or a badge as well as a unit.
             named = views.resolve(scan.code)
             if named.location is not None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from stageterm.domain.model import Location, LocationKind, Unit
+from stageterm.services.move_facts import NotOnlyAUnit
 from stageterm.services.results import Outcome, Result
 from stageterm.services.scan_state import PendingApproval
 
@@ -53,6 +54,48 @@ def move_unit(
             result = with_child_label(session, result, result.unit)
     if result.outcome is Outcome.NEEDS_APPROVAL:
         session.state.pending = PendingApproval(unit_code, target.code, quantity, result, version)
+    return result
+
+
+def move_scanned(session: FloorSession, code: str, target: Location) -> Result | None:
+    """A plain code scanned with a target set, moved in one write transaction that also
+    resolves it (a scan is one transaction, not a read and then a write). None when the
+    code is not only a unit's (a location, a badge, nothing known) or when the answer
+    needs what the long way keeps (a lead's approval of the unit as seen): nothing was
+    written then, and the caller resolves the code as before."""
+    if session.state.told_moved is not None:  # the operator scans again after being told
+        return None
+    moves = session.site.moves
+    quantity = session.state.quantity
+    try:
+        if target.kind is LocationKind.DOCK:
+            result = moves.load(
+                code,
+                target.code,
+                session._badge(),
+                recent_by_others_s=session.just_moved_s,
+                only_a_unit=True,
+            )
+        else:
+            result = moves.move(
+                code,
+                target.code,
+                session._badge(),
+                quantity=quantity,
+                recent_by_others_s=session.just_moved_s,
+                only_a_unit=True,
+            )
+    except NotOnlyAUnit:
+        return None
+    if result.outcome is Outcome.NEEDS_APPROVAL:
+        return None  # the approval keeps the unit's version: asked again the long way
+    session.state.quantity = None
+    session.state.unit_on_screen = code
+    remember_if_told(session, result, code, quantity)
+    if result.outcome is Outcome.MOVED:
+        session.state.unit_on_screen = result.unit or code
+        if result.unit and result.unit != code:  # a kitting split: label the child
+            result = with_child_label(session, result, result.unit)
     return result
 
 

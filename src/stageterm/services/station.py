@@ -100,7 +100,11 @@ def signed_in(session: Session, badge: str | None, *roles: Role) -> Operator:
     """The operator asking, who must exist and (when roles are named) hold one of them."""
     if not badge:
         raise Denied("no-operator", "Sign in first: scan your badge.")
-    person = queries.operator(session, badge)
+    return may_act(queries.operator(session, badge), badge, *roles)
+
+
+def may_act(person: Operator | None, badge: str, *roles: Role) -> Operator:
+    """`signed_in` on the operator already read (`person`, None when unknown)."""
     if person is None:
         raise Denied("unknown-operator", f"Badge {badge} is not known here.")
     if roles and person.role not in roles:

@@ -169,6 +169,8 @@ class SyncWorker:
         up_to = outbox.max_pending_seq(self.store)
         limit = self.options.batch
         cache = FactsCache()
+        # A delivered batch is marked synced in the transaction that leases the next one.
+        delivered: list[int] = []
         while up_to is not None and not stop.is_set():
             claim = outbox.claim(
                 self.store,
@@ -177,7 +179,10 @@ class SyncWorker:
                 lease=self.options.lease_time,
                 up_to_seq=up_to,
                 cache=cache,
+                synced=delivered,
             )
+            report.sent += claim.marked
+            delivered = []
             if claim.busy_with:
                 if stop.wait(BUSY_WAIT):
                     break
@@ -194,9 +199,15 @@ class SyncWorker:
                 log.warning("lease on a batch ran out and another worker took it over: it sends it")
                 continue
             report.batches += 1
+            if answer.verdict is Verdict.DELIVERED and not answer.duplicates:
+                delivered = claim.seqs  # marked with the next lease
+                limit = self.options.batch
+                continue
             limit = self._record(claim, answer, report, limit)
             if report.failed:
                 break
+        if delivered:  # stopped after a delivery: marked on its own
+            report.sent += outbox.mark_synced(self.store, delivered)
         report.stopped = report.stopped or stop.is_set()
         return report
 
