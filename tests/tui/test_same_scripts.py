@@ -133,6 +133,8 @@ async def through_the_terminal(
 
 async def send(pilot: Any, app: StagetermApp, seen: list[Any], raw: str) -> None:
     before = len(seen)
+    if raw == "":  # a bare Enter right after a scan's own Enter is taken for its echo
+        await pilot.pause(0.25)
     post_keys(app, raw + "\r")
     await until(pilot, lambda: len(seen) > before, what=f"the answer to {raw!r}")
     if isinstance(seen[-1], Answered | Acknowledged):
