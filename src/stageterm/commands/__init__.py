@@ -37,6 +37,7 @@ COMMANDS = {
     "decode": "decode",
     "label": "label",
     "report": "report",
+    "alerts": "alerts",
 }
 
 

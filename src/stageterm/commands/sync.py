@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -87,10 +88,20 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         worker = ctx.site().upstream.worker(args.format)
     except BadInput as exc:
         raise CommandError(str(exc), Exit.BAD_INPUT) from None
+    # Alerts go out with the events where STAGETERM_ALERT_URL is set (SPEC §6c).
+    site = ctx.site()
+    poster = site.alerts.poster()
+    post_alerts = (lambda: site.alerts.post(poster)) if poster else None
     try:
-        return _once(worker, ctx) if args.once else _loop(worker, ctx)
+        if args.once:
+            if post_alerts:
+                post_alerts()
+            return _once(worker, ctx)
+        return _loop(worker, ctx, post_alerts)
     finally:
         worker.close()
+        if poster:
+            poster.close()
 
 
 def _once(worker: SyncWorker, ctx: Context) -> int:
@@ -106,7 +117,7 @@ def _once(worker: SyncWorker, ctx: Context) -> int:
     return Exit.DONE
 
 
-def _loop(worker: SyncWorker, ctx: Context) -> int:
+def _loop(worker: SyncWorker, ctx: Context, also: Callable[[], object] | None = None) -> int:
     stop = threading.Event()
 
     def ask_stop(signum: int, _frame: FrameType | None) -> None:
@@ -139,7 +150,7 @@ def _loop(worker: SyncWorker, ctx: Context) -> int:
 
     say(f"syncing to {worker.shown_url}; Ctrl-C stops")
     try:
-        worker.run(stop, on_report=show)
+        worker.run(stop, on_report=show, also=also)
     except KeyboardInterrupt:
         pass
     finally:

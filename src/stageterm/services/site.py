@@ -10,6 +10,7 @@ Built once by the composition root (`cli.py`) over one store, and handed to the 
     site.upstream     sync worker, status, export, retrying rejected events
     site.printing     a unit's label on this terminal's printer
     site.staging_report   staging health over a window, from the event log
+    site.alerts       old lanes, over capacity, orders at risk; acknowledging; posting
 
 `FloorSession` (session.py) is what a scan means at one terminal, over a `Site`.
 """
@@ -21,6 +22,7 @@ from datetime import datetime
 
 from stageterm.config.model import Settings
 from stageterm.services.accounts import Accounts
+from stageterm.services.alerts import Alerts
 from stageterm.services.corrections import Corrections
 from stageterm.services.moves import Moves
 from stageterm.services.printing import Printing
@@ -50,6 +52,7 @@ class Site:
         self.upstream = Upstream(self.station, self.accounts)
         self.printing = Printing(self.station)
         self.staging_report = StagingReport(store, clock)
+        self.alerts = Alerts(self.station, self.accounts)
 
     @property
     def store(self) -> Store:
