@@ -163,3 +163,28 @@ def test_each_alert_is_posted_once_across_terminals_and_none_is_lost_while_down(
     for poster in posters:
         assert poster is not None
         poster.close()
+
+
+# -- the lead's health over the shift ---------------------------------------------------------
+
+
+def test_shift_health_has_the_buffer_at_the_start_and_now_and_dwell_per_lane(
+    services: Site, clock: Clock
+) -> None:
+    before = services.health.shift()
+    # F-06 has waited in L-OPEN since last night: there at the start, and now.
+    assert before.buffer_at_start == 1 and before.buffer_now == 1
+    assert [p.code for p in before.places] == ["L-OPEN"]
+    clock.advance(minutes=30)
+    for unit in ("U-11", "U-12"):
+        assert services.moves.move(unit, "L-ACME-N", "1001").outcome is Outcome.MOVED
+    clock.advance(hours=1)
+    health = services.health.shift()
+    assert health.buffer_at_start == 1 and health.buffer_now == 3
+    assert health.start.hour == 3  # now is 11:00 sharp: 03:00 and every hour to 11:00
+    assert health.buffer == [1, 1, 1, 1, 1, 1, 1, 3, 3]  # staged at 10:00 sharp
+    acme = next(p for p in health.places if p.code == "L-ACME-N")
+    assert (acme.units_now, acme.units_at_start) == (2, 0)
+    assert acme.dwell_p50_s == 3600 and acme.dwell_p90_s == 3600
+    assert health.places[0].code == "L-ACME-N"  # the busiest first
+    assert [a.subject for a in health.alerts] == ["L-OPEN", "SO-1"]
