@@ -28,6 +28,7 @@ from stageterm.config.model import Settings
 from stageterm.scanning import ScannerSettings
 from stageterm.services.replies import SessionView
 from stageterm.tui import desk as requests
+from stageterm.tui.alert_watch import AlertsSeen, AlertWatch
 from stageterm.tui.ascii import AsciiFilter
 from stageterm.tui.desk import ScanDesk
 from stageterm.tui.keys import GLOBAL_KEYS
@@ -42,6 +43,7 @@ from stageterm.tui.messages import (
 )
 from stageterm.tui.pollers import Pollers
 from stageterm.tui.screens.base import FloorScreen
+from stageterm.tui.screens.health import HealthScreen
 from stageterm.tui.screens.help import HelpScreen
 from stageterm.tui.screens.kitting import KittingScreen
 from stageterm.tui.screens.lanes import LanesScreen
@@ -90,6 +92,7 @@ class StagetermApp(App[int]):
         self.lanes_by = "customer"  # the lanes board's grouping, kept between visits
         self.bells = 0
         self.sync_line = "sync off" if sync is None else "sync ..."
+        self.alert_line = ""  # "2 ALERTS  " while a lead is signed in and some wait
         self.pollers: Pollers | None = None
         self.burst: BurstWatch | None = None  # made with the first key
         self._counter: int | None = None
@@ -186,6 +189,7 @@ class StagetermApp(App[int]):
         self.pollers = Pollers(self, self.site, self.sync)
         self.pollers.start(self.settings.idle_minutes, self._idle_sign_out)
         self.set_interval(30, self.update_bars)
+        AlertWatch(self, self.site, lambda: self.session.operator).start()
         if self.sync is not None:
             self._thread("sync", self.sync.worker.run, self._stop)
         self.update_bars()
@@ -212,6 +216,12 @@ class StagetermApp(App[int]):
             self.sync_line = message.line
             self.update_bars()
 
+    def on_alerts_seen(self, message: AlertsSeen) -> None:
+        if message.new and isinstance(self.screen, FloorScreen):
+            self.screen.flash(message.new[:200])
+        self.alert_line = message.line
+        self.update_bars()
+
     def _idle_sign_out(self, reason: str) -> None:
         if self.session.operator is not None:
             self.desk.put(requests.SignOut(reason))
@@ -226,7 +236,7 @@ class StagetermApp(App[int]):
         target = screen or self.screen
         operator = self.session.operator
         who = f"{operator.name} ({operator.role.value})" if operator else ""
-        status = f"{self.sync_line}  {self.now():%H:%M}"
+        status = f"{self.alert_line}{self.sync_line}  {self.now():%H:%M}"
         for bar in target.query(TitleBar):
             bar.set(who=who, status=status)
 
@@ -359,6 +369,10 @@ class StagetermApp(App[int]):
     async def action_sync(self) -> None:
         operator = self.session.operator
         await self.show(SyncScreen(self.site, self.sync, operator.badge if operator else None))
+
+    async def action_health(self) -> None:
+        operator = self.session.operator  # the screen shows figures to leads and admins only
+        await self.show(HealthScreen(self.site, operator, ascii=self.settings.ascii))
 
     def action_quantity(self) -> None:
         def answered(value: str | None) -> None:

@@ -50,13 +50,17 @@ QUANTITY = Key("quantity", "f7", "ctrl+n", "Qty", "move only part of the next un
 CANCEL = Key("cancel", "f8", "ctrl+x", "Cancel", "drop a held unit, quantity or approval")
 SIGN_OUT = Key("sign_out", "f9", "ctrl+d", "Sign out", "sign out, stay open for the next badge")
 QUIT = Key("quit", "f10", "ctrl+q", "Quit", "sign out and quit")
+HEALTH = Key(
+    "health", "f11", "ctrl+p", "Health", "leads: dwell, buffer over the shift, alerts, tasks"
+)
 
-GLOBAL_KEYS = (HELP, STAGE, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, SIGN_OUT, QUIT)
+GLOBAL_KEYS = (HELP, STAGE, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, SIGN_OUT, QUIT, HEALTH)
 
 # Keys of one screen (bound on that screen, not priority).
 GROUP = Key("toggle_group", "", "ctrl+r", "Cust/Route", "lanes board: by customer / by route")
 SEND_NOW = Key("send_now", "", "ctrl+r", "Send now", "sync: send pending events now")
 RETRY = Key("retry", "", "ctrl+e", "Retry rejected", "sync: put rejected events back (leads)")
+ACK = Key("acknowledge", "", "ctrl+r", "Ack alert", "health: acknowledge the alert, for every lead")
 
 
 @dataclass(frozen=True)

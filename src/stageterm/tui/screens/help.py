@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from stageterm.tui.keys import (
+    ACK,
     GLOBAL_KEYS,
     GROUP,
     LANES,
@@ -76,7 +77,7 @@ def help_rows(width: int) -> list[Row]:
             Row(None, Text((" - " if i == 0 else "   ") + line)) for i, line in enumerate(lines)
         ]
     rows.append(_heading("KEYS (F-key or Ctrl-letter)"))
-    for key in (*GLOBAL_KEYS, GROUP, SEND_NOW, RETRY):
+    for key in (*GLOBAL_KEYS, GROUP, SEND_NOW, RETRY, ACK):
         keys = f"{key.fkey_shown}/{key.ctrl_shown}" if key.fkey else key.ctrl_shown
         rows += _pair(keys, key.what, width)
     for plain in PLAIN_KEYS:
