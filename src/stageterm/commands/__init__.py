@@ -38,6 +38,7 @@ COMMANDS = {
     "label": "label",
     "report": "report",
     "alerts": "alerts",
+    "serve": "serve",
 }
 
 
