@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.app import App
 from textual.binding import BindingType
 
-from stageterm.tui.keys import HEALTH, LANES, QUIT
+from stageterm.tui.keys import GROUP, HEALTH, LANES, QUIT, Key
 from stageterm.tui.messages import SiteChanged
 from stageterm.tui.pollers import Pollers
 from stageterm.tui.screens.base import FloorScreen
@@ -30,6 +30,14 @@ READ_ONLY = "read-only board: nothing can be moved from here"
 BOARD_KEYS = (LANES, HEALTH, QUIT)
 
 
+class BoardLanes(LanesScreen):
+    KEYS: ClassVar[tuple[Key, ...]] = (GROUP, HEALTH, QUIT)  # only what works on the board
+
+
+class BoardHealth(HealthScreen):
+    KEYS: ClassVar[tuple[Key, ...]] = (LANES, QUIT)
+
+
 class BoardApp(App[int]):
     CSS_PATH = "styles/app.tcss"
     TITLE = "stageterm board"
@@ -43,7 +51,7 @@ class BoardApp(App[int]):
         self._counter: int | None = None
 
     async def on_mount(self) -> None:
-        await self.push_screen(LanesScreen(self.site, self.lanes_by))
+        await self.push_screen(BoardLanes(self.site, self.lanes_by))
         Pollers(self, self.site, None).start(0, lambda _reason: None)
 
     def on_site_changed(self, message: SiteChanged) -> None:
@@ -82,7 +90,7 @@ class BoardApp(App[int]):
             await self.pop_screen()
 
     async def action_health(self) -> None:
-        await self._show(HealthScreen(self.site, None, read_only=True))
+        await self._show(BoardHealth(self.site, None, read_only=True))
 
     async def action_quit(self) -> None:
         self.exit(0)
