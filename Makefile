@@ -11,13 +11,13 @@ PYTEST_ARGS ?=
 .PHONY: demo test lint typecheck contracts pytest system-deps system-deps-demo screenshots bench clean
 
 # System packages: libzbar (barcode images) for everything; PostgreSQL, tmux, OpenSSH,
-# sqlite3 and systemd (systemd-analyze verifies the service units) for the tests;
-# rsvg-convert and a monospace font for the screenshots.
+# sqlite3, systemd (systemd-analyze verifies the service units) and Chromium (the browser
+# board, driven by Playwright) for the tests; rsvg-convert and a monospace font for the screenshots.
 system-deps-demo:
 	@scripts/system-deps.sh venv zbar
 
 system-deps:
-	@scripts/system-deps.sh venv zbar postgres tmux sshd sqlite3 systemd
+	@scripts/system-deps.sh venv zbar postgres tmux sshd sqlite3 systemd chromium
 
 $(STAMP): pyproject.toml | system-deps-demo
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)

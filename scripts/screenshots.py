@@ -1,4 +1,5 @@
-"""Regenerate the screenshots: `python scripts/screenshots.py DIR` (`make screenshots`).
+"""Regenerate the screenshots: `python scripts/screenshots.py DIR [NAME...]` (`make screenshots`;
+names: only those shots).
 
 The real app on a fresh demo database with a fixed clock, driven by keys as an operator
 would: every screen at 80x24, and the stage, lanes and buffers screens at 40x16 (plus
@@ -137,6 +138,15 @@ def unreachable_upstream(site: Site) -> SyncLink:
     return SyncLink(worker, UNREACHABLE, worker.close)
 
 
+async def health(pilot: Pilot[int]) -> None:
+    """A lead's health screen: the shift's buffer, alerts waiting, dwell per lane."""
+    await keys(pilot, "2001")
+    await pilot.press("ctrl+w")
+    await settle(pilot, lambda: isinstance(pilot.app.screen, FloorScreen))
+    await pilot.pause(9)  # past the flash of the newest alert: the key bar shows the keys
+    await settle(pilot)
+
+
 async def nothing(pilot: Pilot[int]) -> None:
     await settle(pilot)
 
@@ -170,6 +180,9 @@ SHOTS = (
     Shot("buffers", (80, 24), lambda p: on(p, "f11")),
     Shot("buffers-40x16", (40, 16), lambda p: on(p, "ctrl+f")),
     Shot("stage-approval-rules", (80, 24), approval_rules),
+    Shot("health", (80, 24), health),
+    Shot("health-40x16", (40, 16), health),
+    Shot("health-40x16-ascii", (40, 16), health, ascii=True),
 )
 
 
@@ -207,9 +220,10 @@ def to_png(svg: Path) -> Path | None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python scripts/screenshots.py DIR", file=sys.stderr)
+    if not argv:
+        print("usage: python scripts/screenshots.py DIR [NAME...]", file=sys.stderr)
         return 1
+    wanted = set(argv[1:]) or {shot.name for shot in SHOTS}
     out = Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     os.environ["TERM"] = (
@@ -221,7 +235,7 @@ def main(argv: list[str]) -> int:
         try:
             seed(store, now=FIXED_NOW)
             site = Site(store, terminal="dock-1", settings=settings, clock=lambda: FIXED_NOW)
-            for shot in SHOTS:
+            for shot in (s for s in SHOTS if s.name in wanted):
                 svg = asyncio.run(take(shot, site, settings, out))
                 png = to_png(svg)
                 print(f"{svg}" + (f"  {png}" if png else "  (no rsvg-convert: SVG only)"))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages stageterm needs, if missing: as root with apt-get, else
 # print the exact command and fail. Arguments: the needs, by name (zbar, postgres, tmux,
-# sshd, sqlite3, systemd, render, venv).
+# sshd, sqlite3, systemd, chromium, render, venv).
 set -euo pipefail
 missing=()
 for need in "$@"; do
@@ -14,6 +14,7 @@ for need in "$@"; do
               command -v ssh >/dev/null || missing+=(openssh-client) ;;
     sqlite3)  command -v sqlite3 >/dev/null || missing+=(sqlite3) ;;
     systemd)  command -v systemd-analyze >/dev/null || missing+=(systemd) ;;
+    chromium) command -v chromium >/dev/null || missing+=(chromium) ;;  # the browser board test
     render)   command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
               fc-list 2>/dev/null | grep -qi 'fira' || missing+=(fonts-firacode) ;;
     *) echo "system-deps.sh: unknown need $need" >&2; exit 2 ;;

@@ -141,7 +141,23 @@ def build_context(settings: Settings, *, may_create: bool = True) -> Context:
         open_store=partial(open_migrated_store, may_create=may_create),
         make_site=make_site,
         run_app=lambda ctx, demo: run_app(ctx, demo=demo),
+        serve=serve_board,
     )
+
+
+def serve_board(ctx: Context, server: tuple[str, str, int, str] | None) -> int:
+    """`stageterm serve`: the web server (command, host, port, token), or with None one
+    browser's read-only board (tui/board.py) on this context's site."""
+    if server is None:
+        from stageterm.tui.board import BoardApp
+
+        app = BoardApp(ctx.site())
+        app.run()
+        return int(app.return_code or 0)
+    from stageterm.tui.serve import serve_board as serve
+
+    serve(*server)
+    return Exit.DONE
 
 
 def run_app(ctx: Context, *, demo: bool = False) -> int:

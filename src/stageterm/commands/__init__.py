@@ -40,6 +40,8 @@ COMMANDS = {
     "tasks": "tasks",
     "pull": "pull",
     "doctor": "doctor",
+    "alerts": "alerts",
+    "serve": "serve",
 }
 
 

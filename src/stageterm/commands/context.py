@@ -81,6 +81,9 @@ class Context:
     # The terminal UI on this context (the flag says "demo database"): from cli.py, the
     # one place that builds the app, so that `stageterm demo` can open it after seeding.
     run_app: Callable[[Context, bool], int]
+    # `stageterm serve` (from cli.py, which builds the app): with (command, host, port,
+    # token) the web server; with None one browser's read-only board process.
+    serve: Callable[[Context, tuple[str, str, int, str] | None], int] | None = None
     out: IO[str] = field(default_factory=lambda: sys.stdout)
     err: IO[str] = field(default_factory=lambda: sys.stderr)
     _store: Store | None = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -89,10 +90,20 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         worker = ctx.site().upstream.worker(args.format)
     except BadInput as exc:
         raise CommandError(str(exc), Exit.BAD_INPUT) from None
+    # Alerts go out with the events where STAGETERM_ALERT_URL is set (SPEC §6c).
+    site = ctx.site()
+    poster = site.alerts.poster()
+    post_alerts = (lambda: site.alerts.post(poster)) if poster else None
     try:
-        return _once(worker, ctx) if args.once else _loop(worker, ctx)
+        if args.once:
+            if post_alerts:
+                post_alerts()
+            return _once(worker, ctx)
+        return _loop(worker, ctx, post_alerts)
     finally:
         worker.close()
+        if poster:
+            poster.close()
 
 
 def _once(worker: SyncWorker, ctx: Context) -> int:
@@ -108,7 +119,7 @@ def _once(worker: SyncWorker, ctx: Context) -> int:
     return Exit.DONE
 
 
-def _loop(worker: SyncWorker, ctx: Context) -> int:
+def _loop(worker: SyncWorker, ctx: Context, also: Callable[[], object] | None = None) -> int:
     # A service's log: one line an event on stderr with its level (commands/worker_log.py);
     # the worker's own lines (retries, rejections, a lease taken over) join it.
     log = worker_log("sync", ctx.err)
@@ -144,7 +155,7 @@ def _loop(worker: SyncWorker, ctx: Context) -> int:
 
     log.info("started: sending to %s; %d events pending", worker.shown_url, worker.status().pending)
     try:
-        worker.run(stop, on_report=show)
+        worker.run(stop, on_report=show, also=also)
     except KeyboardInterrupt:
         pass
     finally:

@@ -11,6 +11,8 @@ Built once by the composition root (`cli.py`) over one store, and handed to the 
     site.printing     a unit's label on this terminal's printer
     site.staging_report   staging health over a window, from the event log
     site.pull         master data in: the feed and the inbox folder (SPEC §6a)
+    site.alerts       old lanes, over capacity, orders at risk; acknowledging; posting
+    site.health       the lead's health screen: dwell, buffer over the shift, alerts
 
 `FloorSession` (session.py) is what a scan means at one terminal, over a `Site`.
 """
@@ -22,7 +24,9 @@ from datetime import datetime
 
 from stageterm.config.model import Settings
 from stageterm.services.accounts import Accounts
+from stageterm.services.alerts import Alerts
 from stageterm.services.corrections import Corrections
+from stageterm.services.health import LeadHealth
 from stageterm.services.moves import Moves
 from stageterm.services.printing import Printing
 from stageterm.services.pull import Pull
@@ -53,6 +57,8 @@ class Site:
         self.printing = Printing(self.station)
         self.staging_report = StagingReport(store, clock)
         self.pull = Pull(self.station)
+        self.alerts = Alerts(self.station, self.accounts)
+        self.health = LeadHealth(self.staging_report, self.alerts)
 
     @property
     def store(self) -> Store:

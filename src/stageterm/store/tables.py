@@ -301,6 +301,35 @@ class SyncStatusRow(SQLModel, table=True):
     next_attempt_at: datetime | None = None
 
 
+class AlertRow(SQLModel, table=True):
+    """An alert while its condition holds (SPEC §6b): who acknowledged it and when, and
+    whether it has been posted to STAGETERM_ALERT_URL (claimed under a lease, like events).
+    `live_key` is "kind:subject" while the condition holds and NULL once it has cleared, so
+    that two terminals noticing the same condition at once cannot both record it."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("live_key", name="uq_alerts_live_key"),
+        Index("ix_alerts_posted", "posted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    subject: str = Field(max_length=64)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    since: datetime  # UTC
+    raised_at: datetime  # UTC
+    live_key: str | None = Field(default=None, max_length=96)
+    cleared_at: datetime | None = None
+    acked_by: str | None = Field(default=None, max_length=64)
+    acked_at: datetime | None = None
+    posted_at: datetime | None = None
+    post_owner: str | None = Field(default=None, max_length=128)
+    post_until: datetime | None = None
+    post_attempts: int = 0
+    post_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
 def to_utc(value: datetime | None) -> datetime | None:
     """Datetimes go into the store as aware UTC (SQLModel's UTCDateTime refuses naive ones)."""
     if value is None:
@@ -328,3 +357,4 @@ OPERATORS: Table = OperatorRow.__table__  # type: ignore[attr-defined]
 ORDERS: Table = OrderRow.__table__  # type: ignore[attr-defined]
 ORDER_LINES: Table = OrderLineRow.__table__  # type: ignore[attr-defined]
 EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
+ALERTS: Table = AlertRow.__table__  # type: ignore[attr-defined]

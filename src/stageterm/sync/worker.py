@@ -212,14 +212,23 @@ class SyncWorker:
         return report
 
     def run(
-        self, stop: threading.Event, on_report: Callable[[DrainReport], None] | None = None
+        self,
+        stop: threading.Event,
+        on_report: Callable[[DrainReport], None] | None = None,
+        also: Callable[[], object] | None = None,
     ) -> None:
-        """Drain until `stop` is set; between drains wait `poll`, or back off while upstream is down."""
+        """Drain until `stop` is set; between drains wait `poll`, or back off while upstream is down.
+        `also` runs after every drain, upstream up or down (posting alerts, SPEC §6c)."""
 
         def drain() -> DrainReport:
             report = self.drain_once(stop)
             if on_report is not None:
                 on_report(report)
+            if also is not None:
+                try:
+                    also()
+                except Exception:  # a failing side job (alerts) must not stop the sync
+                    log.exception("after the drain")
             return report
 
         first = max(self.options.retry_initial, self.options.poll, 0.05)

@@ -28,6 +28,7 @@ from stageterm.config.model import Settings
 from stageterm.scanning import ScannerSettings
 from stageterm.services.replies import SessionView
 from stageterm.tui import desk as requests
+from stageterm.tui.alert_watch import AlertsSeen, AlertWatch
 from stageterm.tui.ascii import AsciiFilter
 from stageterm.tui.desk import ScanDesk
 from stageterm.tui.keys import GLOBAL_KEYS, UNIT_COMMAND
@@ -43,6 +44,7 @@ from stageterm.tui.messages import (
 from stageterm.tui.pollers import Pollers
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.screens.buffers import BuffersScreen
+from stageterm.tui.screens.health import HealthScreen
 from stageterm.tui.screens.help import HelpScreen
 from stageterm.tui.screens.kitting import KittingScreen
 from stageterm.tui.screens.lanes import LanesScreen
@@ -92,6 +94,7 @@ class StagetermApp(App[int]):
         self.aging = self.settings.aging_thresholds()  # the site's AGING / OLD words
         self.bells = 0
         self.sync_line = "sync off" if sync is None else "sync ..."
+        self.alert_line = ""  # "2 ALERTS  " while a lead is signed in and some wait
         self.pollers: Pollers | None = None
         self.burst: BurstWatch | None = None  # made with the first key
         self._counter: int | None = None
@@ -188,6 +191,7 @@ class StagetermApp(App[int]):
         self.pollers = Pollers(self, self.site, self.sync)
         self.pollers.start(self.settings.idle_minutes, self._idle_sign_out)
         self.set_interval(30, self.update_bars)
+        AlertWatch(self, self.site, lambda: self.session.operator).start()
         if self.sync is not None:
             self._thread("sync", self.sync.worker.run, self._stop)
         if self.settings.master_url or self.settings.inbox:
@@ -220,6 +224,12 @@ class StagetermApp(App[int]):
             if isinstance(self.screen, SyncScreen) and not message.from_screen:
                 self.screen.load()  # sent (or failed) meanwhile: the screen follows
 
+    def on_alerts_seen(self, message: AlertsSeen) -> None:
+        if message.new and isinstance(self.screen, FloorScreen):
+            self.screen.flash(message.new[:200])
+        self.alert_line = message.line
+        self.update_bars()
+
     def _idle_sign_out(self, reason: str) -> None:
         if self.session.operator is not None:
             self.desk.put(requests.SignOut(reason))
@@ -234,7 +244,7 @@ class StagetermApp(App[int]):
         target = screen or self.screen
         operator = self.session.operator
         who = f"{operator.name} ({operator.role.value})" if operator else ""
-        status = f"{self.sync_line}  {self.now():%H:%M}"
+        status = f"{self.alert_line}{self.sync_line}  {self.now():%H:%M}"
         for bar in target.query(TitleBar):
             bar.set(who=who, status=status)
 
@@ -379,6 +389,10 @@ class StagetermApp(App[int]):
 
     def action_unit_command(self, command: str) -> None:
         self.desk.put(requests.Scan(command))  # the key means what its barcode means
+
+    async def action_health(self) -> None:
+        operator = self.session.operator  # the screen shows figures to leads and admins only
+        await self.show(HealthScreen(self.site, operator, ascii=self.settings.ascii))
 
     def action_quantity(self) -> None:
         def answered(value: str | None) -> None:

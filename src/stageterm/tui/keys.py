@@ -83,9 +83,13 @@ RELEASE = Key(
     "Quality: release the unit on screen (@RELEASE)",
 )
 
+# Leads' health screen: no function key left; Ctrl-W (a tty's word erase, harmless in raw
+# mode; never in a scan).
+HEALTH = Key("health", "", "ctrl+w", "Health", "Leads: dwell, buffer over the shift, alerts, tasks")
+
 GLOBAL_KEYS = (
     HELP, STAGE, LANES, UNIT, KITTING, SYNC, QUANTITY, CANCEL, SIGN_OUT, QUIT, BUFFERS, PRINT,
-    RELEASE,
+    RELEASE, HEALTH,
 )  # fmt: skip
 # The action of keys that act on the unit on screen, as their command barcode would: only
 # where that unit is shown (the stage screen).
@@ -97,6 +101,7 @@ GROUP = Key(
 )
 SEND_NOW = Key("send_now", "", "ctrl+r", "Send now", "Sync: send pending events now")
 RETRY = Key("retry", "", "ctrl+e", "Retry rejected", "Sync: put rejected events back (leads)")
+ACK = Key("acknowledge", "", "ctrl+r", "Ack alert", "Health: acknowledge the alert, for every lead")
 
 
 @dataclass(frozen=True)

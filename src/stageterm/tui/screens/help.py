@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from stageterm.tui.keys import (
+    ACK,
     GLOBAL_KEYS,
     GROUP,
     LANES,
@@ -79,7 +80,7 @@ def help_rows(width: int) -> list[Row]:
             Row(None, Text((" - " if i == 0 else "   ") + line)) for i, line in enumerate(lines)
         ]
     rows.append(_heading("KEYS (F-key or Ctrl-letter)"))
-    for key in (*GLOBAL_KEYS, GROUP, SEND_NOW, RETRY):
+    for key in (*GLOBAL_KEYS, GROUP, SEND_NOW, RETRY, ACK):
         # The key the key bar names comes first: the Ctrl key on a VT keyboard ("^T/F2").
         pair = (
             (key.ctrl_shown, key.fkey_shown) if vt_keyboard() else (key.fkey_shown, key.ctrl_shown)
