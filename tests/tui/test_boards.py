@@ -113,7 +113,9 @@ async def test_unit_lookup_by_key_and_typed_code(make_app, size) -> None:
         await shows(pilot, "EXPIRED")
 
 
-async def test_kitting_shows_required_staged_and_short(make_app, size) -> None:
+async def test_kitting_shows_required_staged_short_and_where_to_fetch(
+    make_app, services, size
+) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
         await signed_in(pilot)
@@ -125,6 +127,11 @@ async def test_kitting_shows_required_staged_and_short(make_app, size) -> None:
             assert "REQUIRED" in text and "STAGED" in text
         else:
             assert "20/60" in text
+    # A shortfall says where the item is stored (SPEC §3), the fullest place first.
+    kit = next(k for k in services.views.kitting() if k.order.ref == "WO-5001")
+    short = next(line for line in kit.lines if line.item == "C-200")
+    assert short.stored_at, "C-200 is stored somewhere on the demo site"
+    assert short.stored_at[0] in text
 
 
 async def test_sync_status_when_sync_is_off(make_app) -> None:

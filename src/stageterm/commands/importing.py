@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 
 from stageterm.commands.context import CommandError, Context, readable
 from stageterm.commands.exit_codes import Exit
-from stageterm.domain.model import Role
 from stageterm.intake.columns import KINDS
 from stageterm.intake.reading import ImportFailed, read_rows
 from stageterm.scanning import clean_for_display
 
 if TYPE_CHECKING:
-    from stageterm.services.site import Site
+    pass
 
 
 def register(
@@ -40,24 +39,15 @@ def register(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from stageterm.intake import import_rows  # pydantic, biip and the store: only when run
+    from stageterm.services.results import Denied
 
     badge = readable(args.operator, "Badge") if args.operator else None
     try:
         # The file first: an unreadable one is reported without opening the database.
         rows = read_rows(args.file, args.kind)
-        site = ctx.site()
-        if badge:
-            _check_admin(site, badge)
-        report = import_rows(
-            site.store,
-            args.kind,
-            args.file.name,
-            rows,
-            clock=site.now,
-            terminal=site.terminal,
-            operator=badge,
-        )
+        report = ctx.site().master_data.import_rows(args.kind, args.file.name, rows, badge)
+    except Denied as denied:
+        raise CommandError(clean_for_display(denied.message, 300), Exit.REFUSED) from None
     except ImportFailed as failed:
         for problem in failed.problems:
             ctx.err.write(clean_for_display(problem, 300) + "\n")
@@ -67,12 +57,3 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         return Exit.BAD_INPUT
     ctx.print(f"Imported {report.kind}: {report.created} new, {report.updated} updated.")
     return Exit.DONE
-
-
-def _check_admin(site: Site, badge: str) -> None:
-    person = site.accounts.operator(badge)
-    if person is None or person.role is not Role.ADMIN:
-        who = "not known here" if person is None else f"{person.role.value}, not admin"
-        raise CommandError(
-            f"imports need an admin: badge {clean_for_display(badge)} is {who}", Exit.REFUSED
-        )

@@ -27,6 +27,7 @@ from stageterm.services.accounts import Accounts
 from stageterm.services.alerts import Alerts
 from stageterm.services.corrections import Corrections
 from stageterm.services.health import LeadHealth
+from stageterm.services.master_data import MasterData
 from stageterm.services.moves import Moves
 from stageterm.services.printing import Printing
 from stageterm.services.pull import Pull
@@ -55,6 +56,7 @@ class Site:
         self.views = Views(self.station)
         self.upstream = Upstream(self.station, self.accounts)
         self.printing = Printing(self.station)
+        self.master_data = MasterData(self.station, self.accounts)
         self.staging_report = StagingReport(store, clock)
         self.pull = Pull(self.station)
         self.alerts = Alerts(self.station, self.accounts)

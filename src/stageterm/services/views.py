@@ -72,6 +72,7 @@ class KitLine:
     item: str
     required: int
     staged: int
+    stored_at: tuple[str, ...] = ()  # where released units of a short item are stored
 
     @property
     def short(self) -> int:
@@ -159,14 +160,16 @@ class Views:
             areas = queries.kitting_areas(session)
             progress = []
             for order in queries.production_orders(session):
-                lines = [
-                    KitLine(
-                        line.item,
-                        line.quantity,
-                        queries.kit_quantity(session, order.ref, line.item),
+                lines = []
+                for line in order.lines:
+                    staged = queries.kit_quantity(session, order.ref, line.item)
+                    # A shortfall says where to fetch the item (SPEC §3), fullest first.
+                    where = (
+                        tuple(floor_queries.stored_at(session, line.item))
+                        if staged < line.quantity
+                        else ()
                     )
-                    for line in order.lines
-                ]
+                    lines.append(KitLine(line.item, line.quantity, staged, where))
                 names = [a.code for a in areas if a.work_order == order.ref]
                 progress.append(KitProgress(order, names, lines))
         return progress

@@ -46,27 +46,40 @@ def order_row(kit: KitProgress, now: datetime, wide: bool) -> Text:
 
 def line_row(line: KitLine, wide: bool) -> Text:
     state = ("OK", STYLE_OK) if not line.short else (f"SHORT {line.short}", STYLE_BAD)
+    # Where to fetch a short item: its storage places, fullest first ("-" when none).
+    where = ",".join(line.stored_at) if line.short else ""
+    if line.short and not where:
+        where = "none stored"
     if wide:
         return cells(
             ("", 1),
             (literal(line.item, 14), 12),
             (str(line.required), -8),
             (str(line.staged), -8),
-            (state[0], 12, state[1]),
+            (state[0], 10, state[1]),
+            (literal(where, 24), 18),
         )
     return cells(
         ("", 1),
         (literal(line.item, 10), 8),
         (f"{line.staged}/{line.required}", -9),
-        (state[0], 10, state[1]),
+        (state[0], 9, state[1]),
+        (literal(where.split(",")[0], 10), 10),
     )
 
 
 def kit_header(wide: bool) -> Text:
     if wide:
-        text = cells(("", 1), ("ITEM", 12), ("REQUIRED", -8), ("STAGED", -8), ("STATE", 12))
+        text = cells(
+            ("", 1),
+            ("ITEM", 12),
+            ("REQUIRED", -8),
+            ("STAGED", -8),
+            ("STATE", 10),
+            ("FETCH FROM", 18),
+        )
     else:
-        text = cells(("", 1), ("ITEM", 8), ("HAVE/NEED", -9), ("STATE", 10))
+        text = cells(("", 1), ("ITEM", 8), ("HAVE/NEED", -9), ("STATE", 9), ("FROM", 10))
     text.stylize(STYLE_HEAD)
     return Text(" ").append_text(text)
 
