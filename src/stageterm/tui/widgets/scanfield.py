@@ -203,6 +203,9 @@ class BurstWatch:
         self.inside = event.time - self._char_at < BURST_GAP_S
         if event.key in TERMINATORS:  # the scan has ended: what follows is a new one
             self._char_at = float("-inf")
+            # ... and so has the burst: an action asked for after it (a key later, or the
+            # app's own) is not weighed as part of it.
+            self.inside = False
         elif event.character is not None:
             self._char_at = event.time
 
