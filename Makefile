@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-core
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint typecheck contracts pytest system-deps system-deps-demo screenshots bench clean
@@ -19,13 +20,21 @@ system-deps-demo:
 system-deps:
 	@scripts/system-deps.sh venv zbar postgres tmux sshd sqlite3 systemd chromium
 
+# The demo needs the core only (SQLite); the tests add their tools and the `postgres`
+# extra (psycopg), since they run every store test on PostgreSQL too.
+$(DEMO_STAMP): pyproject.toml | system-deps-demo
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	@touch $(DEMO_STAMP)
+
 $(STAMP): pyproject.toml | system-deps-demo
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	@touch $(STAMP)
+	$(BIN)/pip install -q -e '.[test,postgres]'
+	@touch $(STAMP) $(DEMO_STAMP)
 
-demo: system-deps-demo $(STAMP)
+demo: system-deps-demo $(DEMO_STAMP)
 	$(BIN)/stageterm demo
 
 lint: $(STAMP)

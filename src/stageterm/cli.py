@@ -186,6 +186,40 @@ def run_app(ctx: Context, *, demo: bool = False) -> int:
     return int(app.return_code or 0)
 
 
+def run_floor_app(flags: dict[str, str | None], contexts: list[Context]) -> int:
+    """Plain `stageterm`: the terminal UI, its settings read in its opening worker (pydantic
+    costs ~0.3 s of CPU, more than the rest of the way to the sign-in screen), the sign-in
+    screen painted meanwhile. A bad setting ends the app with the one line it always had;
+    warnings are printed once the app has given the terminal back. The context built is
+    added to `contexts`, for the caller to close."""
+    require_terminal()
+    from stageterm.tui.app import StagetermApp
+
+    def read_settings() -> Settings:
+        contexts.append(build_context(load_settings(flags), may_create=False))
+        return contexts[0].settings
+
+    opened: list[SyncLink] = []
+
+    def open_sync() -> SyncLink | None:
+        if not contexts[0].settings.upstream_url:
+            return None
+        opened.append(_sync_link(contexts[0], False))
+        return opened[-1]
+
+    app = StagetermApp(site=lambda: contexts[0].site(), settings=read_settings, sync=open_sync)
+    try:
+        app.run()
+    finally:
+        for sync in opened:
+            sync.close()
+        for warning in contexts[0].settings.warnings if contexts else ():
+            print(f"stageterm: warning: {warning}", file=sys.stderr)
+    if app.open_error is not None:
+        raise app.open_error
+    return int(app.return_code or 0)
+
+
 def _sync_link(ctx: Context, demo: bool) -> SyncLink:
     from stageterm.services.results import BadInput
     from stageterm.tui.synclink import SyncLink
@@ -201,14 +235,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     ctx: Context | None = None
+    contexts: list[Context] = []
     try:
-        settings = load_settings({"db": getattr(args, "db", None) or args.app_db})
+        flags = {"db": getattr(args, "db", None) or args.app_db}
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            return run_floor_app(flags, contexts)
+        settings = load_settings(flags)
         for warning in settings.warnings:
             print(f"stageterm: warning: {warning}", file=sys.stderr)
         ctx = build_context(settings, may_create=args.command in CREATES_DATABASE)
-        handler = getattr(args, "handler", None)
-        if handler is None:
-            return run_app(ctx)
         return int(handler(args, ctx))
     except CommandError as exc:
         print(f"stageterm: {clean_for_display(str(exc), 300)}", file=sys.stderr)
@@ -234,8 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"stageterm: cannot write the output: {exc.strerror}", file=sys.stderr)
         return Exit.BAD_INPUT
     finally:
-        if ctx is not None:
-            ctx.close()
+        for opened in [ctx, *contexts]:
+            if opened is not None:
+                opened.close()
 
 
 if __name__ == "__main__":

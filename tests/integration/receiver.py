@@ -10,7 +10,8 @@ killing a client mid-request.
 As an EPCIS 2.0 REST binding server it can also: take documents as capture jobs (`202` with
 a `Location`, the job `running` for a few looks, then `success` or failed with `errors`);
 refuse a content type it does not take (`415`); and answer badly on purpose: a body
-dripped one byte at a time (`Reply(drip=...)`), or a huge one (`Reply(huge=...)`).
+dripped one byte at a time (`Reply(drip=...)`), a huge one (`Reply(huge=...)`), or none
+(`Reply(drop=True)`: the connection is cut).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     drip: float = 0.0  # seconds between the body's bytes (sent one at a time)
     huge: int = 0  # bytes of filler sent as the body instead of `body`
+    drop: bool = False  # no answer at all: the connection is cut (after any delay)
 
 
 @dataclass
@@ -275,6 +277,12 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             self._send(request, receiver._job(request))
 
         def _send(self, request: Received, reply: Reply) -> None:
+            if reply.drop:
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                request.finished = time.monotonic()
+                return
             payload = json.dumps(reply.body).encode() if reply.body is not None else b""
             size = reply.huge or len(payload)
             request.status = reply.status

@@ -216,6 +216,13 @@ def test_the_json_format_posts_our_plain_events(sqlite_store: Store, receiver: R
         body[0]["type"] == "stage"
         and receiver.requests[0].headers["content-type"] == "application/json"
     )
+    # Its keys as before, plus the facts the event was judged on and its overrides.
+    assert set(body[0]) == {
+        "id", "seq", "site", "type", "unit", "occurred_at", "operator", "terminal",
+        "from_location", "to_location", "from_state", "to_state", "from_quality",
+        "to_quality", "quantity", "approved_by", "overrides", "reason", "undoes", "payload",
+        "order", "customer", "route", "carrier", "work_order",
+    }  # fmt: skip
 
 
 def test_events_recorded_during_a_drain_wait_for_the_next_one(

@@ -115,3 +115,24 @@ def test_the_command_map_names_every_registered_command_and_only_those() -> None
         assert _commands_in(build_parser([command])) == {
             c for c, m in COMMANDS.items() if m == module
         }
+
+
+def test_the_terminal_ui_paints_before_pydantic_loads() -> None:
+    """Plain `stageterm` reads its settings in the app's opening worker: building the app
+    and what its first paint needs (plain ASCII, terminal id) load no pydantic (~0.3 s)."""
+    probe = (
+        "import sys\n"
+        "from stageterm.cli import build_parser\n"
+        "build_parser([]).parse_args([])\n"
+        "from stageterm.tui.app import StagetermApp\n"
+        "app = StagetermApp(site=lambda: None, settings=lambda: None)\n"
+        "print(app._hints[1], 'pydantic' in sys.modules, 'pydantic_settings' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "STAGETERM_TERMINAL": "DOCK-7"},
+    ).stdout.split()
+    assert out == ["DOCK-7", "False", "False"]

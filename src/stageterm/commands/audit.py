@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from stageterm.commands.context import Context, readable
 from stageterm.commands.exit_codes import Exit
-from stageterm.commands.unit import event_json
+from stageterm.domain.shapes import history_event
 from stageterm.scanning import clean_for_display
 
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     operator = readable(args.operator, "Badge") if args.operator is not None else None
     events = ctx.site().views.audit(since=args.since, operator=operator)
     if args.json:
-        ctx.print_json([event_json(e) for e in events])
+        ctx.print_json([history_event(e) for e in events])
         return Exit.DONE
     c = clean_for_display
     for e in events:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from stageterm.commands.context import CommandError, Context, readable
 from stageterm.commands.exit_codes import Exit
 from stageterm.domain.metrics import format_dwell
-from stageterm.domain.model import Event, Unit
+from stageterm.domain.shapes import history_event, unit_facts
 from stageterm.scanning import clean_for_display
 
 
@@ -26,47 +25,6 @@ def register(
     p.set_defaults(handler=run)
 
 
-def unit_json(unit: Unit) -> dict[str, Any]:
-    return {
-        "code": unit.code,
-        "item": unit.item,
-        "gtin": unit.gtin,
-        "lot": unit.lot,
-        "serial": unit.serial,
-        "sscc": unit.sscc,
-        "quantity": unit.quantity,
-        "uom": unit.uom,
-        "expiry": unit.expiry.isoformat() if unit.expiry else None,
-        "quality": unit.quality.value,
-        "state": unit.state.value,
-        "location": unit.location,
-        "order": unit.order,
-        "staged_at": unit.staged_at.isoformat() if unit.staged_at else None,
-        "version": unit.version,
-        "parent": unit.parent,
-    }
-
-
-def event_json(event: Event) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "seq": event.seq,
-        "type": event.type.value,
-        "unit": event.unit,
-        "from": event.from_location,
-        "to": event.to_location,
-        "quantity": event.quantity,
-        "operator": event.operator,
-        "approved_by": event.approved_by,
-        "terminal": event.terminal,
-        "occurred_at": event.occurred_at.isoformat(),
-        "reason": event.reason,
-        "undoes": event.undoes,
-        "quality": event.to_quality.value if event.to_quality else None,
-        "sync_state": event.sync_state.value,
-    }
-
-
 def run(args: argparse.Namespace, ctx: Context) -> int:
     code = readable(args.code, "Unit code")  # before the database is even opened
     detail = ctx.site().views.unit_detail(code)
@@ -74,7 +32,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         raise CommandError(f"unit {clean_for_display(args.code)} is not known here", Exit.REFUSED)
     if args.json:
         ctx.print_json(
-            {**unit_json(detail.unit), "history": [event_json(e) for e in detail.history]}
+            {**unit_facts(detail.unit), "history": [history_event(e) for e in detail.history]}
         )
         return Exit.DONE
     u = detail.unit

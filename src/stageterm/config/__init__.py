@@ -32,6 +32,7 @@ __all__ = [
     "ConfigError",
     "default_db_path",
     "default_demo_db_path",
+    "default_settings",
     "default_terminal",
     "find_config_file",
     "load_settings",
@@ -48,3 +49,10 @@ def load_settings(
     from stageterm.config.sources import load
 
     return load(flags or {}, os.environ if env is None else env)
+
+
+def default_settings() -> Settings:
+    """Every setting at its default (no file, no environment): for an app built in a test."""
+    from stageterm.config.model import Settings
+
+    return Settings()

@@ -67,3 +67,24 @@ def find_config_file(env: Mapping[str, str]) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def locale_is_utf8(env: Mapping[str, str]) -> bool:
+    # Python's C-locale coercion (PEP 538) sets LC_CTYPE=C.UTF-8 itself when the locale was
+    # C: that says nothing about the terminal client, so read the locale as it was given.
+    coerced = env.get("LC_CTYPE") == "C.UTF-8" and not env.get("LC_ALL")
+    if coerced and env.get("LANG", "C") in ("", "C", "POSIX"):
+        return False
+    for key in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = env.get(key)
+        if value:
+            return "utf-8" in value.lower() or "utf8" in value.lower()
+    return False  # no locale at all is the C locale: ASCII is the safe reading
+
+
+def first_paint_hints() -> tuple[bool, str]:
+    """(plain ASCII, terminal id) from the environment alone: cheap, for the first paint
+    before the settings are read (STAGETERM_ASCII, STAGETERM_TERMINAL)."""
+    word = os.environ.get("STAGETERM_ASCII", "").strip().lower()
+    ascii_only = word in ("1", "true", "yes", "on") if word else not locale_is_utf8(os.environ)
+    return ascii_only, os.environ.get("STAGETERM_TERMINAL", "").strip() or default_terminal()

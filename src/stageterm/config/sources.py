@@ -24,7 +24,7 @@ from stageterm.config import checks
 from stageterm.config.checks import SECRETS, one_line
 from stageterm.config.errors import ConfigError
 from stageterm.config.model import Settings
-from stageterm.config.paths import find_config_file
+from stageterm.config.paths import find_config_file, locale_is_utf8
 
 # Fields that say where settings came from, not settings: no file or variable sets them.
 NOT_SETTINGS = frozenset({"config_file", "warnings"})
@@ -126,16 +126,3 @@ def cleartext_warnings(settings: Settings) -> list[str]:
                 f"(plain http://): use https:// for {checks.env_name(url_field)}"
             )
     return found
-
-
-def locale_is_utf8(env: Mapping[str, str]) -> bool:
-    # Python's C-locale coercion (PEP 538) sets LC_CTYPE=C.UTF-8 itself when the locale was
-    # C: that says nothing about the terminal client, so read the locale as it was given.
-    coerced = env.get("LC_CTYPE") == "C.UTF-8" and not env.get("LC_ALL")
-    if coerced and env.get("LANG", "C") in ("", "C", "POSIX"):
-        return False
-    for key in ("LC_ALL", "LC_CTYPE", "LANG"):
-        value = env.get(key)
-        if value:
-            return "utf-8" in value.lower() or "utf8" in value.lower()
-    return False  # no locale at all is the C locale: ASCII is the safe reading

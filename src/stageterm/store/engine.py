@@ -209,6 +209,12 @@ class Store:
             self.reader.dispose()
 
 
+NO_PSYCOPG = (
+    "a postgresql:// database needs psycopg, which is not installed: "
+    "pip install 'stageterm[postgres]'"
+)
+
+
 def open_store(url: str, *, busy_timeout_s: float = BUSY_TIMEOUT_MS / 1000) -> Store:
     """Engines for `url` (already normalised by config). Raises StoreError for a bad URL.
 
@@ -224,7 +230,13 @@ def open_store(url: str, *, busy_timeout_s: float = BUSY_TIMEOUT_MS / 1000) -> S
                 _sqlite_engine(url, "BEGIN", busy_ms, guard),
             )
         if url.startswith("postgresql"):
-            engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+            try:
+                engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+            except ModuleNotFoundError as exc:
+                # psycopg is the `postgres` extra: a floor PC on SQLite does not carry it.
+                if (exc.name or "").split(".")[0] not in ("psycopg", "psycopg2"):
+                    raise
+                raise StoreError(NO_PSYCOPG) from None
             return Store(url, engine, engine)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise StoreError(f"bad database URL: {exc}") from exc

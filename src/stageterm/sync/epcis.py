@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from stageterm.domain.model import Event, EventType, Location, LocationKind, Order, OrderKind, Unit
+from stageterm.domain.shapes import plain_event
 from stageterm.sync.cbv import step_for
 from stageterm.sync.identifiers import (
     Namer,
@@ -291,31 +292,6 @@ def _pick(name: str, *sources: Location | Order | None) -> str | None:
         if value:
             return str(value)
     return None
-
-
-def plain_event(event: Event, site: str) -> dict[str, Any]:
-    """The event as our own JSON (the `--format json` body): every field, nothing mapped."""
-    return {
-        "id": event.id,
-        "seq": event.seq,
-        "site": site,
-        "type": event.type.value,
-        "unit": event.unit,
-        "occurred_at": event.occurred_at.isoformat(timespec="milliseconds"),
-        "operator": event.operator,
-        "terminal": event.terminal,
-        "from_location": event.from_location,
-        "to_location": event.to_location,
-        "from_state": event.from_state.value if event.from_state else None,
-        "to_state": event.to_state.value if event.to_state else None,
-        "from_quality": event.from_quality.value if event.from_quality else None,
-        "to_quality": event.to_quality.value if event.to_quality else None,
-        "quantity": event.quantity,
-        "approved_by": event.approved_by,
-        "reason": event.reason,
-        "undoes": event.undoes,
-        "payload": event.payload or None,
-    }
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from stageterm.config.model import Settings
+from stageterm.config import default_settings
+from stageterm.config.paths import first_paint_hints
 from stageterm.scanning import ScannerSettings
 from stageterm.services.replies import SessionView
 from stageterm.tui import desk as requests
@@ -58,6 +59,7 @@ from stageterm.tui.widgets.bars import TitleBar
 from stageterm.tui.widgets.scanfield import BurstWatch, ScanField, mid_scan
 
 if TYPE_CHECKING:
+    from stageterm.config.model import Settings
     from stageterm.services.site import Site
 
 OPENING = "open database"
@@ -70,16 +72,22 @@ class StagetermApp(App[int]):
     TITLE = "stageterm"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [key.binding() for key in GLOBAL_KEYS]
+    settings: Settings  # set before the opening worker opens the database (see __init__)
 
     def __init__(
         self,
         site: Site | Callable[[], Site],
-        settings: Settings | None = None,
+        settings: Settings | Callable[[], Settings] | None = None,
         sync: SyncLink | Callable[[], SyncLink | None] | None = None,
     ) -> None:
-        """`site` (and `sync`) may be functions that open them: the app then paints the
-        sign-in screen first and opens the database in a worker thread."""
-        self.settings = settings or Settings()
+        """`site`, `sync` and `settings` may be functions that open or read them: the app
+        then paints the sign-in screen first (plain ASCII and terminal id as the environment
+        says, without pydantic's ~0.3 s) and does the rest in its opening worker."""
+        self._settings_loader = settings if callable(settings) else None
+        if not callable(settings):
+            self.settings = settings or default_settings()
+        loaded = not callable(settings)
+        self._hints = (self.settings.ascii, self.settings.terminal_id()) if loaded else first_paint_hints()  # fmt: skip
         super().__init__()
         self._site: Site | None = None
         self._opener = site if callable(site) else None
@@ -99,7 +107,7 @@ class StagetermApp(App[int]):
         self.burst: BurstWatch | None = None  # made with the first key
         self._counter: int | None = None
         self._stop = threading.Event()
-        self._ascii_filter = AsciiFilter() if self.settings.ascii else None
+        self._ascii_filter = AsciiFilter() if self._hints[0] else None
         if not callable(site):
             self._site = site
 
@@ -144,8 +152,8 @@ class StagetermApp(App[int]):
     # -- start and stop --------------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
-        self.set_class(self.settings.ascii, "-ascii")
-        terminal = self.site.terminal if self.is_open else self.settings.terminal_id()
+        self.set_class(self._hints[0], "-ascii")
+        terminal = self.site.terminal if self.is_open else self._hints[1]
         note = "" if self.is_open else "Opening the database..."
         await self.push_screen(SignInScreen(terminal, note=note))
         if self.is_open:
@@ -164,12 +172,19 @@ class StagetermApp(App[int]):
 
     def _open(self) -> None:
         assert self._opener is not None
+        if self._settings_loader is not None:
+            self.settings = self._settings_loader()
         site = self._opener()
         session = self._session_for(site)
         sync = self._sync_opener() if self._sync_opener is not None else self.sync
         self.post_message(Opened(site, session, sync))
 
     def on_opened(self, message: Opened) -> None:
+        if self._settings_loader is not None:  # a stageterm.toml may say otherwise than the env
+            self._ascii_filter = AsciiFilter() if self.settings.ascii else None
+            self.set_class(self.settings.ascii, "-ascii")
+            if isinstance(self.screen, SignInScreen):
+                self.screen.set_terminal(self.settings.terminal_id())
         self._site = message.site
         self.sync = message.sync if isinstance(message.sync, SyncLink) else None
         if self.sync is None:

@@ -53,6 +53,14 @@ class SignInScreen(FloorScreen):
     def record(self, entry: ScanEntry) -> None:
         self.set_note(literal(entry.result.message, 200), stop=not entry.result.ok)
 
+    def set_terminal(self, terminal: str) -> None:
+        """The terminal id as the settings say, once read (the first paint had the
+        environment's)."""
+        self.terminal = terminal
+        banner = self.query_one("#signin-banner", SignInBanner)
+        banner.terminal_id = terminal
+        banner.refresh()
+
     def set_note(self, note: str, *, stop: bool = False) -> None:
         self.note = note
         text = Text(("X " if stop else "") + note, style="bold" if stop else "")
