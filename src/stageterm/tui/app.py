@@ -9,7 +9,6 @@ them. Screens get the site through their constructors and never reach up into th
 
 from __future__ import annotations
 
-import gc
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -26,7 +25,6 @@ from textual.worker import Worker, WorkerState
 
 from stageterm.config import default_settings
 from stageterm.config.paths import first_paint_hints
-from stageterm.scanning import ScannerSettings
 from stageterm.services.replies import SessionView
 from stageterm.tui import desk as requests
 from stageterm.tui.alert_watch import AlertsSeen, AlertWatch
@@ -55,6 +53,7 @@ from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.screens.sync import SyncScreen
 from stageterm.tui.screens.unit import UnitScreen
 from stageterm.tui.synclink import SyncLink
+from stageterm.tui.threads import floor_session, start_threads
 from stageterm.tui.widgets.bars import TitleBar
 from stageterm.tui.widgets.scanfield import BurstWatch, ScanField, mid_scan
 
@@ -64,7 +63,6 @@ if TYPE_CHECKING:
 
 OPENING = "open database"
 SIGNED_OUT_OK = ("help", "quit")  # what works before anyone signs in
-FULL_COLLECTION_EVERY = 100  # second-generation passes per full one (Python's default: 10)
 
 
 class StagetermApp(App[int]):
@@ -157,25 +155,16 @@ class StagetermApp(App[int]):
         note = "" if self.is_open else "Opening the database..."
         await self.push_screen(SignInScreen(terminal, note=note))
         if self.is_open:
-            self._start_work(self._session_for(self.site))
+            self._start_work(floor_session(self.site, self.settings))
         else:
             self.run_worker(self._open, thread=True, name=OPENING, exit_on_error=False)
-
-    def _session_for(self, site: Site) -> Any:
-        from stageterm.services.session import FloorSession  # biip: off the UI thread
-
-        s = self.settings
-        scanner = ScannerSettings(
-            gs_substitutes=s.gs_substitutes, prefix=s.scan_prefix, suffix=s.scan_suffix
-        )
-        return FloorSession(site, scanner)
 
     def _open(self) -> None:
         assert self._opener is not None
         if self._settings_loader is not None:
             self.settings = self._settings_loader()
         site = self._opener()
-        session = self._session_for(site)
+        session = floor_session(site, self.settings)
         sync = self._sync_opener() if self._sync_opener is not None else self.sync
         self.post_message(Opened(site, session, sync))
 
@@ -194,30 +183,12 @@ class StagetermApp(App[int]):
         self._start_work(message.session)
 
     def _start_work(self, session: Any) -> None:
-        # What exists now (Textual, SQLAlchemy, the screens) lives as long as the app: keep it
-        # out of the collector's full passes, which otherwise stall a board refresh now and then.
-        gc.freeze()
-        # And full passes rarer: a board refresh leaves a new set of rows for the collector
-        # to track; with the stock threshold a 10-40 ms full pass landed every 1-2 s of
-        # refreshes (measured in benchmarks/tui_lanes_board.py).
-        young, middle, _old = gc.get_threshold()
-        gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
-        self._thread("scan desk", self.desk.run, session, self._stop)
+        start_threads(self, session, self._stop)
         self.pollers = Pollers(self, self.site, self.sync)
         self.pollers.start(self.settings.idle_minutes, self._idle_sign_out)
         self.set_interval(30, self.update_bars)
         AlertWatch(self, self.site, lambda: self.session.operator).start()
-        if self.sync is not None:
-            self._thread("sync", self.sync.worker.run, self._stop)
-        if self.settings.master_url or self.settings.inbox:
-            # Master data in: one worker per site at a time (the pull lease decides which
-            # terminal's); it logs, the screens learn of new data through the change counter.
-            self._thread("pull", self.site.pull.run, self._stop, self.log.info)
         self.update_bars()
-
-    def _thread(self, name: str, target: Callable[..., object], *args: object) -> None:
-        # Daemon threads: a loop that outlives a crashed UI must not hold the process open.
-        threading.Thread(target=target, args=args, name=name, daemon=True).start()
 
     def exit(self, result: int | None = None, return_code: int = 0, message: Any = None) -> None:
         self._stop.set()  # the desk signs the session out as it stops
@@ -273,18 +244,14 @@ class StagetermApp(App[int]):
             self.open_error = error  # run_app reports it as the command line reports any other
             self.exit(return_code=2)
             return
-        text = f"{event.worker.name or 'background work'} failed: {error}"
         if isinstance(self.screen, FloorScreen):
-            self.screen.flash(text[:200])
+            self.screen.flash(f"{event.worker.name or 'background work'} failed: {error}"[:200])
 
     # -- scans in ------------------------------------------------------------------------------------
 
     def on_scan_field_scanned(self, message: ScanField.Scanned) -> None:
-        opens = (
-            isinstance(self.screen, FloorScreen)
-            and self.screen.OPENS_UNITS
-            and self.blocking is None
-        )
+        screen = self.screen
+        opens = isinstance(screen, FloorScreen) and screen.OPENS_UNITS and self.blocking is None
         self.desk.put(requests.Scan(message.raw, opens_units=opens))
 
     def on_scan_field_confirmed(self, message: ScanField.Confirmed) -> None:
