@@ -325,7 +325,7 @@ def test_markup_in_imported_data_is_printed_as_the_text_it_is(  # type: ignore[n
     assert f", at {RED}, order -," in shown.out_lines[1]
     assert [line.split(maxsplit=3)[2:] for line in shown.out_lines[2:]] == [
         ["receive", "- -> S-01  by - (import units.csv)"],
-        ["stage", f"S-01 -> {RED}  by 1001 approved by 2001"],
+        ["stage", f"S-01 -> {RED}  by 1001 approved by 2001 (wrong-lane)"],
     ]
     detail = json.loads(stageterm(run_cli, "unit", CLICK, "--json", db=demo_db).stdout)
     assert (detail["code"], detail["item"], detail["lot"], detail["location"]) == (

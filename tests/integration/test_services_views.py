@@ -91,8 +91,8 @@ def test_queue_follows_moves_out_of_lanes(staged_morning: Site) -> None:
 
 
 def test_queue_refuses_an_unknown_grouping(services: Site) -> None:
-    with pytest.raises(ValueError, match="customer or route"):
-        services.views.queue(by="carrier")
+    with pytest.raises(ValueError, match="customer, route or carrier"):
+        services.views.queue(by="item")
 
 
 def test_lane_detail_lists_units_oldest_first_with_dwell_and_order(

@@ -92,7 +92,7 @@ def test_the_sync_service_logs_one_line_an_event_with_its_level(  # type: ignore
     )
     assert backing > down[0]
     back = lines.index("INFO stageterm-sync: upstream back")
-    assert lines[back + 1].startswith("INFO stageterm-sync: sent 1 events; ")
+    assert lines[back + 1].startswith("INFO stageterm-sync: sent 1 event; ")
     assert any(line.startswith("WARNING stageterm-sync: 1 events rejected: ") for line in lines), (
         lines
     )

@@ -35,8 +35,8 @@ async def test_a_lead_sees_buffer_dwell_and_alerts_and_acknowledges_one_for_all(
         await shows(pilot, "3 ALERTS")
         await pilot.press("ctrl+w")
         await until(pilot, lambda: isinstance(app.screen, HealthScreen))
-        shown = await shows(pilot, "Buffer 48", "ALERTS 3", "L-09")
-        assert "6 at 01:00 (+42)" in shown
+        shown = await shows(pilot, "Buffer 57", "ALERTS 3", "L-09")
+        assert "6 at 01:00 (+51)" in shown
         assert "Lane L-09: oldest unit waiting 9h00." in shown
         if size[0] >= 80:
             # The busiest lane first, with its shift's dwell p50 and p90.
@@ -73,7 +73,7 @@ async def test_ascii_vt220_at_40x16_draws_an_ascii_sparkline(make_app, monkeypat
         post_keys(app, "2468\r")
         await until(pilot, lambda: isinstance(app.screen, StageScreen), what="the stage screen")
         await pilot.press("ctrl+w")  # no function key left for it: Ctrl-W works everywhere
-        shown = await shows(pilot, "Buffer 48", "(^R acks)", "WAS>NOW")
+        shown = await shows(pilot, "Buffer 57", "(^R acks)", "WAS>NOW")
         bad = sorted({c for c in shown if not c.isascii()})
         assert not bad, f"non-ASCII {bad} in:\n{shown}"
         spark = shown.splitlines()[2]

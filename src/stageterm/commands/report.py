@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     plot = Path(args.plot) if args.plot else None
     if plot is not None and plot.suffix.lower() not in PLOT_FORMATS:
         raise CommandError(
-            f"--plot {clean_for_display(args.plot, 80)}: the file must end in .png or .svg",
+            f"--plot {clean_for_display(args.plot, 200)}: the file must end in .png or .svg",
             Exit.BAD_INPUT,
         )
     try:

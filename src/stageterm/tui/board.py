@@ -27,11 +27,14 @@ if TYPE_CHECKING:
     from stageterm.services.site import Site
 
 READ_ONLY = "read-only board: nothing can be moved from here"
-BOARD_KEYS = (LANES, HEALTH, QUIT)
+# In a browser Ctrl-W closes the tab before the page sees it: the board's health key is
+# Ctrl-P (xterm.js takes it from the browser) or F11, as it was before terminals took F11.
+BOARD_HEALTH = Key(HEALTH.action, "f11", "ctrl+p", HEALTH.label, HEALTH.what)
+BOARD_KEYS = (LANES, BOARD_HEALTH, QUIT)
 
 
 class BoardLanes(LanesScreen):
-    KEYS: ClassVar[tuple[Key, ...]] = (GROUP, HEALTH, QUIT)  # only what works on the board
+    KEYS: ClassVar[tuple[Key, ...]] = (GROUP, BOARD_HEALTH, QUIT)  # only what works on the board
 
 
 class BoardHealth(HealthScreen):
