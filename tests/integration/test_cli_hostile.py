@@ -338,7 +338,7 @@ def test_markup_in_imported_data_is_printed_as_the_text_it_is(  # type: ignore[n
 
     audit = stageterm(run_cli, "audit", "--operator", "1001", db=demo_db)
     assert audit.out_lines[-1].split(" ", 3)[3] == (
-        f"stage    {CLICK} S-01 -> {RED} by 1001 approved by 2001 at cli-test"
+        f"stage    {CLICK} S-01 -> {RED} by 1001 approved by 2001 (wrong-lane) at cli-test"
     )
     queue = stageterm(run_cli, "queue", "--by", "customer", db=demo_db)
     # Text columns are cut to 10 characters, with "…" for what was cut.

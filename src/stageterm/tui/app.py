@@ -31,6 +31,7 @@ from stageterm.tui.alert_watch import AlertsSeen, AlertWatch
 from stageterm.tui.ascii import AsciiFilter
 from stageterm.tui.desk import ScanDesk
 from stageterm.tui.keys import GLOBAL_KEYS, UNIT_COMMAND
+from stageterm.tui.look import AGING
 from stageterm.tui.messages import (
     Acknowledged,
     Answered,
@@ -97,7 +98,7 @@ class StagetermApp(App[int]):
         self.blocking: int | None = None  # seq of the refusal waiting for Enter
         self.stage: StageScreen | None = None  # the home screen of the signed-in operator
         self.lanes_by = "customer"  # the lanes board's grouping, kept between visits
-        self.aging = self.settings.aging_thresholds()  # the site's AGING / OLD words
+        self.aging = self.settings.aging_thresholds() if loaded else AGING  # till read
         self.bells = 0
         self.sync_line = "sync off" if sync is None else "sync ..."
         self.alert_line = ""  # "2 ALERTS  " while a lead is signed in and some wait
@@ -170,6 +171,7 @@ class StagetermApp(App[int]):
 
     def on_opened(self, message: Opened) -> None:
         if self._settings_loader is not None:  # a stageterm.toml may say otherwise than the env
+            self.aging = self.settings.aging_thresholds()
             self._ascii_filter = AsciiFilter() if self.settings.ascii else None
             self.set_class(self.settings.ascii, "-ascii")
             if isinstance(self.screen, SignInScreen):
@@ -333,6 +335,8 @@ class StagetermApp(App[int]):
         while len(self.screen_stack) > 2:
             await self.pop_screen()
 
+    action_stage = show_stage  # F2: the home screen
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if mid_scan(self.focused, self.burst):  # inside a burst a key poisons the scan
             return False
@@ -346,9 +350,6 @@ class StagetermApp(App[int]):
 
     async def action_help(self) -> None:
         await self.show(HelpScreen())
-
-    async def action_stage(self) -> None:
-        await self.show_stage()
 
     async def action_lanes(self) -> None:
         if isinstance(self.screen, LanesScreen):
