@@ -50,15 +50,24 @@ def sync_once(run_cli, store: Store, receiver: Receiver) -> tuple[int, str, str,
             stderr=stderr,
             stdin=subprocess.DEVNULL,
         )
-        # wait4: this child's own resource use, peak RSS included.
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    return (
-        process.returncode,
-        out.read_text(),
-        err.read_text(),
-        usage.ru_maxrss,
-        time.monotonic() - began,
+        # The process's own peak: VmHWM of its memory, read while it runs (a high-water
+        # mark, so the last reading is its peak). Not wait4's ru_maxrss: on Linux a child
+        # keeps the high-water mark of the process it was forked from (this test runner,
+        # ~200 MB late in a full run) across its exec.
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _vm_hwm_kib(process.pid))
+            time.sleep(0.005)
+    return (process.returncode, out.read_text(), err.read_text(), peak, time.monotonic() - began)
+
+
+def _vm_hwm_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # gone meanwhile
+        return 0
+    return next(
+        (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0
     )
 
 
@@ -84,7 +93,7 @@ def test_a_huge_answer_is_read_only_to_1_mib(
     code, _out, err, rss_kib, took = sync_once(run_cli, sqlite_store, receiver)
     assert code == 0, err
     assert read_status(sqlite_store).pending == 0
-    assert rss_kib < 150 * 1024, f"peak RSS {rss_kib} KiB"  # SPEC §10: 150 MB
+    assert 10 * 1024 < rss_kib < 150 * 1024, f"peak RSS {rss_kib} KiB"  # SPEC §10: 150 MB
     assert took < 20
 
 
