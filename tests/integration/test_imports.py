@@ -740,8 +740,10 @@ def test_terminals_are_answered_while_a_big_import_is_written(  # type: ignore[n
     transaction, so that the lock is held for as long as the test needs, on any machine."""
     path = demo_db.removeprefix("sqlite:///")
     big = tmp_path / "big.csv"
+    # Big enough that the import holds the lock for a good while even on a fast machine's
+    # disk, so that the probe below (every millisecond) sees it and pauses it inside.
     rows = "".join(
-        f"B{n:06d},FG-100,,L{n % 97},,,10,EA,,,S-{1 + n % 20:02d},\n" for n in range(5_000)
+        f"B{n:06d},FG-100,,L{n % 97},,,10,EA,,,S-{1 + n % 20:02d},\n" for n in range(40_000)
     )
     big.write_text(f"{UNITS_HEADER}\n{rows}", encoding="utf-8")
     # This machine's start-up of a command, with nobody writing: the yardstick below.
@@ -784,7 +786,7 @@ def test_terminals_are_answered_while_a_big_import_is_written(  # type: ignore[n
     assert [(row["lane"], row["units"]) for row in json.loads(queue.stdout)] == lanes
     assert answered < alone + 1.0, f"queue took {answered:.2f} s (alone: {alone:.2f} s)"
     assert (importing.returncode, err) == (0, ""), err
-    assert out == "Imported units: 5000 new, 0 updated.\n"
+    assert out == "Imported units: 40000 new, 0 updated.\n"
     assert (moving.returncode, move_err) == (0, ""), move_err
     assert moved == "OK: Unit U00003 to L-04.\n"
 
