@@ -61,6 +61,20 @@ def test_the_answer_types_are_light_and_the_site_brings_the_database() -> None:
     assert {"sqlalchemy", "sqlmodel"} <= loaded
 
 
+def test_the_board_and_the_terminal_load_the_feed_only_when_they_pull() -> None:
+    """A browser waits for a board process to start (first paint ≤ 2 s, SPEC §10): the
+    master-data feed (httpx, biip, the intake's row models) is loaded on the pull's first
+    use, never by building a Site, the terminal app or the board."""
+    built = (
+        "from stageterm.services.site import Site\n"
+        "from stageterm.store.engine import open_store\n"
+        "import stageterm.tui.app, stageterm.tui.board\n"
+        "site = Site(open_store('sqlite://'))"
+    )
+    assert _loaded_after(built) & {"httpx", "biip"} == set()
+    assert {"httpx", "biip"} <= _loaded_after(built + "\nsite.pull")
+
+
 def test_scanning_without_classify_loads_no_biip() -> None:
     assert _loaded_after("import stageterm.scanning") == set()
     assert "biip" in _loaded_after("from stageterm.scanning.classifier import classify")

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from stageterm.config.model import Settings
 from stageterm.services.accounts import Accounts
@@ -30,13 +32,15 @@ from stageterm.services.health import LeadHealth
 from stageterm.services.master_data import MasterData
 from stageterm.services.moves import Moves
 from stageterm.services.printing import Printing
-from stageterm.services.pull import Pull
 from stageterm.services.quality import QualityControl
 from stageterm.services.report import StagingReport
 from stageterm.services.station import Station, local_now
 from stageterm.services.upstream import Upstream
 from stageterm.services.views import Views
 from stageterm.store.engine import Store
+
+if TYPE_CHECKING:
+    from stageterm.services.pull import Pull
 
 
 class Site:
@@ -58,9 +62,17 @@ class Site:
         self.printing = Printing(self.station)
         self.master_data = MasterData(self.station, self.accounts)
         self.staging_report = StagingReport(store, clock)
-        self.pull = Pull(self.station)
         self.alerts = Alerts(self.station, self.accounts)
         self.health = LeadHealth(self.staging_report, self.alerts)
+
+    @cached_property
+    def pull(self) -> Pull:
+        """Built on first use: the feed and inbox bring in httpx, biip and the intake's
+        row models (~0.3 s of imports), which a board or a terminal without a feed never
+        needs."""
+        from stageterm.services.pull import Pull
+
+        return Pull(self.station)
 
     @property
     def store(self) -> Store:
