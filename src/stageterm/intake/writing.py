@@ -3,16 +3,22 @@
 Everything slow happens before the lock is taken: the rows were planned in
 `intake/plans.py`, and here each INSERT is rendered once more, outside the lock, into
 the driver's own SQL and parameter tuples (column defaults filled, dates turned into
-what SQLite stores), so that inside the transaction only SQLite works: executemany in
-batches. An import of 100k units then holds SQLite's write lock about as long as a bare
-sqlite3 transaction doing the same inserts (benchmarks/import_lock.py; SPEC §10).
+what SQLite stores). On SQLite those tuples are then loaded into temporary tables of the
+writer's own connection, still outside the lock (a temporary table is not in the
+database file: writing it takes no lock other terminals wait for), so that inside the
+write transaction SQLite only copies rows from table to table (`INSERT ... SELECT`) and
+keeps its indexes: no Python runs per row while the lock is held. An import of 100k
+units then holds the lock for less time than a bare sqlite3 transaction running the same
+INSERTs with executemany (benchmarks/import_lock.py; SPEC §10).
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +29,7 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from stageterm.intake.plans import Plan, Step
 from stageterm.store.engine import Store
 from stageterm.store.errors import StoreError
+from stageterm.store.failures import store_error
 
 # Rows per executemany call: big enough that per-call overhead vanishes, small enough
 # that one call's parameters stay a few MB.
@@ -83,12 +90,12 @@ def write_plan(store: Store, plan: Plan) -> Written:
     """Run every step of `plan` in one transaction: all of it is written, or nothing."""
     steps = [render(step, store.writer.dialect) for step in plan.steps]
     try:
-        with store.write() as session:
-            connection = session.connection()  # BEGIN IMMEDIATE: the write lock, from here
-            taken = time.perf_counter()
-            for step in steps:
-                _run(connection, step)
-        return Written(time.perf_counter() - taken)
+        with store.writer.connect() as connection, _staged(connection, steps) as copies:
+            with connection.begin():  # BEGIN IMMEDIATE: the write lock, from here
+                taken = time.perf_counter()
+                for step in copies:
+                    _run(connection, step)
+            return Written(time.perf_counter() - taken)
     except IntegrityError as exc:
         # A key the plan saw as free (or a row it would update) was added by another
         # import meanwhile; the caller plans again and reports it at its line.
@@ -101,10 +108,72 @@ def write_plan(store: Store, plan: Plan) -> Written:
                 "database busy: another terminal held the write lock past the busy timeout; "
                 "nothing imported, try again"
             ) from None
-        raise
+        raise store_error(exc) from exc
 
 
-def _run(connection: Connection, step: Step | DriverInsert) -> None:
+@dataclass(frozen=True)
+class Copy:
+    """Rows already loaded into a temporary table, copied into the database's table."""
+
+    sql: str
+
+
+_INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\) VALUES")
+
+
+@contextmanager
+def _staged(
+    connection: Connection, steps: list[Step | DriverInsert]
+) -> Iterator[list[Step | DriverInsert | Copy]]:
+    """Load each driver INSERT's rows into a temporary table of this connection, before
+    any lock is taken; yields the steps to run under the lock, with those INSERTs turned
+    into copies from their tables. The tables are dropped when the block ends."""
+    raw = connection.connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection):  # no file-wide write lock to keep short
+        yield list(steps)
+        return
+    made: list[str] = []
+    copies: list[Step | DriverInsert | Copy] = []
+    try:
+        for step in steps:
+            found = _INSERT.match(step.sql) if isinstance(step, DriverInsert) else None
+            if not isinstance(step, DriverInsert) or found is None:
+                copies.append(step)
+                continue
+            table, columns = found.groups()
+            staging = f"stageterm_import_{len(made)}"
+            raw.execute(f"DROP TABLE IF EXISTS temp.{staging}")
+            raw.execute(
+                f"CREATE TEMP TABLE {staging} AS SELECT {columns} FROM main.{table} WHERE 0"
+            )
+            made.append(staging)
+            raw.execute("BEGIN")  # on the temporary tables only: no lock on the database file
+            for start in range(0, len(step.rows), BATCH):
+                raw.executemany(
+                    step.sql.replace(f"INSERT INTO {table} ", f"INSERT INTO temp.{staging} ", 1),
+                    step.rows[start : start + BATCH],
+                )
+            raw.execute("COMMIT")
+            copies.append(
+                Copy(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM temp.{staging}")
+            )
+        cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+        raw.execute("PRAGMA cache_size = -262144")
+        try:
+            yield copies
+        finally:
+            raw.execute(f"PRAGMA cache_size = {int(cache)}")
+    finally:
+        if raw.in_transaction:
+            raw.execute("ROLLBACK")
+        for staging in made:
+            raw.execute(f"DROP TABLE IF EXISTS temp.{staging}")
+
+
+def _run(connection: Connection, step: Step | DriverInsert | Copy) -> None:
+    if isinstance(step, Copy):
+        connection.exec_driver_sql(step.sql)
+        return
     rows: Sequence[Any] = step.rows if isinstance(step, DriverInsert) else step.params
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
