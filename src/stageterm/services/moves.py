@@ -323,7 +323,10 @@ class Moves:
             overrides,
             facts.order,
         )
-        record(session, {unit.code: unit}, events)
+        # The one read said whether the unit has an open task: no second look for one.
+        record(
+            session, {unit.code: unit}, events, without_tasks=() if read.open_task else {unit.code}
+        )
         last = events[-1]
         words = (
             f"{last.unit} {'loaded onto' if action is rules.Action.LOAD else 'to'} {target.code}"

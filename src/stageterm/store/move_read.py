@@ -1,6 +1,6 @@
 """The one read a move is judged on, inside its write transaction: the operator, the unit,
-the target, where the unit is, its order, the target's staged count and the unit's latest
-event, all from one SELECT built once (portable Core, the same on SQLite and PostgreSQL).
+the target, where the unit is, its order, the target's staged count, the unit's latest
+event and whether it has an open re-coordination task, all from one SELECT built once (portable Core, the same on SQLite and PostgreSQL).
 
 Each of these used to be a statement of its own (seven a scan); on a scan that is most of
 what stageterm adds to the bare transaction. Order lines, the work order of a kitting area
@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, bindparam, exists, func, literal_column, s
 from sqlmodel import Session
 
 from stageterm.domain.model import EventType, Location, Operator, Order, Unit, UnitState
+from stageterm.store.pull_tables import TASKS
 from stageterm.store.tables import (
     EVENTS,
     LOCATIONS,
@@ -37,7 +38,8 @@ from stageterm.store.tables import (
 class MoveRead:
     """What one read found. `names_more`: the code also names a location or a badge (a
     scan of it is not only a unit's). `latest`: the unit's latest event as the
-    "just moved by another" question needs it (type, operator, UTC time, moved it)."""
+    "just moved by another" question needs it (type, operator, UTC time, moved it).
+    `open_task`: the unit has an open re-coordination task (a move may end it)."""
 
     person: Operator | None
     unit: Unit | None
@@ -47,6 +49,7 @@ class MoveRead:
     staged_in_target: int
     latest: tuple[EventType, str | None, datetime, bool] | None
     names_more: bool
+    open_task: bool
 
 
 _PERSON = OPERATORS.alias("p")
@@ -88,8 +91,10 @@ def _build() -> tuple[Any, dict[str, list[tuple[str, int]]]]:
     names_more = exists().where(LOCATIONS.c.code == bindparam("code")) | exists().where(
         OPERATORS.c.badge == bindparam("code")
     )
+    open_task = exists().where(TASKS.c.unit == bindparam("code"), TASKS.c.ended_at.is_(None))
     columns.append(staged.label("staged"))
     columns.append(names_more.label("names_more"))
+    columns.append(open_task.label("open_task"))
     latest_seq = (
         select(func.max(EVENTS.c.seq)).where(EVENTS.c.unit == bindparam("code")).scalar_subquery()
     )
@@ -148,4 +153,5 @@ def move_read(session: Session, badge: str, code: str, to: str) -> MoveRead:
         staged_in_target=int(row.staged),
         latest=latest,
         names_more=bool(row.names_more),
+        open_task=bool(row.open_task),
     )

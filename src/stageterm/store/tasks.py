@@ -8,7 +8,7 @@ task ends exactly when the event that corrected its unit is written, never apart
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -89,10 +89,19 @@ def fits(session: Session, task_kind: str, unit: Unit) -> bool:
     return lane_takes(lane, queries.order(session, unit.order))
 
 
-def end_fitting(session: Session, units: Mapping[str, Unit], events: Iterable[Event]) -> int:
-    """End the open tasks of units these events put where they fit; returns how many."""
+def end_fitting(
+    session: Session,
+    units: Mapping[str, Unit],
+    events: Iterable[Event],
+    without_tasks: Collection[str] = (),
+) -> int:
+    """End the open tasks of units these events put where they fit; returns how many.
+    `without_tasks`: units known (read in this transaction) to have none."""
     placed = {
-        e.unit: e for e in events if e.from_location != e.to_location or e.to_state is not None
+        e.unit: e
+        for e in events
+        if (e.from_location != e.to_location or e.to_state is not None)
+        and e.unit not in without_tasks
     }
     if not placed:
         return 0

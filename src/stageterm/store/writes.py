@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import insert, update
 from sqlmodel import Session
@@ -21,10 +21,18 @@ class StaleUnit(Exception):
         self.unit = unit
 
 
-def record(session: Session, units: dict[str, Unit], events: Sequence[Event]) -> dict[str, Unit]:
+def record(
+    session: Session,
+    units: dict[str, Unit],
+    events: Sequence[Event],
+    *,
+    without_tasks: Collection[str] = (),
+) -> dict[str, Unit]:
     """Append `events` and write what they do to the units (optimistic on `version`).
 
-    `units` holds the units as they were read in this transaction. Raises StaleUnit when
+    `units` holds the units as they were read in this transaction; `without_tasks` the
+    codes this transaction has already read to have no open re-coordination task (the
+    move's one read does), so that they are not looked up again. Raises StaleUnit when
     a unit's version moved on meanwhile (on PostgreSQL, where readers don't block writers).
     Returns the units as they are after the events.
     """
@@ -52,5 +60,5 @@ def record(session: Session, units: dict[str, Unit], events: Sequence[Event]) ->
         if result.rowcount != 1:
             raise StaleUnit(code)
     # A re-coordination task ends with the move that put its unit where it fits (SPEC §6a).
-    tasks.end_fitting(session, current, events)
+    tasks.end_fitting(session, current, events, without_tasks)
     return current
