@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Integer, case, cast, extract, func, null, select
 from sqlmodel import Session
@@ -20,7 +20,6 @@ from sqlmodel import Session
 from stageterm.domain.metrics import (
     GroupBy,
     GroupFigures,
-    Stay,
     Step,
     decision_lag,
     hour_ends,
@@ -33,6 +32,18 @@ from stageterm.store.engine import Store
 from stageterm.store.tables import EVENTS, LOCATIONS, UNITS, location_from, to_utc
 
 # -- the pure part (domain/metrics.py) -------------------------------------------------------
+
+
+class Stay(NamedTuple):
+    """A unit's time at one staging place. `start` None: it was already there when the
+    log's window began and the event that put it there is still to be looked up; `end`
+    None: it is still there."""
+
+    unit: str
+    place: str
+    start: int | None
+    end: int | None
+    fact: str | None = None
 
 
 def trace_stays(steps: Iterable[Step]) -> list[Stay]:

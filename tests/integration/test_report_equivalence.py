@@ -109,14 +109,11 @@ def history(rng: random.Random, log: Log, code: str, at: datetime, where: tuple[
         if action == "split" and place is not None:
             # The child's first event moves it away from where its parent stands.
             child_at = at + timedelta(seconds=rng.randint(0, 60))
-            child = f"{code}-{n + 1}"
+            child, goes_to = f"{code}-{n + 1}", rng.choice(STAGING)
             log.events.append(
-                (
-                    order + 0.5,
-                    event_row(child, "move", child_at, place, rng.choice(STAGING), state, "staged"),
-                )
+                (order + 0.5, event_row(child, "move", child_at, place, goes_to, state, "staged"))
             )
-            unit_row(log, child, rng.choice(STAGING), "staged", child_at)
+            unit_row(log, child, goes_to, "staged", child_at)
         if to_state is not None and (to_place, to_state) != (place, state):
             previous = (place, state)
             place, state = to_place, to_state
@@ -206,12 +203,22 @@ def write(store: Store, log: Log) -> None:
         connection.execute(insert(UNITS), log.units)
 
 
-def window(rng: random.Random) -> tuple[datetime, datetime]:
-    since = T0 + timedelta(
-        seconds=rng.randint(-86400, 4 * 86400), microseconds=rng.randint(0, 10**6)
+def window(rng: random.Random, times: list[datetime]) -> tuple[datetime, datetime]:
+    """A window anywhere around the history; its edges now and then exactly at an event
+    (a stay that ends at --since or at --until)."""
+
+    def edge(around: datetime) -> datetime:
+        if times and rng.random() < 0.4:
+            return rng.choice(times) + timedelta(seconds=rng.choice([0, 0, -1, 1]))
+        return around
+
+    since = edge(
+        T0 + timedelta(seconds=rng.randint(-86400, 4 * 86400), microseconds=rng.randint(0, 10**6))
     )
     length = rng.choice([1, 59, 3600, rng.randint(1, 5 * 86400)])
-    until = since + timedelta(seconds=length, microseconds=rng.randint(0, 10**6))
+    until = edge(since + timedelta(seconds=length, microseconds=rng.randint(0, 10**6)))
+    if until <= since:
+        since, until = until, since + timedelta(seconds=1)
     return since.astimezone(rng.choice(OFFSETS)), until.astimezone(rng.choice(OFFSETS))
 
 
@@ -226,9 +233,11 @@ def test_the_report_reads_the_log_as_the_step_by_step_reference_does(
 ) -> None:  # type: ignore[no-untyped-def]
     store = backend.store()
     try:
-        write(store, site(rng))
+        log = site(rng)
+        write(store, log)
+        times = [t for _, row in log.events if isinstance(t := row["occurred_at"], datetime)]
         for _ in range(3):
-            since, until = window(rng)
+            since, until = window(rng, times)
             report = StagingReport(store)
             for by in GroupBy:
                 expected = report_reference.build(store, since, until, by)
