@@ -95,9 +95,6 @@ class Stays:
     end: Ints
     fact: Ints
 
-    def __len__(self) -> int:
-        return len(self.unit)
-
     def __getitem__(self, rows: NDArray[np.bool_] | Ints) -> Stays:
         return Stays(
             self.unit[rows], self.place[rows], self.start[rows], self.end[rows], self.fact[rows]
@@ -266,7 +263,7 @@ def _hour_spans(start: Ints, end: Ints, hours: Sequence[int]) -> tuple[Ints, Int
     if not hours:
         return start[:0], end[:0]
     first, count = hours[0], len(hours)
-    begin = np.maximum(0, -((first - start) // 3600))
+    begin = np.clip(-((first - start) // 3600), 0, count)
     stop = np.minimum(count, -((first - end) // 3600))
     return begin, stop
 
