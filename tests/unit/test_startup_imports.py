@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +79,28 @@ def test_the_board_and_the_terminal_load_the_feed_only_when_they_pull() -> None:
 def test_scanning_without_classify_loads_no_biip() -> None:
     assert _loaded_after("import stageterm.scanning") == set()
     assert "biip" in _loaded_after("from stageterm.scanning.classifier import classify")
+
+
+def test_numpy_loads_with_the_first_report_not_with_the_site(tmp_path: Path) -> None:
+    # ~0.15 s of imports: a terminal, a `move` or the board never build a report.
+    built = (
+        "from stageterm.services.site import Site\n"
+        "from stageterm.store.engine import open_store\n"
+        "from stageterm.store.migrate import upgrade\n"
+        "import stageterm.tui.app, stageterm.tui.board, stageterm.commands.report\n"
+        f"store = open_store('sqlite:///{tmp_path / 'site.db'}')\n"
+        "upgrade(store)\n"
+        "site = Site(store)\n"
+    )
+    probe = "import sys\nprint('numpy' in sys.modules)"
+    run = [sys.executable, "-c"]
+    before = subprocess.run([*run, built + probe], capture_output=True, text=True)
+    assert before.returncode == 0, before.stderr
+    assert before.stdout.split() == ["False"]
+    report = "site.staging_report.build()\n"
+    after = subprocess.run([*run, built + report + probe], capture_output=True, text=True)
+    assert after.returncode == 0, after.stderr
+    assert after.stdout.split() == ["True"]
 
 
 def test_the_report_loads_matplotlib_only_to_plot() -> None:

@@ -1,18 +1,16 @@
 """Dwell time, buffer size and lane health: the numbers that tell whether staging flows.
 
-Also stays (a unit's time at one staging place) traced from the event log, and the
-figures `stageterm report` gives per lane, customer, route or work order."""
+Also the types of `stageterm report`: a step of the event log, the groupings and one
+group's figures. The stays and the figures themselves are worked out on columns
+(services/stay_columns.py; tests/report_reference.py says the same one step at a time)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
-
-from stageterm.domain.model import Location
 
 
 def dwell_seconds(staged_at: datetime | None, now: datetime) -> int | None:
@@ -86,69 +84,6 @@ def format_dwell(seconds: int | None) -> str:
 Step = tuple[str, int, str | None, str | None, str | None]
 
 
-class Stay(NamedTuple):
-    """A unit's time at one staging place. `start` None: it was already there when the
-    log's window began and the event that put it there is still to be looked up; `end`
-    None: it is still there. (A named tuple: a month's report makes ~400,000 of them.)"""
-
-    unit: str
-    place: str
-    start: int | None
-    end: int | None
-    fact: str | None = None
-
-
-def trace_stays(steps: Iterable[Step]) -> list[Stay]:
-    """Every stay the steps (in the log's order) show, still-open ones last.
-
-    An event whose `after` differs from where the unit is ends its stay there and, when
-    `after` is a place, begins one; a hold, a release or a split leaves the unit where it
-    is (their before and after are the same) and ends nothing. A unit first seen leaving
-    a place (its first event's `before`) was already there: that stay's start is None,
-    and its fact is that first event's (the one that began it is before the steps).
-    """
-    where: dict[str, tuple[str, int | None, str | None]] = {}  # unit -> (place, start, fact)
-    seen: set[str] = set()
-    stays: list[Stay] = []
-    # The hot loop of a month's report (~650,000 steps): locals, and Stays built by
-    # tuple.__new__ (a third of the NamedTuple constructor's cost).
-    new, append, get = tuple.__new__, stays.append, where.get
-    for unit, at, before, after, fact in steps:
-        if unit not in seen:
-            seen.add(unit)
-            if before is not None:
-                where[unit] = (before, None, fact)
-        current = get(unit)
-        if current is not None:
-            place, start, began_with = current
-            if place == after:
-                continue
-            del where[unit]
-            append(new(Stay, (unit, place, start, at, began_with)))
-        if after is not None:
-            where[unit] = (after, at, fact)
-    stays.extend(
-        new(Stay, (unit, place, start, None, fact)) for unit, (place, start, fact) in where.items()
-    )
-    return stays
-
-
-def with_starts(stays: Iterable[Stay], starts: Mapping[str, int]) -> list[Stay]:
-    """Stays with their unknown starts filled in from `starts` (unit -> when the event
-    that put it there happened). A stay whose start is not there is dropped: the unit
-    never arrived there by an event of its own (the child of a split made where its parent
-    stood)."""
-    filled = []
-    for stay in stays:
-        if stay.start is None:
-            start = starts.get(stay.unit)
-            if start is None:
-                continue
-            stay = stay._replace(start=start)
-        filled.append(stay)
-    return filled
-
-
 class GroupBy(StrEnum):
     """What the report sums stays by."""
 
@@ -156,18 +91,6 @@ class GroupBy(StrEnum):
     CUSTOMER = "customer"
     ROUTE = "route"
     WORK_ORDER = "work_order"
-
-
-def stay_group(by: GroupBy, stay: Stay, places: Mapping[str, Location]) -> str | None:
-    """The group of a stay: its place's code for `lane`; else the event's own fact (the
-    customer, route or work order it was judged on), falling back to the place's master
-    data now; None when neither says."""
-    if by is GroupBy.LANE:
-        return stay.place
-    if stay.fact is not None:
-        return stay.fact
-    place = places.get(stay.place)
-    return getattr(place, by.value) if place is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,98 +112,6 @@ def hour_ends(since: int, until: int, utc_offset_s: int = 0) -> list[int]:
     """The local clock's full hours after `since` up to and including `until`."""
     first = (since + utc_offset_s) // 3600 * 3600 + 3600 - utc_offset_s
     return list(range(first, until + 1, 3600))
-
-
-def group_figures(
-    stays: Iterable[Stay],
-    *,
-    since: int,
-    until: int,
-    by: GroupBy,
-    places: Mapping[str, Location],
-    hours: Sequence[int] = (),
-) -> list[GroupFigures]:
-    """Per group, ordered by key (None last): the stays in the window [since, until], how
-    many are still open at `until`, dwell percentiles (an open stay dwells to `until`),
-    units staged now (stays with no end) and the units staged at each of `hours`.
-
-    Every stay's start must be known (`with_starts`). A stay is in the window when it
-    began before `until` and had not ended before `since`.
-    """
-    groups: dict[str | None, list[Stay]] = {}
-    keys: dict[tuple[str, str | None], str | None] = {}  # (place, fact) -> group, worked out once
-    for stay in stays:
-        key: str | None = stay.place
-        if by is not GroupBy.LANE:
-            pair = (stay.place, stay.fact)
-            if pair not in keys:
-                keys[pair] = stay_group(by, stay, places)
-            key = keys[pair]
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = []
-        group.append(stay)
-    figures = []
-    for key in sorted(groups, key=lambda k: (k is None, k or "")):
-        # One pass a group, tuples unpacked: ~400,000 stays in a month's report.
-        dwells: list[int] = []
-        spans: list[tuple[int, int | None]] = []
-        still = now = 0
-        for _, _, start, end, _ in groups[key]:
-            assert start is not None, "fill in starts first (with_starts)"
-            if end is None:
-                now += 1
-            if start >= until or (end is not None and end < since):
-                continue
-            if end is None or end > until:
-                still += 1
-                end_in_window = until
-            else:
-                end_in_window = end
-            dwells.append(max(0, end_in_window - start))
-            spans.append((start, end))
-        dwells.sort()
-        figures.append(
-            GroupFigures(
-                key=key,
-                stays=len(dwells),
-                open=still,
-                dwell_p50_s=_int(percentile(dwells, 50, ordered=True)),
-                dwell_p90_s=_int(percentile(dwells, 90, ordered=True)),
-                dwell_max_s=dwells[-1] if dwells else None,
-                units_now=now,
-                series=buffer_series(spans, hours),
-                dwells=dwells,
-            )
-        )
-    return figures
-
-
-def buffer_series(
-    spans: Iterable[tuple[int, int | None]], hours: Sequence[int]
-) -> list[tuple[int, int]]:
-    """Units staged at each moment in `hours` (ascending, one hour apart): a span
-    (start, end) counts at h when start <= h < end (end None: still there)."""
-    if not hours:
-        return []
-    first, count = hours[0], len(hours)
-    change = [0] * (count + 1)
-    for start, end in spans:
-        # The first hour at or after start, and at or after end, as indexes into `hours`.
-        begin = -((first - start) // 3600)
-        if begin < 0:
-            begin = 0
-        stop = count if end is None else -((first - end) // 3600)
-        if stop > count:
-            stop = count
-        if begin < stop:
-            change[begin] += 1
-            change[stop] -= 1
-    series, running = [], 0
-    for i, h in enumerate(hours):
-        running += change[i]
-        series.append((h, running))
-    return series
 
 
 # Bars for a sparkline of the buffer: blocks, or ASCII for terminal clients without them.

@@ -2,9 +2,9 @@
 hour by hour, per lane, customer, route or work order, computed from the event log.
 
 `StagingReport(store).build(since, until, by)` reads the log once from `since` to its end
-(store/stays.py), traces the stays (domain/metrics.py) and sums them. The stays that were
-already open when the window began get their start from one look-up per 500 such units,
-or from the unit itself when it has not moved since.
+(store/stays.py), traces the stays and sums them on columns (services/stay_columns.py).
+The stays that were already open when the window began get their start from one look-up
+per 500 such units, or from the unit itself when it has not moved since.
 """
 
 from __future__ import annotations
@@ -13,16 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from stageterm.domain.metrics import (
-    GroupBy,
-    GroupFigures,
-    Stay,
-    decision_lag,
-    group_figures,
-    hour_ends,
-    trace_stays,
-    with_starts,
-)
+from stageterm.domain.metrics import GroupBy, GroupFigures, decision_lag, hour_ends
 from stageterm.services.station import local_now
 from stageterm.store import stays as stay_reads
 from stageterm.store import tasks as task_reads
@@ -73,28 +64,31 @@ class StagingReport:
             raise ValueError("--since must be before --until")
         if until - since > LONGEST_WINDOW:
             raise ValueError("the window is longer than 366 days: ask for a year at most")
+        # numpy is loaded with the first report, not with every Site (start-up: SPEC §10).
+        from stageterm.services import stay_columns as columns
+
         start, end = int(since.timestamp()), int(until.timestamp())
         with self.store.read() as session:
-            places = stay_reads.staging_places(session)
-            traced = trace_stays(stay_reads.steps(session, since, by))
-            carried_in = {s.unit for s in traced if s.start is None}
+            masters = stay_reads.staging_places(session)
+            steps = columns.read_steps(stay_reads.step_rows(session, since, by))
+            begun, under_way = columns.trace(steps)
+            carried_in = {steps.units.names[u] for u in under_way.unit.tolist()}
             starts = stay_reads.arrivals(session, carried_in, since) if carried_in else {}
-            seen = {s.unit for s in traced}
             # Units staged before the window that have not moved since: the unit says when.
-            untouched = [
-                Stay(unit, place, staged_at, None)
-                for unit, place, staged_at in stay_reads.staged_units(session)
-                if unit not in seen
-            ]
+            untouched = columns.staged_now(
+                stay_reads.staged_units(session), steps.units, steps.places
+            )
             # Order change arrived -> the move that corrected its unit (SPEC §6a).
             lag_pairs = task_reads.decision_lag_pairs(session, since, until)
         offset = until.utcoffset()
-        groups = group_figures(
-            with_starts(traced, starts) + untouched,
+        groups = columns.figures(
+            columns.joined(begun, columns.with_starts(under_way, starts, steps.units), untouched),
+            steps.places,
+            steps.facts,
             since=start,
             until=end,
             by=by,
-            places=places,
+            masters=masters,
             hours=hour_ends(start, end, int(offset.total_seconds()) if offset else 0),
         )
         lag_p50, lag_p90 = decision_lag(lag_pairs)
