@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from integration.erp import Erp
+from stageterm.commands.report import as_text
 from stageterm.config.model import Settings
 from stageterm.services.site import Site
 from stageterm.store.engine import Store
@@ -61,6 +62,7 @@ def test_a_changed_route_becomes_a_task_that_the_correcting_move_ends(
     assert site.views.tasks() == []
     lag = site.staging_report.build(until=clock.current)
     assert lag.decision_lag_p50_s == 7 * 60
+    assert as_text(lag)[-1] == "Decision lag, order change to the correcting move: p50 7m, p90 7m."
     # The cursor is kept: the next pull asks after the page it took, and takes nothing twice.
     site.pull.once()
     assert ("orders", "1", f"Bearer {erp.token}") in erp.seen

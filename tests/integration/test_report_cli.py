@@ -73,6 +73,8 @@ def test_text_is_a_table_of_80_columns(run_cli, demo_db: str) -> None:  # type: 
     assert lines[1].split()[:7] == ["ROUTE", "STAYS", "OPEN", "P50", "P90", "MAX", "NOW"]
     assert all(len(line) <= 80 for line in lines)
     assert {line.split()[0] for line in lines[2:6]} <= {"NORTH", "SOUTH", "EAST", "WEST", "-"}
+    # The demo's morning has no order changes: no task was ended by a move.
+    assert lines[-1] == "Decision lag: none in this window (no move ended a re-coordination task)."
 
 
 def test_csv_has_the_header_and_one_row_per_group(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]

@@ -175,7 +175,7 @@ def as_text(report: Report, *, ascii_only: bool = False) -> list[str]:
     span = f"{report.since:%Y-%m-%d %H:%M} to {report.until:%Y-%m-%d %H:%M %z}"
     lines = [f"Staging health by {report.by.value}, {span}"]
     if not report.groups:
-        return [*lines, "No stays at lanes, kitting areas or buffers in this window."]
+        return [*lines, "No stays at lanes, kitting areas or buffers in this window.", _lag(report)]
     lines.append(
         f"{report.by.value.upper():<14} {'STAYS':>6} {'OPEN':>5} {'P50':>6} {'P90':>6} "
         f"{'MAX':>6} {'NOW':>5}  BUFFER, LAST {SPARK_HOURS} H"
@@ -194,6 +194,13 @@ def as_text(report: Report, *, ascii_only: bool = False) -> list[str]:
     lines.append(
         f"{stays} stays, {still} still open at the end; dwell of an open stay runs to then."
     )
-    if report.decision_lag_p50_s is None:
-        lines.append("Decision lag: not measured yet (order changes are not tracked).")
+    lines.append(_lag(report))
     return lines
+
+
+def _lag(report: Report) -> str:
+    """The decision lag: from an order change arriving to the move that corrected it."""
+    if report.decision_lag_p50_s is None:
+        return "Decision lag: none in this window (no move ended a re-coordination task)."
+    p50, p90 = format_dwell(report.decision_lag_p50_s), format_dwell(report.decision_lag_p90_s)
+    return f"Decision lag, order change to the correcting move: p50 {p50}, p90 {p90}."
