@@ -1,4 +1,5 @@
-"""Writing a planned import in one short write transaction, and timing how long it held the lock.
+"""Writing a planned import (or one slice of a feed page) in one short write transaction, and
+timing how long it held the lock.
 
 Everything slow happens before the lock is taken: the rows were planned in
 `intake/plans.py`, and here each INSERT is rendered once more, outside the lock, into
@@ -23,6 +24,7 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from stageterm.intake.plans import Plan, Step
 from stageterm.store.engine import Store
 from stageterm.store.errors import StoreError
+from stageterm.store.writes import StaleUnit, record
 
 # Rows per executemany call: big enough that per-call overhead vanishes, small enough
 # that one call's parameters stay a few MB.
@@ -80,7 +82,8 @@ def render(step: Step, dialect: Dialect) -> Step | DriverInsert:
 
 
 def write_plan(store: Store, plan: Plan) -> Written:
-    """Run every step of `plan` in one transaction: all of it is written, or nothing."""
+    """Run every step of `plan`, and record its events, in one transaction: all of it is
+    written, or nothing."""
     steps = [render(step, store.writer.dialect) for step in plan.steps]
     try:
         with store.write() as session:
@@ -88,11 +91,16 @@ def write_plan(store: Store, plan: Plan) -> Written:
             taken = time.perf_counter()
             for step in steps:
                 _run(connection, step)
+            if plan.events:
+                record(session, plan.units_read, plan.events)
         return Written(time.perf_counter() - taken)
     except IntegrityError as exc:
         # A key the plan saw as free (or a row it would update) was added by another
         # import meanwhile; the caller plans again and reports it at its line.
         raise ChangedMeanwhile(str(exc.orig)) from exc
+    except StaleUnit as exc:
+        # A unit the plan read was moved meanwhile on a terminal: the caller reads it again.
+        raise ChangedMeanwhile(f"unit {exc.unit} changed meanwhile") from exc
     except (OperationalError, sqlite3.OperationalError) as exc:
         # The engine's wait for BEGIN IMMEDIATE gives up with sqlite3's own error, unwrapped.
         reason = str(exc.orig if isinstance(exc, OperationalError) else exc)

@@ -30,6 +30,9 @@ from stageterm.store.failures import FileGuard, busy, store_error
 
 BUSY_TIMEOUT_MS = 15_000
 WRITER_BUSY_MS = 5
+# A writer waiting for the write lock tries again after this long (jittered, see below).
+WAIT_STEP_MIN_S = 0.0005
+WAIT_STEP_MAX_S = 0.002
 # With the background checkpointer: how often it copies the WAL back, and the WAL size (in
 # pages) at which a committing writer still checkpoints itself, should the thread fall behind.
 CHECKPOINT_EVERY_S = 0.25
@@ -58,7 +61,7 @@ def _begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> None:
                 raise
             if time.monotonic() > deadline:
                 raise busy(busy_timeout_ms / 1000) from exc
-            time.sleep(random.uniform(0.0005, 0.002))
+            time.sleep(random.uniform(WAIT_STEP_MIN_S, WAIT_STEP_MAX_S))
 
 
 class Checkpointer:
@@ -169,6 +172,18 @@ class Store:
                 yield session
         except (OperationalError, sqlite3.OperationalError) as exc:
             raise store_error(exc) from exc
+
+    def make_way(self, since: float) -> None:
+        """For a background writer between two of its short transactions (a pull's slices):
+        on SQLite, let WAIT_STEP_MAX_S pass since its last commit (`since`, perf_counter)
+        before it asks for the lock again, so that every terminal waiting in
+        `_begin_immediate` has tried once and a scan goes between two slices instead of
+        after all of them. PostgreSQL queues writers itself, row by row."""
+        if not self.is_sqlite:
+            return
+        rest = since + WAIT_STEP_MAX_S - time.perf_counter()
+        if rest > 0:
+            time.sleep(rest)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
