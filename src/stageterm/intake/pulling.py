@@ -15,8 +15,9 @@ the cursor, so the next pull asks for the same page and takes it again: the slic
 written plan nothing new (no second receipt, order change, task or event), the others are
 written then.
 
-Both are checked whole first, every slice planned in one read transaction: a page or file
-with a bad row, or one the database refuses (an unknown location), writes nothing.
+Both are checked whole first (validated, then planned in one read transaction): a page or
+file with a bad row, or one the database refuses (an unknown location), writes nothing. Each
+slice of a page is then planned again just before it is written, from what is stored then.
 """
 
 from __future__ import annotations
@@ -78,20 +79,19 @@ def take(
     checked = validate(kind, source, rows)
     if checked.problems:
         raise ImportFailed(checked.problems[:MAX_PROBLEMS])
+    with store.read() as session:  # the whole, checked at once: lookups in bulk
+        whole = plan_slice(session, checked, clock=clock, terminal=terminal)
+    if whole.plan.problems:
+        raise ImportFailed(whole.plan.problems[:MAX_PROBLEMS])
     parts = split(checked, SLICE_RECORDS) if in_slices else [checked]
-    with store.read() as session:
-        planned = [plan_slice(session, part, clock=clock, terminal=terminal) for part in parts]
-    problems = [problem for ready in planned for problem in ready.plan.problems]
-    if problems:
-        raise ImportFailed(problems[:MAX_PROBLEMS])
     taken = Taken(kind, source)
     committed: float | None = None
-    for index, (part, checked_slice) in enumerate(zip(parts, planned, strict=True)):
+    for index, part in enumerate(parts):
         last = index == len(parts) - 1
         written = _write(
             store,
             part,
-            checked_slice,
+            whole if len(parts) == 1 else None,
             clock=clock,
             terminal=terminal,
             cursor=keep_cursor if last else None,
@@ -105,19 +105,20 @@ def take(
 def _write(
     store: Store,
     part: Checked[Any],
-    checked: Slice,
+    ready: Slice | None,
     *,
     clock: Callable[[], datetime],
     terminal: str,
     cursor: str | None,
     after: float | None,
 ) -> Slice:
-    """Write one slice as it was `checked`, with the cursor if given; planned again first
-    when its tasks depend on the floor as it is now, or when another writer changed what
-    it read. `after`: when the slice before it was committed (see `Store.make_way`)."""
-    ready: Slice | None = None if after is not None and checked.reads_floor else checked
+    """Write one slice (planned first, just before it is written, unless `ready`), with the
+    cursor if given; planned again when another writer changed what it read. `after`: when
+    the slice before it was committed (see `Store.make_way`)."""
     for attempt in range(1, ATTEMPTS + 1):
         if ready is None:
+            # Planned from what is stored now: fresh (a unit staged in a lane a moment ago
+            # is seen), and nothing already written by this page before is planned again.
             with store.read() as session:
                 ready = plan_slice(session, part, clock=clock, terminal=terminal)
             if ready.plan.problems:  # only when another writer changed what it names
@@ -125,10 +126,8 @@ def _write(
         if cursor is not None:
             for statement, params in pull_state.keep_cursor(part.kind, cursor, clock()):
                 ready.plan.add(statement, params)
-        if after is not None:
-            store.make_way(after)
         try:
-            write_plan(store, ready.plan)
+            write_plan(store, ready.plan, after=after)
         except ChangedMeanwhile:
             if attempt == ATTEMPTS:
                 raise ImportFailed(

@@ -31,7 +31,6 @@ WATCHED = ("customer", "route", "status")
 class Recoordination:
     changes: int
     tasks_opened: int
-    rethought: int = 0  # orders whose staged units were looked at for tasks
 
 
 def plan_changes(
@@ -76,7 +75,7 @@ def plan_changes(
         [{"b_unit": code} for code in ended],
     )
     plan.add(insert(TASKS), opened)
-    return Recoordination(len(changes), len(opened), len(rethink))
+    return Recoordination(len(changes), len(opened))
 
 
 def _order(order: OrderIn) -> Order:

@@ -38,9 +38,6 @@ class Slice:
     changes: int = 0
     tasks_opened: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
-    # Its tasks were planned from where the units of its orders are staged: a scan may
-    # change that any moment, so it is planned again just before it is written.
-    reads_floor: bool = False
 
 
 def split(checked: Checked[Any], size: int) -> list[Checked[Any]]:
@@ -81,4 +78,4 @@ def plan_slice(
     if checked.kind != "orders":
         return Slice(plan, conflicts=conflicts)
     again = plan_changes(session, checked, plan, now)
-    return Slice(plan, again.changes, again.tasks_opened, reads_floor=again.rethought > 0)
+    return Slice(plan, again.changes, again.tasks_opened)

@@ -81,10 +81,13 @@ def render(step: Step, dialect: Dialect) -> Step | DriverInsert:
     return DriverInsert(str(compiled), rows)
 
 
-def write_plan(store: Store, plan: Plan) -> Written:
+def write_plan(store: Store, plan: Plan, *, after: float | None = None) -> Written:
     """Run every step of `plan`, and record its events, in one transaction: all of it is
-    written, or nothing."""
+    written, or nothing. `after`: when the same writer last committed (a pull's slice
+    before this one); the lock is then asked for only once others had their turn."""
     steps = [render(step, store.writer.dialect) for step in plan.steps]
+    if after is not None:
+        store.make_way(after)  # once all is rendered: nothing but the writing is left
     try:
         with store.write() as session:
             connection = session.connection()  # BEGIN IMMEDIATE: the write lock, from here
