@@ -27,7 +27,7 @@ from stageterm.intake.upstream import Conflict, sort_known
 # Records (order lines, units, locations) a slice holds, whole orders kept together. One
 # slice of 50 order lines (10 orders) held SQLite's write lock 0.4-1 ms on the 2-core VM of
 # docs/performance.md ("Pull"), a page of 500 lines in one transaction 2.5-15 ms.
-SLICE_RECORDS = 50
+SLICE_RECORDS = 100
 
 
 @dataclass

@@ -11,13 +11,14 @@ sqlite3 transaction doing the same inserts (benchmarks/import_lock.py; SPEC §10
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Insert
+from sqlalchemy import Connection, Dialect, Insert, Table, insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
@@ -58,17 +59,12 @@ def render(step: Step, dialect: Dialect) -> Step | DriverInsert:
     if dialect.paramstyle != "qmark" or not isinstance(statement, Insert) or not step.params:
         return step
     table = statement.table
-    given = list(step.params[0])
-    defaults = {
-        column.key: column.default.arg
-        for column in table.columns
-        if column.key not in given and isinstance(column.default, ScalarElementColumnDefault)
-    }
-    compiled = statement.compile(dialect=dialect, column_keys=[*given, *defaults])
-    order = list(compiled.positiontup or ())
-    if set(order) != set(given) | set(defaults):  # not a plain INSERT of these columns
+    if not isinstance(table, Table) or not statement.compare(insert(table)):
+        return step  # not a plain INSERT of rows into a table
+    driver = _driver_sql(table, tuple(step.params[0]), dialect)
+    if driver is None:
         return step
-    processors = [table.columns[key].type.bind_processor(dialect) for key in order]
+    sql, order, defaults, processors = driver
     rows = []
     for params in step.params:
         values = [params[key] if key in params else defaults[key] for key in order]
@@ -78,7 +74,26 @@ def render(step: Step, dialect: Dialect) -> Step | DriverInsert:
                 for value, process in zip(values, processors, strict=True)
             )
         )
-    return DriverInsert(str(compiled), rows)
+    return DriverInsert(sql, rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _driver_sql(
+    table: Table, given: tuple[str, ...], dialect: Dialect
+) -> tuple[str, list[str], dict[str, Any], list[Any]] | None:
+    """SQL, column order, defaults and bind processors of an INSERT of `given` columns into
+    `table`: compiled once per process (a pull writes the same INSERTs slice after slice)."""
+    defaults = {
+        column.key: column.default.arg
+        for column in table.columns
+        if column.key not in given and isinstance(column.default, ScalarElementColumnDefault)
+    }
+    compiled = insert(table).compile(dialect=dialect, column_keys=[*given, *defaults])
+    order = list(compiled.positiontup or ())
+    if set(order) != set(given) | set(defaults):  # not a plain INSERT of these columns
+        return None
+    processors = [table.columns[key].type.bind_processor(dialect) for key in order]
+    return str(compiled), order, defaults, processors
 
 
 def write_plan(store: Store, plan: Plan, *, after: float | None = None) -> Written:
