@@ -30,7 +30,11 @@ from stageterm.store.failures import FileGuard, busy, store_error
 
 BUSY_TIMEOUT_MS = 15_000
 WRITER_BUSY_MS = 5
-# A writer waiting for the write lock tries again after this long (jittered, see below).
+# A writer waiting for the write lock tries again after this long (jittered, see below):
+# soon once (most holds are a scan or a pull's slice, well under a millisecond), then in
+# steps that keep many waiting terminals from burning the CPU.
+FIRST_STEP_MIN_S = 0.0001
+FIRST_STEP_MAX_S = 0.0003
 WAIT_STEP_MIN_S = 0.0005
 WAIT_STEP_MAX_S = 0.002
 # With the background checkpointer: how often it copies the WAL back, and the WAL size (in
@@ -48,12 +52,14 @@ def _begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> None:
 
     SQLite's own busy handler backs off to 100 ms sleeps, so a writer that has waited a
     while loses the lock to every newcomer: with 8 terminals on one file that gave a p99
-    of over a second. Here each try fails at once (busy_timeout 0: even SQLite's first
-    steps, 1 then 2 ms, are longer than a pull's slice holds the lock) and the next comes
-    WAIT_STEP_MIN_S-WAIT_STEP_MAX_S later, which keeps the queue fair enough for a scan.
-    Past the busy timeout the answer is one line (StoreError), never a traceback.
+    of over a second. Here each try fails at once (busy_timeout 0: SQLite's own first
+    sleeps, 1 then 2 ms, are longer than a scan or a pull's slice holds the lock), the
+    second comes 0.1-0.3 ms after the first and the next every 0.5-2 ms, which keeps the
+    queue fair enough for a scan. Past the busy timeout the answer is one line
+    (StoreError), never a traceback.
     """
     deadline = time.monotonic() + busy_timeout_ms / 1000
+    step = (FIRST_STEP_MIN_S, FIRST_STEP_MAX_S)
     raw.execute("PRAGMA busy_timeout = 0")
     try:
         while True:
@@ -65,7 +71,8 @@ def _begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> None:
                     raise
                 if time.monotonic() > deadline:
                     raise busy(busy_timeout_ms / 1000) from exc
-                time.sleep(random.uniform(WAIT_STEP_MIN_S, WAIT_STEP_MAX_S))
+                time.sleep(random.uniform(*step))
+                step = (WAIT_STEP_MIN_S, WAIT_STEP_MAX_S)
     finally:
         # Inside the transaction a rare wait (the WAL index being rebuilt) may still come.
         raw.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
