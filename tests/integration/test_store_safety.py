@@ -284,15 +284,3 @@ def test_a_move_on_a_full_disk_is_one_line_exit_2_and_nothing_written(
     assert (answer["outcome"], answer["code"]) == ("error", "disk-full")
     (small_disk / "filler").unlink()
     assert _events(url) == before
-
-
-def test_only_a_write_asked_not_to_wait_for_the_disk_skips_it(sqlite_store: Store) -> None:
-    """A feed page's slices but the last commit without waiting for the disk; every other
-    write on the same pooled connection afterwards is durable again (synchronous=FULL)."""
-    levels = []
-    for durable in (True, False, True, False, False, True):
-        with sqlite_store.write(durable=durable) as session:
-            levels.append(session.execute(text("PRAGMA synchronous")).scalar())
-    assert levels == [2, 1, 2, 1, 1, 2]  # FULL, NORMAL, FULL, ...
-    with sqlite_store.write() as session:  # a scan's write, as every write by default
-        assert session.execute(text("PRAGMA synchronous")).scalar() == 2

@@ -96,7 +96,6 @@ def take(
             terminal=terminal,
             cursor=keep_cursor if last else None,
             after=committed,
-            last=last,
         )
         committed = time.perf_counter()
         taken.add(written)
@@ -112,13 +111,10 @@ def _write(
     terminal: str,
     cursor: str | None,
     after: float | None,
-    last: bool,
 ) -> Slice:
     """Write one slice (planned first, just before it is written, unless `ready`), with the
     cursor if given; planned again when another writer changed what it read. `after`: when
-    the slice before it was committed (see `Store.make_way`). Only the `last` slice of a
-    page waits for the disk: one lost to a power cut before it is simply taken again, as
-    the cursor, kept with the last, was not kept either (`Store.write(durable=False)`)."""
+    the slice before it was committed (see `Store.make_way`)."""
     for attempt in range(1, ATTEMPTS + 1):
         if ready is None:
             # Planned from what is stored now: fresh (a unit staged in a lane a moment ago
@@ -131,7 +127,7 @@ def _write(
             for statement, params in pull_state.keep_cursor(part.kind, cursor, clock()):
                 ready.plan.add(statement, params)
         try:
-            write_plan(store, ready.plan, after=after, durable=last)
+            write_plan(store, ready.plan, after=after)
         except ChangedMeanwhile:
             if attempt == ATTEMPTS:
                 raise ImportFailed(

@@ -96,18 +96,15 @@ def _driver_sql(
     return str(compiled), order, defaults, processors
 
 
-def write_plan(
-    store: Store, plan: Plan, *, after: float | None = None, durable: bool = True
-) -> Written:
+def write_plan(store: Store, plan: Plan, *, after: float | None = None) -> Written:
     """Run every step of `plan`, and record its events, in one transaction: all of it is
     written, or nothing. `after`: when the same writer last committed (a pull's slice
-    before this one); the lock is then asked for only once others had their turn.
-    `durable`: see `Store.write`."""
+    before this one); the lock is then asked for only once others had their turn."""
     steps = [render(step, store.writer.dialect) for step in plan.steps]
     if after is not None:
         store.make_way(after)  # once all is rendered: nothing but the writing is left
     try:
-        with store.write(durable=durable) as session:
+        with store.write() as session:
             connection = session.connection()  # BEGIN IMMEDIATE: the write lock, from here
             taken = time.perf_counter()
             for step in steps:

@@ -30,7 +30,6 @@ from stageterm.store.failures import FileGuard, busy, store_error
 
 BUSY_TIMEOUT_MS = 15_000
 WRITER_BUSY_MS = 5
-DURABLE = "stageterm_durable"  # the execution option behind Store.write(durable=False)
 # A writer waiting for the write lock tries again after this long (jittered, see below):
 # soon once (most holds are a scan or a pull's slice, well under a millisecond), then in
 # steps that keep many waiting terminals from burning the CPU.
@@ -148,11 +147,6 @@ def _sqlite_engine(url: str, begin: str, busy_timeout_ms: int, guard: FileGuard 
     def _on_begin(connection: Any) -> None:
         dbapi_connection = connection.connection.dbapi_connection
         if writer:
-            # Set before BEGIN (SQLite refuses inside a transaction), only when it changes.
-            level = "FULL" if connection.get_execution_options().get(DURABLE, True) else "NORMAL"
-            if connection.info.get("synchronous") != level:
-                dbapi_connection.execute(f"PRAGMA synchronous = {level}")
-                connection.info["synchronous"] = level
             _begin_immediate(dbapi_connection, busy_timeout_ms)
         else:
             connection.exec_driver_sql(begin)
@@ -182,21 +176,13 @@ class Store:
         return self.writer.dialect.name == "sqlite"
 
     @contextmanager
-    def write(self, *, durable: bool = True) -> Iterator[Session]:
+    def write(self) -> Iterator[Session]:
         """One write transaction: committed when the block ends, rolled back on error.
 
         The database failing (busy past the busy timeout, its file replaced or removed, a
-        full disk) raises StoreError: nothing of the transaction is kept.
-
-        `durable=False` (SQLite): the commit does not wait for the disk (synchronous=NORMAL,
-        WAL): a power cut may take it back, with whatever was committed after it and not yet
-        on disk, never a part of it, never corrupting the file; the next durable commit (a
-        scan's) makes it durable too. Only for a write that is done again when lost: a feed
-        page's slices before the one that keeps the cursor."""
+        full disk) raises StoreError: nothing of the transaction is kept."""
         try:
             with Session(self.writer, expire_on_commit=False) as session, session.begin():
-                if not durable:
-                    session.connection(execution_options={DURABLE: False})
                 yield session
         except (OperationalError, sqlite3.OperationalError) as exc:
             raise store_error(exc) from exc
