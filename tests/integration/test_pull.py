@@ -9,12 +9,17 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from integration.erp import Erp
+from integration.helpers import build_site
 from stageterm.commands.report import as_text
 from stageterm.config.model import Settings
+from stageterm.intake import pulling
+from stageterm.intake.slices import SLICE_RECORDS
 from stageterm.services.site import Site
 from stageterm.store.engine import Store
+from stageterm.store.errors import StoreError
 
 SO1 = {"ref": "SO-1", "kind": "outbound", "customer": "ACME", "route": "NORTH"}
 
@@ -189,3 +194,83 @@ def test_pull_and_tasks_on_the_command_line_with_an_inbox(
     down = run_cli("pull", "--once", db=demo_db, env={**env, "STAGETERM_INBOX": ""}, timeout=120)
     assert down.returncode == 5, down.stderr
     assert down.stderr.strip().splitlines()[-1].startswith("stageterm: feed ")
+
+
+@pytest.mark.parametrize("kind", ["orders", "units"])
+def test_a_page_cut_off_between_slices_is_taken_again_and_nothing_twice(  # type: ignore[no-untyped-def]
+    backend, fixed_now, clock, erp: Erp, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """The database gone after two slices of a page (on both backends): the next pull takes
+    the page again and the site ends as one uncut pull leaves it, the changes of the first
+    slice (an order's change and task, a unit's hold) and its receipts there once."""
+    new = 2 * SLICE_RECORDS + SLICE_RECORDS // 2  # three slices, the first opening with...
+    if kind == "orders":  # ... an order whose customer and route changed
+        page = [{**SO1, "customer": "BOLT", "route": "SOUTH", "item": "FG-1", "quantity": 200}]
+        page += [
+            {"ref": f"PO-{n:03d}", "kind": "outbound", "item": "FG-1", "quantity": 1}
+            for n in range(new)
+        ]
+    else:  # ... a unit put on hold
+        page = [{"code": "U-03", "item": "FG-1", "quantity": 40, "quality": "hold"}]
+        page += [
+            {"code": f"N-{n:03d}", "item": "FG-1", "quantity": 1, "location": "S-01"}
+            for n in range(new)
+        ]
+    erp.pages[kind] = [page]
+    sites = []
+    for _ in ("cut", "whole"):
+        store = backend.store("site", lambda store: build_site(store, fixed_now))
+        site = pulling_site(store, clock, erp)
+        assert site.moves.move("U-01", "L-ACME-N", "1001").outcome.value == "moved"
+        sites.append(site)
+    cut, whole = sites
+
+    real_write = pulling.write_plan
+    writes = []
+
+    def gone_after_two(*args: object, **kwargs: object) -> object:
+        writes.append(1)
+        if len(writes) == 3:
+            raise StoreError("the database is gone")
+        return real_write(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pulling, "write_plan", gone_after_two)
+    with pytest.raises(StoreError):
+        cut.pull.once()
+    monkeypatch.setattr(pulling, "write_plan", real_write)
+    half = pulled(cut.station.store)
+    assert len(half["new"]) == 2 * SLICE_RECORDS - 1 and half["cursors"] == []
+    assert len(half["changes"] if kind == "orders" else half["upstream"]) > 0
+
+    assert cut.pull.once().problems == [] and whole.pull.once().problems == []
+    assert pulled(cut.station.store) == pulled(whole.station.store)
+    done = pulled(whole.station.store)
+    assert len(done["new"]) == new and done["cursors"] == [(kind, "1")]
+    if kind == "orders":
+        assert [(c[0], c[1]) for c in done["changes"]] == [("SO-1", "customer"), ("SO-1", "route")]
+        assert [(t[1], t[2]) for t in done["tasks"]] == [("restage", "U-01")]
+    else:
+        assert [e[:2] for e in done["upstream"]] == [("hold", "U-03")]
+
+
+def pulled(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """What a pull writes, as rows (without the event ids, random each time)."""
+    queries = {
+        "orders": "SELECT * FROM orders ORDER BY ref",
+        "lines": "SELECT * FROM order_lines ORDER BY id",
+        "changes": "SELECT order_ref, field, old, new, arrived_at FROM order_changes ORDER BY id",
+        "tasks": "SELECT id, kind, unit, order_ref, at, since, ended_at FROM tasks ORDER BY id",
+        "units": "SELECT * FROM units ORDER BY code",
+        "upstream": "SELECT type, unit, from_quality, to_quality, reason FROM events "
+        "WHERE operator = 'upstream' ORDER BY seq",
+        "new": "SELECT unit, type, to_location FROM events "
+        "WHERE unit LIKE 'N-%' OR unit LIKE 'PO-%' ORDER BY seq",
+        "cursors": "SELECT kind, cursor FROM feed_cursors ORDER BY kind",
+    }
+    with store.read() as session:
+        rows = {
+            name: [tuple(r) for r in session.execute(text(sql))] for name, sql in queries.items()
+        }
+    if not rows["new"]:  # orders are not units: their new ones are the PO- orders
+        rows["new"] = [r for r in rows["orders"] if str(r[0]).startswith("PO-")]
+    return rows

@@ -84,7 +84,7 @@ def test_an_import_copies_its_rows_under_the_lock_and_loads_them_before(
     Python runs per row while other terminals wait (SPEC §10: ≤ 2 s for 100k units)."""
     from stageterm.intake import import_file
 
-    rows = "".join(f"N-{n},FG-1,,,,,5,,,,S-01,\n" for n in range(300))
+    rows = "".join(f"N-{n},FG-1,,,,,5,,,,S-01,\n" for n in range(600))
     path = tmp_path / "units.csv"
     path.write_text(
         "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order\n" + rows
@@ -100,12 +100,12 @@ def test_an_import_copies_its_rows_under_the_lock_and_loads_them_before(
     ], locked
     assert all("FROM temp.stageterm_import_" in s for s in locked[1:3]), locked
     loaded = [s for s in statements[:begin] if "temp." in s]
-    assert sum(s.startswith("INSERT INTO temp.") for s in loaded) == 600, loaded[:3]
+    assert sum(s.startswith("INSERT INTO temp.") for s in loaded) == 1200, loaded[:3]
     # Nothing is left behind on the writer's connection, and every unit is there.
     with sqlite_site.writer.connect() as connection:
         temp = connection.exec_driver_sql("SELECT name FROM temp.sqlite_master").all()
         assert temp == []
         assert (
             connection.exec_driver_sql("SELECT count(*) FROM units WHERE code LIKE 'N-%'").scalar()
-            == 300
+            == 600
         )

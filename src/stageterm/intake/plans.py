@@ -26,6 +26,7 @@ from stageterm.domain.model import (
     OrderStatus,
     Quality,
     SyncState,
+    Unit,
     UnitState,
     new_event_id,
 )
@@ -40,6 +41,7 @@ from stageterm.store.tables import (
     UNITS,
     EventRow,
     UnitRow,
+    as_utc,
     to_utc,
 )
 
@@ -70,6 +72,10 @@ class Plan:
     updated: int = 0
     steps: list[Step] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Events of units already known (the feed's hold/release by `upstream`), recorded in the
+    # same transaction through `store.writes.record`, against the units as they were read.
+    events: list[Event] = field(default_factory=list)
+    units_read: dict[str, Unit] = field(default_factory=dict)
 
     def add(self, statement: Executable, params: list[dict[str, Any]]) -> None:
         if params:
@@ -116,10 +122,14 @@ def plan_locations(session: Session, checked: Checked[LocationIn], **_options: o
 
 
 def plan_orders(session: Session, checked: Checked[OrderIn], **_options: object) -> Plan:
-    """Each order's header once; its lines replace the lines it had (a file names them all)."""
+    """Each order's header once; its lines replace the lines it had (a file names them all).
+
+    An order stored exactly so already (header and lines) is counted as updated but not
+    written again: a feed page taken a second time (a pull stopped between its slices)
+    changes nothing, not even the lines' ids."""
     plan = Plan("orders")
     headers: dict[str, dict[str, Any]] = {}
-    lines: list[dict[str, Any]] = []
+    lines: dict[str, list[dict[str, Any]]] = {}
     for _, order in checked.records:
         headers.setdefault(
             order.ref,
@@ -133,16 +143,41 @@ def plan_orders(session: Session, checked: Checked[OrderIn], **_options: object)
                 "status": order.status or OrderStatus.OPEN.value,
             },
         )
+        named = lines.setdefault(order.ref, [])
         if order.item is not None:
-            lines.append({"order_ref": order.ref, "item": order.item, "quantity": order.quantity})
-    old = known(session, ORDERS.c.ref, headers)
-    _upsert(plan, ORDERS, "ref", list(headers.values()), old)
+            named.append({"order_ref": order.ref, "item": order.item, "quantity": order.quantity})
+    stored = _stored_orders(session, headers)
+    changed = [ref for ref in headers if stored.get(ref) != (headers[ref], lines[ref])]
+    old = {ref for ref in changed if ref in stored}
+    _upsert(plan, ORDERS, "ref", [headers[ref] for ref in changed], old)
+    plan.updated += len(headers) - len(changed)  # known, and the same: nothing to write
     plan.add(
         delete(ORDER_LINES).where(ORDER_LINES.c.order_ref == bindparam("b_ref")),
         [{"b_ref": ref} for ref in sorted(old)],
     )
-    plan.add(insert(ORDER_LINES), lines)
+    plan.add(insert(ORDER_LINES), [line for ref in changed for line in lines[ref]])
     return plan
+
+
+def _stored_orders(
+    session: Session, refs: Iterable[str]
+) -> dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """The known orders among `refs`: (header, lines in their order) as `plan_orders` builds
+    them, to tell an order that changed from one sent again."""
+    wanted = sorted(set(refs))
+    stored: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start : start + LOOKUP_CHUNK]
+        for row in session.execute(select(ORDERS).where(ORDERS.c.ref.in_(chunk))).mappings():
+            stored[row["ref"]] = ({**row, "due_at": as_utc(row["due_at"])}, [])
+        found = session.execute(
+            select(ORDER_LINES.c.order_ref, ORDER_LINES.c.item, ORDER_LINES.c.quantity)
+            .where(ORDER_LINES.c.order_ref.in_(chunk))
+            .order_by(ORDER_LINES.c.id)
+        ).mappings()
+        for line in found:
+            stored[line["order_ref"]][1].append(dict(line))
+    return stored
 
 
 def plan_operators(session: Session, checked: Checked[OperatorIn], **_options: object) -> Plan:

@@ -1,54 +1,43 @@
-"""One feed page or inbox file taken in: checked as an import is, then written all or
-nothing, with what only the feed and the inbox do (SPEC §6a):
+"""One feed page or inbox file taken in: checked as an import is, then written, with what
+only the feed and the inbox do (SPEC §6a):
 
 - a unit already known is not an error: a change of `quality` becomes a `hold` or
   `release` event by operator `upstream`; any other difference is a conflict, reported
-  (unit, field) and not applied;
+  (unit, field) and not applied (`intake/upstream.py`);
 - an order whose route or customer changed, or that was cancelled, opens tasks for its
-  staged units (`intake/recoordinate.py`), in the same transaction as the order;
-- for a feed page, the cursor after it is kept in that same transaction too.
+  staged units (`intake/recoordinate.py`), in the same transaction as the order.
+
+An inbox file is written in one transaction: all or nothing. A feed page is written in
+slices (`intake/slices.py`), a few orders or units each, so that scans on the terminals
+meanwhile keep their budget (SPEC §10); its cursor is kept in the transaction of the last
+slice. A pull stopped between two slices (a crash, a kill, the database gone) has not kept
+the cursor, so the next pull asks for the same page and takes it again: the slices already
+written plan nothing new (no second receipt, order change, task or event), the others are
+written then.
+
+Both are checked whole first (validated, then planned in one read transaction): a page or
+file with a bad row, or one the database refuses (an unknown location), writes nothing. Each
+slice of a page is then planned again just before it is written, from what is stored then.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from stageterm.domain.model import Event, EventType, Quality, Unit, new_event_id
 from stageterm.intake import MAX_PROBLEMS
-from stageterm.intake.plans import PLANNERS, Plan
 from stageterm.intake.reading import ImportFailed
-from stageterm.intake.recoordinate import Recoordination, plan_changes
-from stageterm.intake.rows import Checked, UnitIn, validate
+from stageterm.intake.rows import Checked, validate
+from stageterm.intake.slices import SLICE_RECORDS, Slice, plan_slice, split
+from stageterm.intake.upstream import Conflict
 from stageterm.intake.writing import ChangedMeanwhile, write_plan
-from stageterm.store import pull_state, queries
+from stageterm.store import pull_state
 from stageterm.store.engine import Store
-from stageterm.store.writes import StaleUnit, record
 
-UPSTREAM = "upstream"  # the operator of the quality events the feed brings
-# A unit's fields as the feed and the unit name them; quality is not a conflict but an event.
-COMPARED = (
-    "item",
-    "gtin",
-    "lot",
-    "serial",
-    "sscc",
-    "quantity",
-    "uom",
-    "expiry",
-    "location",
-    "order",
-)
-
-
-@dataclass(frozen=True)
-class Conflict:
-    unit: str
-    field: str
-
-    def as_json(self) -> dict[str, str]:
-        return {"unit": self.unit, "field": self.field}
+ATTEMPTS = 2  # a slice planned again once, when another writer changed what it read
 
 
 @dataclass
@@ -64,6 +53,14 @@ class Taken:
     tasks_opened: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
 
+    def add(self, written: Slice) -> None:
+        self.created += written.plan.created
+        self.updated += written.plan.updated
+        self.quality_events += len(written.plan.events)
+        self.changes += written.changes
+        self.tasks_opened += written.tasks_opened
+        self.conflicts.extend(written.conflicts)
+
 
 def take(
     store: Store,
@@ -74,108 +71,69 @@ def take(
     clock: Callable[[], datetime],
     terminal: str,
     keep_cursor: str | None = None,
+    in_slices: bool = False,
 ) -> Taken:
     """Check and write one page or file; ImportFailed names its bad rows (nothing written,
-    the cursor not kept). `keep_cursor`: the feed's `next`, kept with the page."""
+    the cursor not kept). `keep_cursor`: the feed's `next`, kept with the last slice.
+    `in_slices`: a feed page, written slice by slice; else one transaction."""
     checked = validate(kind, source, rows)
     if checked.problems:
         raise ImportFailed(checked.problems[:MAX_PROBLEMS])
+    with store.read() as session:  # the whole, checked at once: lookups in bulk
+        whole = plan_slice(session, checked, clock=clock, terminal=terminal)
+    if whole.plan.problems:
+        raise ImportFailed(whole.plan.problems[:MAX_PROBLEMS])
+    parts = split(checked, SLICE_RECORDS) if in_slices else [checked]
     taken = Taken(kind, source)
-    if kind == "units":
-        checked = _known_units(store, checked, taken, clock=clock, terminal=terminal)
-    for attempt in (1, 2):
-        now = clock()
-        with store.read() as session:
-            plan = PLANNERS[kind](session, checked, clock=clock, terminal=terminal, operator=None)
-            again = plan_changes(session, checked, plan, now) if kind == "orders" else None
-        if plan.problems:
-            raise ImportFailed(plan.problems[:MAX_PROBLEMS])
-        if keep_cursor is not None:
-            for statement, params in pull_state.keep_cursor(kind, keep_cursor, now):
-                plan.add(statement, params)
-        try:
-            write_plan(store, plan)
-        except ChangedMeanwhile:
-            if attempt == 2:
-                raise ImportFailed(
-                    [f"{source}: changed meanwhile by another import; pulled again next time"]
-                ) from None
-            continue
-        _count(taken, plan, again)
-        return taken
-    raise AssertionError("unreachable: the second attempt returns or raises")
+    committed: float | None = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        written = _write(
+            store,
+            part,
+            whole if len(parts) == 1 else None,
+            clock=clock,
+            terminal=terminal,
+            cursor=keep_cursor if last else None,
+            after=committed,
+        )
+        committed = time.perf_counter()
+        taken.add(written)
+    return taken
 
 
-def _count(taken: Taken, plan: Plan, again: Recoordination | None) -> None:
-    taken.created += plan.created
-    taken.updated += plan.updated
-    if again is not None:
-        taken.changes, taken.tasks_opened = again.changes, again.tasks_opened
-
-
-def _known_units(
+def _write(
     store: Store,
-    checked: Checked[UnitIn],
-    taken: Taken,
+    part: Checked[Any],
+    ready: Slice | None,
     *,
     clock: Callable[[], datetime],
     terminal: str,
-) -> Checked[UnitIn]:
-    """Apply the quality changes of known units (events by `upstream`), note their other
-    differences as conflicts; return the new units only, to be received."""
-    new: list[tuple[int, UnitIn]] = []
-    for attempt in (1, 2):
-        new, events, units = [], [], {}
-        with store.write() as session:
-            for line, record_in in checked.records:
-                unit = queries.unit(session, record_in.code)
-                if unit is None:
-                    new.append((line, record_in))
-                    continue
-                if attempt == 1:
-                    taken.conflicts.extend(_conflicts(record_in, unit))
-                event = _quality_event(record_in, unit, clock(), terminal, checked.source)
-                if event is not None:
-                    events.append(event)
-                    units[unit.code] = unit
-            try:
-                if events:
-                    record(session, units, events)
-            except StaleUnit:
-                session.rollback()
-                continue  # moved meanwhile on another terminal: read it again
-        taken.quality_events = len(events)
-        break
-    return Checked(checked.kind, checked.source, new, [])
-
-
-def _conflicts(record_in: UnitIn, unit: Unit) -> list[Conflict]:
-    return [
-        Conflict(unit.code, name)
-        for name in COMPARED
-        if getattr(record_in, name) is not None and getattr(record_in, name) != getattr(unit, name)
-    ]
-
-
-def _quality_event(
-    record_in: UnitIn, unit: Unit, now: datetime, terminal: str, source: str
-) -> Event | None:
-    wanted = Quality(record_in.quality)
-    if wanted is unit.quality:
-        return None
-    kind = EventType.RELEASE if wanted is Quality.RELEASED else EventType.HOLD
-    return Event(
-        id=new_event_id(),
-        type=kind,
-        unit=unit.code,
-        occurred_at=now,
-        operator=UPSTREAM,
-        terminal=terminal,
-        from_location=unit.location,
-        to_location=unit.location,
-        from_state=unit.state,
-        from_quality=unit.quality,
-        to_quality=wanted,
-        quantity=unit.quantity,
-        reason=f"quality {wanted.value} from {source}"[:200],
-    )
+    cursor: str | None,
+    after: float | None,
+) -> Slice:
+    """Write one slice (planned first, just before it is written, unless `ready`), with the
+    cursor if given; planned again when another writer changed what it read. `after`: when
+    the slice before it was committed (see `Store.make_way`)."""
+    for attempt in range(1, ATTEMPTS + 1):
+        if ready is None:
+            # Planned from what is stored now: fresh (a unit staged in a lane a moment ago
+            # is seen), and nothing already written by this page before is planned again.
+            with store.read() as session:
+                ready = plan_slice(session, part, clock=clock, terminal=terminal)
+            if ready.plan.problems:  # only when another writer changed what it names
+                raise ImportFailed(ready.plan.problems[:MAX_PROBLEMS])
+        if cursor is not None:
+            for statement, params in pull_state.keep_cursor(part.kind, cursor, clock()):
+                ready.plan.add(statement, params)
+        try:
+            write_plan(store, ready.plan, after=after)
+        except ChangedMeanwhile:
+            if attempt == ATTEMPTS:
+                raise ImportFailed(
+                    [f"{part.source}: changed meanwhile by another writer; pulled again next time"]
+                ) from None
+            ready = None
+            continue
+        return ready
+    raise AssertionError("unreachable: the last attempt returns or raises")

@@ -1,4 +1,5 @@
-"""Writing a planned import in one short write transaction, and timing how long it held the lock.
+"""Writing a planned import (or one slice of a feed page) in one short write transaction, and
+timing how long it held the lock.
 
 Everything slow happens before the lock is taken: the rows were planned in
 `intake/plans.py`, and here each INSERT is rendered once more, outside the lock, into
@@ -14,6 +15,7 @@ INSERTs with executemany (benchmarks/import_lock.py; SPEC §10).
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import time
@@ -22,18 +24,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Insert
+from sqlalchemy import Connection, Dialect, Insert, Table, insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
+from sqlmodel import Session
 
 from stageterm.intake.plans import Plan, Step
 from stageterm.store.engine import Store
 from stageterm.store.errors import StoreError
 from stageterm.store.failures import store_error
+from stageterm.store.writes import StaleUnit, record
 
 # Rows per executemany call: big enough that per-call overhead vanishes, small enough
 # that one call's parameters stay a few MB.
 BATCH = 5_000
+# From this many rows a plan's INSERTs are loaded into temporary tables before the lock
+# (below it, as a pull's slice of 100 records, the INSERTs themselves take less time than
+# making and dropping the tables).
+STAGE_FROM_ROWS = 1_000
 
 
 class ChangedMeanwhile(Exception):
@@ -63,17 +71,12 @@ def render(step: Step, dialect: Dialect) -> Step | DriverInsert:
     if dialect.paramstyle != "qmark" or not isinstance(statement, Insert) or not step.params:
         return step
     table = statement.table
-    given = list(step.params[0])
-    defaults = {
-        column.key: column.default.arg
-        for column in table.columns
-        if column.key not in given and isinstance(column.default, ScalarElementColumnDefault)
-    }
-    compiled = statement.compile(dialect=dialect, column_keys=[*given, *defaults])
-    order = list(compiled.positiontup or ())
-    if set(order) != set(given) | set(defaults):  # not a plain INSERT of these columns
+    if not isinstance(table, Table) or not statement.compare(insert(table)):
+        return step  # not a plain INSERT of rows into a table
+    driver = _driver_sql(table, tuple(step.params[0]), dialect)
+    if driver is None:
         return step
-    processors = [table.columns[key].type.bind_processor(dialect) for key in order]
+    sql, order, defaults, processors = driver
     rows = []
     for params in step.params:
         values = [params[key] if key in params else defaults[key] for key in order]
@@ -83,23 +86,54 @@ def render(step: Step, dialect: Dialect) -> Step | DriverInsert:
                 for value, process in zip(values, processors, strict=True)
             )
         )
-    return DriverInsert(str(compiled), rows)
+    return DriverInsert(sql, rows)
 
 
-def write_plan(store: Store, plan: Plan) -> Written:
-    """Run every step of `plan` in one transaction: all of it is written, or nothing."""
+@functools.lru_cache(maxsize=64)
+def _driver_sql(
+    table: Table, given: tuple[str, ...], dialect: Dialect
+) -> tuple[str, list[str], dict[str, Any], list[Any]] | None:
+    """SQL, column order, defaults and bind processors of an INSERT of `given` columns into
+    `table`: compiled once per process (a pull writes the same INSERTs slice after slice)."""
+    defaults = {
+        column.key: column.default.arg
+        for column in table.columns
+        if column.key not in given and isinstance(column.default, ScalarElementColumnDefault)
+    }
+    compiled = insert(table).compile(dialect=dialect, column_keys=[*given, *defaults])
+    order = list(compiled.positiontup or ())
+    if set(order) != set(given) | set(defaults):  # not a plain INSERT of these columns
+        return None
+    processors = [table.columns[key].type.bind_processor(dialect) for key in order]
+    return str(compiled), order, defaults, processors
+
+
+def write_plan(store: Store, plan: Plan, *, after: float | None = None) -> Written:
+    """Run every step of `plan`, and record its events, in one transaction: all of it is
+    written, or nothing. `after`: when the same writer last committed (a pull's slice
+    before this one); the lock is then asked for only once others had their turn."""
     steps = [render(step, store.writer.dialect) for step in plan.steps]
     try:
-        with store.writer.connect() as connection, _staged(connection, steps) as copies:
+        with store.writer.connect() as connection, _staged(connection, steps) as locked:
+            if after is not None:
+                store.make_way(after)  # all is rendered and loaded: only the writing is left
             with connection.begin():  # BEGIN IMMEDIATE: the write lock, from here
                 taken = time.perf_counter()
-                for step in copies:
+                for step in locked:
                     _run(connection, step)
+                if plan.events:
+                    # A session on this connection joins its transaction (and leaves the
+                    # commit to it): the events are in the same all-or-nothing write.
+                    with Session(bind=connection, expire_on_commit=False) as session:
+                        record(session, plan.units_read, plan.events)
             return Written(time.perf_counter() - taken)
     except IntegrityError as exc:
         # A key the plan saw as free (or a row it would update) was added by another
         # import meanwhile; the caller plans again and reports it at its line.
         raise ChangedMeanwhile(str(exc.orig)) from exc
+    except StaleUnit as exc:
+        # A unit the plan read was moved meanwhile on a terminal: the caller reads it again.
+        raise ChangedMeanwhile(f"unit {exc.unit} changed meanwhile") from exc
     except (OperationalError, sqlite3.OperationalError) as exc:
         # The engine's wait for BEGIN IMMEDIATE gives up with sqlite3's own error, unwrapped.
         reason = str(exc.orig if isinstance(exc, OperationalError) else exc)
@@ -129,7 +163,10 @@ def _staged(
     any lock is taken; yields the steps to run under the lock, with those INSERTs turned
     into copies from their tables. The tables are dropped when the block ends."""
     raw = connection.connection.driver_connection
-    if not isinstance(raw, sqlite3.Connection):  # no file-wide write lock to keep short
+    rows = sum(len(step.rows) for step in steps if isinstance(step, DriverInsert))
+    if not isinstance(raw, sqlite3.Connection) or rows < STAGE_FROM_ROWS:
+        # PostgreSQL has no file-wide write lock to keep short; a few rows are quicker
+        # written as they are.
         yield list(steps)
         return
     made: list[str] = []

@@ -15,8 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 from stageterm.intake.inbox import take_inbox
-from stageterm.intake.pulling import Conflict, Taken, take
+from stageterm.intake.pulling import Taken, take
 from stageterm.intake.reading import ImportFailed
+from stageterm.intake.upstream import Conflict
 from stageterm.services.station import Station
 from stageterm.store import pull_state
 from stageterm.sync.feed import FEED_KINDS, BadPage, Feed, FeedConfigError, FeedDown, FeedRefused
@@ -149,6 +150,7 @@ class Pull:
                         clock=self.station.clock,
                         terminal=self.station.terminal,
                         keep_cursor=keep,
+                        in_slices=True,
                     )
                 except FeedDown as exc:
                     report.unreachable = str(exc)

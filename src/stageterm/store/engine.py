@@ -29,7 +29,14 @@ from stageterm.store.errors import StoreError
 from stageterm.store.failures import FileGuard, busy, store_error
 
 BUSY_TIMEOUT_MS = 15_000
-WRITER_BUSY_MS = 5
+CHECKPOINTER_BUSY_MS = 5
+# A writer waiting for the write lock tries again after this long (jittered, see below):
+# soon once (most holds are a scan or a pull's slice, well under a millisecond), then in
+# steps that keep many waiting terminals from burning the CPU.
+FIRST_STEP_MIN_S = 0.0001
+FIRST_STEP_MAX_S = 0.0003
+WAIT_STEP_MIN_S = 0.0005
+WAIT_STEP_MAX_S = 0.002
 # With the background checkpointer: how often it copies the WAL back, and the WAL size (in
 # pages) at which a committing writer still checkpoints itself, should the thread fall behind.
 CHECKPOINT_EVERY_S = 0.25
@@ -45,10 +52,14 @@ def _begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> None:
 
     SQLite's own busy handler backs off to 100 ms sleeps, so a writer that has waited a
     while loses the lock to every newcomer: with 8 terminals on one file that gave a p99
-    of over a second. Polling every 0.5-2 ms keeps the queue fair enough for a scan.
-    Past the busy timeout the answer is one line (StoreError), never a traceback.
+    of over a second. Here each try fails at once (the writer's busy_timeout is 0: SQLite's
+    own first sleeps, 1 then 2 ms, are longer than a scan or a pull's slice holds the lock),
+    the second comes 0.1-0.3 ms after the first and the next every 0.5-2 ms, which keeps
+    the queue fair enough for a scan. Past the busy timeout the answer is one line
+    (StoreError), never a traceback.
     """
     deadline = time.monotonic() + busy_timeout_ms / 1000
+    step = (FIRST_STEP_MIN_S, FIRST_STEP_MAX_S)
     while True:
         try:
             raw.execute("BEGIN IMMEDIATE")
@@ -58,7 +69,8 @@ def _begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> None:
                 raise
             if time.monotonic() > deadline:
                 raise busy(busy_timeout_ms / 1000) from exc
-            time.sleep(random.uniform(0.0005, 0.002))
+            time.sleep(random.uniform(*step))
+            step = (WAIT_STEP_MIN_S, WAIT_STEP_MAX_S)
 
 
 class Checkpointer:
@@ -84,7 +96,7 @@ class Checkpointer:
     def _run(self) -> None:
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
+            db.execute(f"PRAGMA busy_timeout = {CHECKPOINTER_BUSY_MS}")
         except sqlite3.Error as exc:
             log.warning("background checkpoints off: %s", exc)
             self.settled.set()
@@ -120,8 +132,11 @@ def _sqlite_engine(url: str, begin: str, busy_timeout_ms: int, guard: FileGuard 
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if writer:  # the writer waits in _begin_immediate; inside its transaction nothing blocks
-            cursor.execute(f"PRAGMA busy_timeout = {WRITER_BUSY_MS}")
+        if writer:
+            # The writer waits in _begin_immediate, where a try must fail at once (not after
+            # SQLite's own 1 + 2 ms sleeps); holding the write lock under WAL, nothing in its
+            # transaction waits for another connection.
+            cursor.execute("PRAGMA busy_timeout = 0")
         cursor.close()
         if guard is not None:
             guard.opened()
@@ -169,6 +184,18 @@ class Store:
                 yield session
         except (OperationalError, sqlite3.OperationalError) as exc:
             raise store_error(exc) from exc
+
+    def make_way(self, since: float) -> None:
+        """For a background writer between two of its short transactions (a pull's slices):
+        on SQLite, let WAIT_STEP_MAX_S pass since its last commit (`since`, perf_counter)
+        before it asks for the lock again, so that every terminal waiting in
+        `_begin_immediate` has tried once and a scan goes between two slices instead of
+        after all of them. PostgreSQL queues writers itself, row by row."""
+        if not self.is_sqlite:
+            return
+        rest = since + WAIT_STEP_MAX_S - time.perf_counter()
+        if rest > 0:
+            time.sleep(rest)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
