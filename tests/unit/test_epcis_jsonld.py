@@ -71,3 +71,21 @@ def test_the_checks_themselves_catch_a_dropped_key_and_a_bad_gs1_name() -> None:
     event["readPoint"] = {"id": "https://id.gs1.org/01/04012345000001"}
     assert jsonld_dropped(document) == ["operatorNote"]
     assert gs1_errors(document) != []
+
+
+def test_the_json_ld_checks_work_after_an_event_loop_has_come_and_gone() -> None:
+    """In the suite an app or `asyncio.run` has often run before this module's first use
+    of pyld: its import must not depend on a current event loop (with no `requests`, pyld
+    falls back to an aiohttp loader that asks for one). Checked in a fresh process so
+    that the order of tests cannot hide it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import asyncio\n"
+        "asyncio.run(asyncio.sleep(0))\n"
+        "from pyld import jsonld\n"
+        "print(jsonld.get_document_loader() is not None)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert (out.returncode, out.stdout.strip()) == (0, "True"), out.stderr[-500:]
