@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 import time
 import traceback
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -487,3 +489,15 @@ class Terminal:
         reply = self.floor.set_quantity(quantity)
         assert reply.entry is not None
         return reply.entry.result
+
+
+def held_write_lock(db: str | Path) -> bool:
+    """True while another connection holds the SQLite write lock (tried without waiting)."""
+    with closing(sqlite3.connect(db, isolation_level=None, timeout=0)) as probe:
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc) or "busy" in str(exc), exc
+            return True
+        probe.execute("ROLLBACK")
+        return False

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from integration.helpers import FIXED_NOW, all_events, all_units, table_dump
+from integration.helpers import FIXED_NOW, all_events, all_units, held_write_lock, table_dump
 from stageterm.domain.model import (
     EventType,
     LocationKind,
@@ -717,18 +717,6 @@ def test_an_unknown_column_of_any_kind_is_an_error(
 
 
 # -- a big import keeps no terminal waiting (issue #16.3, SPEC §10) ------------------------------
-
-
-def held_write_lock(path: str) -> bool:
-    """True while another connection holds the SQLite write lock (tried without waiting)."""
-    with closing(sqlite3.connect(path, isolation_level=None, timeout=0)) as probe:
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            assert "locked" in str(exc) or "busy" in str(exc), exc
-            return True
-        probe.execute("ROLLBACK")
-        return False
 
 
 @pytest.mark.slow

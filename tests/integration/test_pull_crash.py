@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from integration.erp import Erp
-from integration.helpers import seed_now
+from integration.helpers import held_write_lock, seed_now
 from stageterm.intake.slices import SLICE_RECORDS
 
 PAGES = 4
@@ -119,18 +119,6 @@ def pull(run_cli: Any, db: Path, erp: Erp) -> subprocess.Popen[str]:
         stdin=subprocess.DEVNULL,
         text=True,
     )
-
-
-def held_write_lock(db: Path) -> bool:
-    """True while another connection holds the SQLite write lock (tried without waiting)."""
-    with closing(sqlite3.connect(db, isolation_level=None, timeout=0)) as probe:
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            assert "locked" in str(exc) or "busy" in str(exc), exc
-            return True
-        probe.execute("ROLLBACK")
-        return False
 
 
 def progress(db: Path, kind: str) -> tuple[int, int] | None:

@@ -16,23 +16,14 @@ from datetime import datetime
 from sqlmodel import Session
 
 from stageterm.domain.model import Event, EventType, Quality, Unit, new_event_id
+from stageterm.intake.columns import COLUMNS
 from stageterm.intake.rows import Checked, UnitIn
 from stageterm.store import queries
 
 UPSTREAM = "upstream"  # the operator of the quality events the feed brings
-# A unit's fields as the feed and the unit name them; quality is not a conflict but an event.
-COMPARED = (
-    "item",
-    "gtin",
-    "lot",
-    "serial",
-    "sscc",
-    "quantity",
-    "uom",
-    "expiry",
-    "location",
-    "order",
-)
+# A unit's fields as the feed and the unit name them (the units file's columns but its key);
+# quality is not a conflict but an event.
+COMPARED = tuple(c for c in COLUMNS["units"] if c not in ("code", "quality"))
 
 
 @dataclass(frozen=True)
