@@ -264,7 +264,6 @@ class StagetermApp(App[int]):
             screen.confirm()
 
     # -- answers out ---------------------------------------------------------------------------------
-
     async def on_answered(self, message: Answered) -> None:
         if self._stop.is_set():  # quitting: the desk's last sign-out has no screen to go to
             return
@@ -290,11 +289,12 @@ class StagetermApp(App[int]):
             await self.show(LanesScreen(self.site, self.lanes_by, self.aging))
         elif result.code == "help":
             await self.show(HelpScreen())
-        elif self.screen is not self.stage:
+        elif self.screen_stack and self.screen_stack[-1] is not self.stage:
             await self.show_stage()
         if result.event_id and self.sync is not None:
             self.sync.worker.wake()
-        self.update_bars()
+        if self.screen_stack:  # empty when the app closed while this answer was being shown
+            self.update_bars()
 
     def on_acknowledged(self, message: Acknowledged) -> None:
         self.session, self.blocking = message.session, None
