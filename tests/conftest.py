@@ -28,6 +28,10 @@ from pathlib import Path
 
 import pytest
 
+# Pilot tests paint at Textual's own 60 fps, as they were written for; the app's 240 (set
+# by stageterm.tui unless given) is checked by tests/unit/test_frame_rate.py.
+os.environ.setdefault("TEXTUAL_FPS", "60")
+
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:  # so that `integration.pg` and `integration.helpers` import
     sys.path.insert(0, str(TESTS))
