@@ -3,15 +3,9 @@ the site's settings (STAGETERM_AGING_MINUTES, STAGETERM_OLD_MINUTES), not fixed 
 
 from __future__ import annotations
 
-from tui_kit import post_keys, screen_text, shows, until
+from tui_kit import screen_text, shows, signed_in, until
 
 from stageterm.tui.screens.lanes import LanesScreen
-from stageterm.tui.screens.stage import StageScreen
-
-
-async def signed_in(pilot, badge: str = "1001") -> None:
-    post_keys(pilot.app, f"{badge}\r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, StageScreen), what="the stage screen")
 
 
 async def test_the_toggle_cycles_customer_route_carrier(make_app, size) -> None:

@@ -3,7 +3,7 @@ how they are reached by keys alone, and that the board follows other terminals' 
 
 from __future__ import annotations
 
-from tui_kit import post_keys, screen_text, shows, until
+from tui_kit import post_keys, screen_text, shows, signed_in, until
 
 from stageterm.services.site import Site
 from stageterm.tui.screens.help import HelpScreen
@@ -13,11 +13,6 @@ from stageterm.tui.screens.lanes import LanesScreen
 from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.screens.sync import SyncScreen
 from stageterm.tui.screens.unit import UnitScreen
-
-
-async def signed_in(pilot, badge: str = "1001") -> None:
-    post_keys(pilot.app, f"{badge}\r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, StageScreen), what="the stage screen")
 
 
 def board_line(text: str, lane: str) -> str:

@@ -7,20 +7,14 @@ import socket
 import threading
 
 import pytest
-from tui_kit import post_keys, screen_text, shows, until
+from tui_kit import post_keys, screen_text, shows, signed_in, until
 
 from stageterm.config.model import Settings
 from stageterm.domain.model import Quality
 from stageterm.services.site import Site
 from stageterm.tui.app import StagetermApp
 from stageterm.tui.screens.buffers import BuffersScreen
-from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.screens.unit import UnitScreen
-
-
-async def signed_in(pilot, badge: str = "1001") -> None:
-    post_keys(pilot.app, f"{badge}\r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, StageScreen), what="the stage screen")
 
 
 def entries(app) -> int:

@@ -8,20 +8,14 @@ from dataclasses import replace
 
 import pytest
 from test_sync_screen import FakeWorker, failing_status, link
-from tui_kit import post_keys, screen_text, shows, until
+from tui_kit import post_keys, screen_text, shows, signed_in, until
 
 from stageterm.commands.sync import _summary
 from stageterm.sync import SyncStatus
 from stageterm.sync.worker import DrainReport
 from stageterm.tui.app import StagetermApp
 from stageterm.tui.screens.help import help_rows
-from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.screens.sync import SyncScreen
-
-
-async def signed_in(pilot, badge: str = "1001") -> None:
-    post_keys(pilot.app, f"{badge}\r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, StageScreen), what="the stage screen")
 
 
 async def test_only_rejected_events_is_not_sync_down(services, fixed_now) -> None:

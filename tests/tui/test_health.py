@@ -4,17 +4,12 @@ at 80x24 and 40x16 (ASCII mode and a VT220 keyboard included), on the demo site.
 from __future__ import annotations
 
 from sqlalchemy import text
-from tui_kit import post_keys, screen_text, shows, until
+from tui_kit import post_keys, screen_text, shows, signed_in, until
 
 from stageterm.services.site import Site
 from stageterm.tui.screens.health import ASCII_MARKS, HealthScreen, ascii_sparkline
 from stageterm.tui.screens.prompts import PromptScreen
 from stageterm.tui.screens.stage import StageScreen
-
-
-async def signed_in(pilot, badge: str) -> None:  # type: ignore[no-untyped-def]
-    post_keys(pilot.app, f"{badge}\r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, StageScreen), what="the stage screen")
 
 
 def acked(site: Site) -> list[tuple[str, str]]:

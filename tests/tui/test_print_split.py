@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from tui_kit import post_keys, shows, until
+from tui_kit import post_keys, shows, signed_in, until
 
 from conftest import SETTINGS
 from stageterm.labels.content import staged_lane, unit_content
@@ -62,8 +62,7 @@ def printer() -> Iterator[Printer]:
 
 
 async def split_at_the_terminal(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    post_keys(app, "1001\r")
-    await until(pilot, lambda: isinstance(app.screen, StageScreen), what="the stage screen")
+    await signed_in(pilot)
     await pilot.press("ctrl+n")  # Qty (F7 on a keyboard that has it)
     await until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the quantity prompt")
     post_keys(app, "10\r")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tui_kit import post_bytes, post_keys, screen_text, shows, until
+from tui_kit import post_bytes, post_keys, screen_text, shows, signed_in, until
 
 from stageterm.intake import import_rows
 from stageterm.services.site import Site
@@ -29,11 +29,6 @@ def hostile_store(demo_store: Store, fixed_now) -> Store:
     }  # fmt: skip
     import_rows(demo_store, "units", "hostile.csv", [(2, row)], clock=lambda: fixed_now)
     return demo_store
-
-
-async def signed_in(pilot) -> None:
-    post_keys(pilot.app, "1001\r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, StageScreen), what="the stage screen")
 
 
 async def test_imported_markup_is_shown_as_text(

@@ -6,16 +6,10 @@ and look at the SVGs in __snapshots__ before committing them.
 
 from __future__ import annotations
 
-from tui_kit import post_keys, until
+from tui_kit import post_keys, signed_in, until
 
 from stageterm.tui.screens.lanes import LanesScreen
-from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.screens.unit import UnitScreen
-
-
-async def signed_in(pilot) -> None:
-    post_keys(pilot.app, "1001\r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, StageScreen))
 
 
 async def refused(pilot) -> None:

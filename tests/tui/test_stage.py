@@ -3,17 +3,12 @@ acknowledged, approvals by a lead's badge, part quantities, command barcodes."""
 
 from __future__ import annotations
 
-from tui_kit import post_keys, screen_text, shows, until
+from tui_kit import post_keys, screen_text, shows, signed_in, until
 
 from stageterm.services.site import Site
 from stageterm.tui.screens.lanes import LanesScreen
 from stageterm.tui.screens.prompts import PromptScreen
 from stageterm.tui.screens.stage import StageScreen
-
-
-async def sign_in(pilot, badge: str = "1001") -> None:
-    post_keys(pilot.app, f"{badge}\r")
-    await until(pilot, lambda: isinstance(pilot.app.screen, StageScreen), what="the stage screen")
 
 
 def log_size(app) -> int:
@@ -31,7 +26,7 @@ async def scan(pilot, raw: str) -> None:
 async def test_target_first_stages_a_unit(make_app, services: Site, size) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         await scan(pilot, "L-04")
         text = await shows(pilot, "TARGET lane", "ACME / WEST")
         await scan(pilot, "U00003")
@@ -45,7 +40,7 @@ async def test_target_first_stages_a_unit(make_app, services: Site, size) -> Non
 async def test_unit_first_then_lane(make_app, services: Site) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         await scan(pilot, "U00003")
         await shows(pilot, "In hand: U00003", "INFO")
         assert services.views.unit("U00003").location == "S-04"
@@ -57,7 +52,7 @@ async def test_unit_first_then_lane(make_app, services: Site) -> None:
 async def test_refusal_stays_until_enter_and_takes_no_scan(make_app, services: Site, size) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         await scan(pilot, "L-04")
         await scan(pilot, "U00037")
         text = await shows(pilot, "quarantine", "Press Enter to acknowledge")
@@ -81,7 +76,7 @@ async def test_refusal_stays_until_enter_and_takes_no_scan(make_app, services: S
 async def test_cr_lf_scanner_does_not_acknowledge_its_own_refusal(make_app, services: Site) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         post_keys(app, "L-04\r\n")
         await shows(pilot, "TARGET lane")
         post_keys(app, "U00041\r\nU00003\r\n")
@@ -94,7 +89,7 @@ async def test_cr_lf_scanner_does_not_acknowledge_its_own_refusal(make_app, serv
 async def test_unknown_unit_is_an_error_with_the_bell(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         await scan(pilot, "ZZ-NOPE")
         await shows(pilot, "ZZ-NOPE is not known", "Press Enter")
         assert app.bells == 1
@@ -103,7 +98,7 @@ async def test_unknown_unit_is_an_error_with_the_bell(make_app) -> None:
 async def test_approval_by_a_lead_without_pin(make_app, services: Site, size) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         await scan(pilot, "L-03")
         await scan(pilot, "U00005")
         await shows(pilot, "approve", "Waiting for a lead")  # the sentence wraps
@@ -117,7 +112,7 @@ async def test_approval_by_a_lead_without_pin(make_app, services: Site, size) ->
 async def test_approval_by_a_lead_with_pin(make_app, services: Site) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         await scan(pilot, "L-03")
         await scan(pilot, "U00005")
         post_keys(app, "2002\r")
@@ -131,7 +126,7 @@ async def test_approval_by_a_lead_with_pin(make_app, services: Site) -> None:
 async def test_cancel_drops_a_pending_approval(make_app, services: Site) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         await scan(pilot, "L-03")
         await scan(pilot, "U00005")
         await shows(pilot, "Waiting for a lead")
@@ -144,7 +139,7 @@ async def test_cancel_drops_a_pending_approval(make_app, services: Site) -> None
 async def test_part_quantity_for_kitting(make_app, services: Site, size) -> None:
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         await pilot.press("f7")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the quantity prompt")
         post_keys(app, "10\r")
@@ -161,7 +156,7 @@ async def test_part_quantity_for_kitting(make_app, services: Site, size) -> None
 async def test_undo_command_barcode(make_app, services: Site) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         await scan(pilot, "L-04")
         await scan(pilot, "U00003")
         await scan(pilot, "@UNDO")
@@ -172,7 +167,7 @@ async def test_undo_command_barcode(make_app, services: Site) -> None:
 async def test_lanes_command_and_a_lane_scanned_there_becomes_the_target(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
-        await sign_in(pilot)
+        await signed_in(pilot)
         await scan(pilot, "@LANES")
         await until(pilot, lambda: isinstance(app.screen, LanesScreen), what="the lanes board")
         post_keys(app, "L-05\r")

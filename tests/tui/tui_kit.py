@@ -71,3 +71,16 @@ def post_bytes(app: App[object], data: str) -> None:
     parser = XTermParser()
     for message in [*parser.feed(data), *parser.feed("")]:  # "" ends it: a lone ESC is sent
         app.post_message(message)
+
+
+async def signed_in(pilot: Pilot[object], badge: str = "1001") -> None:
+    """Scan `badge` at the sign-in screen and wait until the stage screen is up with its scan
+    log composed (the screen is pushed a frame before its children are mounted)."""
+    from stageterm.tui.screens.stage import StageScreen
+
+    post_keys(pilot.app, f"{badge}\r")
+    await until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, StageScreen) and bool(pilot.app.screen.query("#log")),
+        what="the stage screen",
+    )
