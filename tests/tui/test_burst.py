@@ -4,12 +4,11 @@ key posted at once (and again at ~1 ms a character), each scan staged exactly on
 from __future__ import annotations
 
 import pytest
-from tui_kit import post_keys, type_keys, until
+from tui_kit import post_keys, signed_in, type_keys, until
 
 from stageterm.domain.model import Quality, UnitState
 from stageterm.services.results import Outcome
 from stageterm.services.site import Site
-from stageterm.tui.screens.stage import StageScreen
 
 
 def movable_units(services: Site, count: int) -> list[tuple[str, str]]:
@@ -44,8 +43,7 @@ async def test_fifty_scans_back_to_back_none_lost_none_merged(
     assert all(28 <= len(scan) <= 32 for _code, scan in units)
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
-        post_keys(app, "1001\r")
-        await until(pilot, lambda: isinstance(app.screen, StageScreen))
+        await signed_in(pilot)
         stream = "S-20\r" + "".join(scan + "\r" for _code, scan in units)
         if pace == "burst":
             post_keys(app, stream)
