@@ -8,14 +8,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from tui_kit import SETTINGS
 
-from stageterm.config.model import Settings
 from stageterm.demo import seed
 from stageterm.services.site import Site
 from stageterm.store.engine import Store
 from stageterm.tui.app import StagetermApp
-
-SETTINGS = Settings(idle_minutes=0, ascii=False)
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from tui_kit import post_keys, shows, signed_in, until
+from tui_kit import SETTINGS, post_keys, shows, signed_in, until
 
-from conftest import SETTINGS
 from stageterm.labels.content import staged_lane, unit_content
 from stageterm.labels.draw import draw_label
 from stageterm.labels.layout import SIZES

@@ -10,6 +10,11 @@ from textual.app import App
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
+from stageterm.config.model import Settings
+
+# The settings the terminal tests run the app with: no idle sign-out, Unicode lines.
+SETTINGS = Settings(idle_minutes=0, ascii=False)
+
 TERMINATOR_KEYS = {"\r": "enter", "\n": "ctrl+j", "\t": "tab"}
 
 

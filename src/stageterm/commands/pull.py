@@ -37,6 +37,9 @@ def register(
     )
     p.add_argument("--once", action="store_true", help="take what is there now, then exit")
     p.add_argument("--json", action="store_true", help="with --once: a summary object")
+    # Not for people: a terminal running a pass for the site names itself, the lease's
+    # holder, so the pass takes the lease over (services/pull_beside.py).
+    p.add_argument("--taking-over", metavar="OWNER", help=argparse.SUPPRESS)
     p.set_defaults(handler=run)
 
 
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         # As a service: one line an event with its level, for journald (no stamp of ours).
         log = worker_log("pull", ctx.err)
         return _loop(site.pull, lambda text: log.info(clean_for_display(text, 300)))
-    report = site.pull.once(say)
+    report = site.pull.once(say, taking_over=args.taking_over)
     if args.json:
         ctx.print_json(report.as_json())
     else:

@@ -33,6 +33,7 @@ from stageterm.intake.plans import Plan, Step
 from stageterm.store.engine import Store
 from stageterm.store.errors import StoreError
 from stageterm.store.failures import store_error
+from stageterm.store.pull_tables import MASTER_DATA_CHANGED
 from stageterm.store.writes import StaleUnit, record
 
 # Rows per executemany call: big enough that per-call overhead vanishes, small enough
@@ -121,6 +122,7 @@ def write_plan(store: Store, plan: Plan, *, after: float | None = None) -> Writt
                 taken = time.perf_counter()
                 for step in locked:
                     _run(connection, step)
+                connection.execute(MASTER_DATA_CHANGED)  # open boards reload
                 if plan.events:
                     # A session on this connection joins its transaction (and leaves the
                     # commit to it): the events are in the same all-or-nothing write.

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from stageterm.intake.inbox import take_inbox
@@ -20,11 +19,10 @@ from stageterm.intake.reading import ImportFailed
 from stageterm.intake.upstream import Conflict
 from stageterm.services.station import Station
 from stageterm.store import pull_state
+from stageterm.store.pull_state import LEASE, POLL_S
 from stageterm.sync.feed import FEED_KINDS, BadPage, Feed, FeedConfigError, FeedDown, FeedRefused
 from stageterm.sync.outbox import new_owner, owner_is_dead
 
-LEASE = timedelta(minutes=2)
-POLL_S = 30.0  # between pulls of `stageterm pull` without --once
 MAX_PAGES = 100_000  # a feed that never says "no more items" still ends a pull
 
 
@@ -73,6 +71,11 @@ class Pull:
     def __init__(self, station: Station) -> None:
         self.station = station
         self.owner = new_owner()
+        self._hands_over: str | None = None
+
+    def _is_done(self, holder: str) -> bool:
+        """Whether `holder`'s lease may be taken: it handed it over, or its process died."""
+        return holder == self._hands_over or owner_is_dead(holder)
 
     def feed(self) -> Feed | None:
         """The feed client from the settings; None when no feed is set. Raises
@@ -84,9 +87,17 @@ class Pull:
             settings.master_url, settings.master_token, ca_bundle=settings.upstream_ca_bundle
         )
 
-    def once(self, say: Callable[[str], None] = _quiet, feed: Feed | None = None) -> PullReport:
-        """Take what the feed and the inbox hold now; `say` gets one line a page or file."""
+    def once(
+        self,
+        say: Callable[[str], None] = _quiet,
+        feed: Feed | None = None,
+        taking_over: str | None = None,
+    ) -> PullReport:
+        """Take what the feed and the inbox hold now; `say` gets one line a page or file.
+        `taking_over`: the lease's holder that started this pass for it (a terminal, see
+        services/pull_beside.py), whose lease is taken over as if it had run out."""
         report = PullReport()
+        self._hands_over = taking_over
         try:
             own = feed or self.feed()
         except FeedConfigError as exc:
@@ -124,7 +135,7 @@ class Pull:
             stop.wait(wait)
 
     def _lease(self, report: PullReport) -> bool:
-        holder = pull_state.take_lease(self.station.store, self.owner, LEASE, owner_is_dead)
+        holder = pull_state.take_lease(self.station.store, self.owner, LEASE, self._is_done)
         report.busy_with = holder
         return holder is None
 

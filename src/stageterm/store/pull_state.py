@@ -15,6 +15,8 @@ from stageterm.store.pull_tables import FEED_CURSORS, PULL_LEASE
 from stageterm.store.tables import as_utc
 
 LEASE_NAME = "pull"
+LEASE = timedelta(minutes=2)  # renewed at every page: a worker that dies frees it this soon
+POLL_S = 30.0  # between pull passes of a worker (`stageterm pull`, a terminal's)
 
 
 def cursor(session: Session, kind: str) -> str | None:

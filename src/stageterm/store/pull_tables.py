@@ -3,10 +3,12 @@
 - `feed_cursors`: per feed kind, the cursor to ask with next (kept once a page is written).
 - `pull_lease`: one row per site; the pull worker that holds it (one at a time, like sync).
 - `order_changes`: an order whose route, customer or status changed, and when it arrived.
+- `data_versions`: the master data's version (`master`), moved by every write of master
+  data (migration 0007), so that open boards reload (`views.change_counter`).
 - `tasks`: a staged unit that no longer fits its lane (`restage` or `unstage`), until a
   move puts it where it fits (`ended_at`, `ended_by_event`).
 
-Owned by migration 0005; on the same metadata as `store/tables.py`, so the schema test
+Owned by migrations 0005 and 0007; on the same metadata as `store/tables.py`, so the schema test
 compares them too.
 """
 
@@ -59,4 +61,18 @@ TASKS = sa.Table(
     sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("ended_by_event", sa.String(length=36), nullable=True),
     sa.Index("ix_tasks_unit_open", "unit", "ended_at"),
+)
+
+DATA_VERSIONS = sa.Table(
+    "data_versions",
+    metadata,
+    sa.Column("name", sa.String(length=32), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+MASTER_DATA = "master"
+# Run in every transaction that writes master data (intake/writing.py).
+MASTER_DATA_CHANGED = (
+    sa.update(DATA_VERSIONS)
+    .where(DATA_VERSIONS.c.name == MASTER_DATA)
+    .values(version=DATA_VERSIONS.c.version + 1)
 )

@@ -21,6 +21,7 @@ from stageterm.domain.model import (
     Unit,
     UnitState,
 )
+from stageterm.store.pull_tables import DATA_VERSIONS, MASTER_DATA
 from stageterm.store.tables import (
     EVENTS,
     LOCATIONS,
@@ -185,8 +186,15 @@ def units_matching(
 
 
 def change_counter(session: Session) -> int:
-    """The newest event's seq: it moves whenever any terminal changes anything."""
-    return int(session.execute(select(func.coalesce(func.max(EVENTS.c.seq), 0))).scalar_one())
+    """The newest event's seq plus the master data's version: it moves whenever any
+    terminal moves anything and whenever master data is written (an import, a pull)."""
+    events = select(func.coalesce(func.max(EVENTS.c.seq), 0)).scalar_subquery()
+    master = (
+        select(func.coalesce(func.max(DATA_VERSIONS.c.version), 0))
+        .where(DATA_VERSIONS.c.name == MASTER_DATA)
+        .scalar_subquery()
+    )
+    return int(session.execute(select(events + master)).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,7 @@ class StagetermApp(App[int]):
         loaded = not callable(settings)
         self._hints = (self.settings.ascii, self.settings.terminal_id()) if loaded else first_paint_hints()  # fmt: skip
         super().__init__()
-        self._site: Site | None = None
+        self._site: Site | None = None if callable(site) else site
         self._opener = site if callable(site) else None
         self._sync_opener = sync if callable(sync) else None
         self.sync: SyncLink | None = None if callable(sync) else sync
@@ -107,8 +107,6 @@ class StagetermApp(App[int]):
         self._counter: int | None = None
         self._stop = threading.Event()
         self._ascii_filter = AsciiFilter() if self._hints[0] else None
-        if not callable(site):
-            self._site = site
 
     @property
     def site(self) -> Site:
@@ -178,8 +176,7 @@ class StagetermApp(App[int]):
                 self.screen.set_terminal(self.settings.terminal_id())
         self._site = message.site
         self.sync = message.sync if isinstance(message.sync, SyncLink) else None
-        if self.sync is None:
-            self.sync_line = "sync off"
+        self.sync_line = "sync off" if self.sync is None else self.sync_line
         if isinstance(self.screen, SignInScreen) and self.screen.note.startswith("Opening"):
             self.screen.set_note("")
         self._start_work(message.session)
@@ -195,6 +192,9 @@ class StagetermApp(App[int]):
     def exit(self, result: int | None = None, return_code: int = 0, message: Any = None) -> None:
         self._stop.set()  # the desk signs the session out as it stops
         super().exit(result, return_code, message)
+
+    def on_unmount(self) -> None:
+        self._stop.set()  # however the app ends: the threads (and a pull pass) end with it
 
     # -- what the pollers report ---------------------------------------------------------------------
 

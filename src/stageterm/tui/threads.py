@@ -1,6 +1,6 @@
 """The app's threads, started once the database is open: the scan desk that owns this
 terminal's `FloorSession`, the sync worker (where upstream is set) and the pull worker
-(where a feed or an inbox is set). Daemon threads: a loop that outlives a crashed UI must
+(where a feed or an inbox is set: it starts each pull pass as a child process). Daemon threads: a loop that outlives a crashed UI must
 not hold the process open; they stop when the app's `stop` event is set."""
 
 from __future__ import annotations
@@ -49,8 +49,11 @@ def start_threads(app: StagetermApp, session: Any, stop: threading.Event) -> Non
     settings = app.settings
     if settings.master_url or settings.inbox:
         # Master data in: one worker per site at a time (the pull lease decides which
-        # terminal's); it logs, the screens learn of new data through the change counter.
-        _thread("pull", app.site.pull.run, stop, app.log.info)
+        # terminal's), each pass a child process so that it never holds up a scan; it
+        # logs, the screens learn of new data through the change counter.
+        from stageterm.services.pull_beside import PullBeside
+
+        _thread("pull", PullBeside(app.site.station).run, stop, app.log.info)
 
 
 def _thread(name: str, target: Callable[..., object], *args: object) -> None:

@@ -5,4 +5,4 @@ with it without importing Alembic (~0.5-1 s); tests/integration/test_migrations.
 that it names the newest migration. Add a migration: set HEAD to its revision.
 """
 
-HEAD = "0006"
+HEAD = "0007"

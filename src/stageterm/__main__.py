@@ -1,0 +1,8 @@
+"""`python -m stageterm`: the same as the `stageterm` command (a terminal starts its pull
+passes this way, with the interpreter it runs in)."""
+
+import sys
+
+from stageterm.cli import main
+
+sys.exit(main())
