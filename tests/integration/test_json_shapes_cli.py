@@ -8,43 +8,10 @@ from __future__ import annotations
 
 import json
 
-HISTORY_KEYS = {
-    "id",
-    "seq",
-    "type",
-    "unit",
-    "from",
-    "to",
-    "quantity",
-    "operator",
-    "approved_by",
-    "overrides",
-    "terminal",
-    "occurred_at",
-    "reason",
-    "undoes",
-    "quality",
-    "sync_state",
-}
-UNIT_KEYS = {
-    "code",
-    "item",
-    "gtin",
-    "lot",
-    "serial",
-    "sscc",
-    "quantity",
-    "uom",
-    "expiry",
-    "quality",
-    "state",
-    "location",
-    "order",
-    "staged_at",
-    "version",
-    "parent",
-    "history",
-}
+import spec_keys
+
+HISTORY_KEYS = set(spec_keys.HISTORY_KEYS)
+UNIT_KEYS = {*spec_keys.UNIT_KEYS, "history"}
 
 
 def test_unit_and_audit_json_carry_exactly_the_history_keys(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]

@@ -4,28 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from spec_keys import HISTORY_KEYS, UNIT_KEYS
 from stageterm.domain.model import Event, EventType, Quality, SyncState, Unit, UnitState
 from stageterm.domain.shapes import event_facts, history_event, plain_event, unit_facts
 from stageterm.sync.epcis import plain_event as sync_plain_event
 
-HISTORY_KEYS = [
-    "id",
-    "seq",
-    "type",
-    "unit",
-    "from",
-    "to",
-    "quantity",
-    "operator",
-    "approved_by",
-    "overrides",
-    "terminal",
-    "occurred_at",
-    "reason",
-    "undoes",
-    "quality",
-    "sync_state",
-]
 PLAIN_KEYS = [
     "id",
     "seq",
@@ -52,24 +35,6 @@ PLAIN_KEYS = [
     "route",
     "carrier",
     "work_order",
-]
-UNIT_KEYS = [
-    "code",
-    "item",
-    "gtin",
-    "lot",
-    "serial",
-    "sscc",
-    "quantity",
-    "uom",
-    "expiry",
-    "quality",
-    "state",
-    "location",
-    "order",
-    "staged_at",
-    "version",
-    "parent",
 ]
 CET = timezone(timedelta(hours=1))
 APPROVED = Event(
