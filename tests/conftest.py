@@ -27,6 +27,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests judge what code does, not how fast: Hypothesis' 200 ms deadline and its
+# too-slow check fail a correct example when the machine is busy (two test workers, CI).
+settings.register_profile("stageterm", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("stageterm")
 
 # Pilot tests paint at Textual's own 60 fps, as they were written for; the app's 240 (set
 # by stageterm.tui unless given) is checked by tests/unit/test_frame_rate.py.

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
 from stageterm.domain import projection
 from stageterm.domain.model import Event, Unit
 from stageterm.store import tasks
 from stageterm.store.tables import EVENTS, UNITS, EventRow, UnitRow
+
+
+# Built once: a statement object made per scan costs SQLAlchemy a dozen coercions and a
+# cache key (~0.15 ms a scan). The SET of an update is the columns its parameters name.
+_ADD_EVENTS = insert(EVENTS)
+_ADD_UNIT = insert(UNITS)
+_CHANGE_UNIT = update(UNITS).where(
+    UNITS.c.code == bindparam("was_code"), UNITS.c.version == bindparam("was_version")
+)
 
 
 class StaleUnit(Exception):
@@ -41,21 +50,19 @@ def record(
     for event in events:
         current.update(projection.apply(current, event))
     connection = session.connection()
-    connection.execute(insert(EVENTS), [EventRow.values_from(e) for e in events])
+    connection.execute(_ADD_EVENTS, [EventRow.values_from(e) for e in events])
     for code, unit in current.items():
         if code in before and unit.version == before[code]:
             continue
         values = UnitRow.values_from(unit)
         if code not in before:
-            connection.execute(insert(UNITS).values(**values))
+            connection.execute(_ADD_UNIT, values)
             continue
         # Only the columns that changed: SQLite rewrites an index entry for every column SET.
         old = UnitRow.values_from(units[code])
         changed = {k: v for k, v in values.items() if old[k] != v}
         result = connection.execute(
-            update(UNITS)
-            .where(UNITS.c.code == code, UNITS.c.version == before[code])
-            .values(**changed)
+            _CHANGE_UNIT, {**changed, "was_code": code, "was_version": before[code]}
         )
         if result.rowcount != 1:
             raise StaleUnit(code)
