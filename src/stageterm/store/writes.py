@@ -12,7 +12,6 @@ from stageterm.domain.model import Event, Unit
 from stageterm.store import tasks
 from stageterm.store.tables import EVENTS, UNITS, EventRow, UnitRow
 
-
 # Built once: a statement object made per scan costs SQLAlchemy a dozen coercions and a
 # cache key (~0.15 ms a scan). The SET of an update is the columns its parameters name.
 _ADD_EVENTS = insert(EVENTS)
