@@ -227,3 +227,28 @@ def test_the_terminal_s_printer_setting_is_the_default(
     assert done.returncode == 0, done.stderr
     [job] = printer.jobs
     assert f"(01){GTIN}(17)261231(10)ABC123" in job.decode()
+
+
+def test_a_split_on_the_command_line_labels_its_child_as_the_terminal_does(
+    run_cli, demo_db: str, printer: Printer
+) -> None:  # type: ignore[no-untyped-def]
+    """SPEC §4: the child of a kitting split is printed at once where a printer is set,
+    else the answer says how; `stageterm move --qty` is the same move as at the terminal."""
+    at = {"STAGETERM_PRINTER": f"127.0.0.1:{printer.port}"}
+    done = run_cli(
+        "move", "U00143", "--to", "KIT-A", "--qty", "10", "--operator", "1001", db=demo_db, env=at
+    )
+    assert done.returncode == 0, done.stderr
+    assert "(10 of 30; 20 left on U00143)" in done.stdout
+    assert f"Label of U00143-1 sent to 127.0.0.1:{printer.port}." in done.stdout
+    deadline = time.monotonic() + 5
+    while not printer.jobs and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [job] = printer.jobs
+    assert job.startswith(b"^XA") and b"U00143-1" in job
+
+    unlabelled = run_cli(
+        "move", "U00143", "--to", "KIT-A", "--qty", "5", "--operator", "1001", db=demo_db
+    )
+    assert unlabelled.returncode == 0, unlabelled.stderr
+    assert "stageterm label U00143-2 --printer HOST:PORT" in unlabelled.stdout

@@ -194,6 +194,19 @@ def test_hold_the_last_unit(floor: Terminal, services: Site) -> None:
     assert services.views.unit("U-01").quality.value == "hold"  # type: ignore[union-attr]
 
 
+def test_a_reason_may_follow_the_hold_in_its_scan(floor: Terminal, services: Site) -> None:
+    """SPEC §8: `@HOLD` holds at once; a reason may follow ("@HOLD wet pallet", a printed
+    reason barcode or typed). Without one the event says "held at terminal"."""
+    floor.scan("U-01")
+    assert floor.scan("@HOLD:  wet   pallet ").outcome is Outcome.MOVED
+    detail = services.views.unit_detail("U-01")
+    assert detail is not None and detail.history[-1].reason == "wet pallet"
+    floor.scan("U-02")
+    assert floor.scan("@HOLD").outcome is Outcome.MOVED
+    detail = services.views.unit_detail("U-02")
+    assert detail is not None and detail.history[-1].reason == "held at terminal"
+
+
 def test_done_clears_the_target(floor: Terminal, services: Site) -> None:
     floor.scan("L-ACME-N")
     assert floor.scan("@DONE").outcome is Outcome.INFO

@@ -41,6 +41,7 @@ SCRIPTS = {
         None,
     ),
     "back to back": (["L-04", "U00003", "U00004", "U00006", "U00008"], None),
+    "a hold with its reason in the scan": (["U00003", "@HOLD wet pallet"], None),
 }
 
 
@@ -82,6 +83,7 @@ def site_state(url: str) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
                 e.operator,
                 e.approved_by,
                 e.overrides,
+                e.reason,
             )
             for e in site.views.audit()
             if e.terminal != "demo-dock-1" and e.type.value != "receive"

@@ -33,10 +33,22 @@ def test_command_through_a_code128_identifier_and_with_spaces() -> None:
     assert classify(" @ DONE ") == CommandScan(" @ DONE ", "DONE")
 
 
+def test_a_reason_may_follow_a_hold_or_release() -> None:
+    assert classify("@HOLD wet pallet") == CommandScan("@HOLD wet pallet", "HOLD", "wet pallet")
+    assert classify("@hold: wet:  pallet \r") == CommandScan(
+        "@hold: wet:  pallet \r", "HOLD", "wet: pallet"
+    )
+    assert classify("@Release ok") == CommandScan("@Release ok", "RELEASE", "ok")
+    assert classify("@HOLD " + "x" * 201) == ScanError(
+        "@HOLD " + "x" * 201, "Reason too long (limit 200 characters)"
+    )
+
+
 @pytest.mark.parametrize(
     "raw,message",
     [
         ("@FOO", "Unknown command barcode @FOO"),
+        ("@HOLDX y", "Unknown command barcode @HOLDX y"),
         ("@", "Unknown command barcode @"),
         ("@UNDO NOW", "Unknown command barcode @UNDO NOW"),
         ("@[red]x", "Unknown command barcode @[red]x"),

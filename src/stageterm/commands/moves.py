@@ -83,7 +83,7 @@ def _positive(text: str) -> int:
 def _move(args: argparse.Namespace, ctx: Context) -> int:
     def move(site: Site) -> Result:
         seen = site.views.unit(args.unit)
-        return site.moves.move(
+        moved = site.moves.move(
             args.unit,
             args.to,
             args.operator,
@@ -93,6 +93,8 @@ def _move(args: argparse.Namespace, ctx: Context) -> int:
             # What the operator saw is what they move: another terminal's move in between wins.
             expected_version=seen.version if seen else None,
         )
+        # The child of a kitting split is labelled as at the terminal (SPEC §4).
+        return site.printing.with_child_label(moved, args.unit)
 
     return _finish(args, ctx, move)
 

@@ -14,6 +14,8 @@ from stageterm.scanning import gs1
 from stageterm.scanning.hostile import GS, clean_for_display, is_control, unprintable_problem
 from stageterm.scanning.scans import (
     COMMANDS,
+    REASON_COMMANDS,
+    REASON_LIMIT,
     BadgeScan,
     CommandScan,
     LocationScan,
@@ -107,10 +109,20 @@ def _classify(raw: str, settings: ScannerSettings) -> Scan:
     return _unit(raw, text, symbology, settings)
 
 
+# "@HOLD wet pallet", "@HOLD: wet pallet": a command word, a space or a colon, the reason.
+_WITH_REASON = re.compile(r" *([A-Za-z]+)(?: *: *| +)(.+)")
+
+
 def _command(raw: str, word: str) -> Scan:
     command = word.strip(" ").upper()
     if command in COMMANDS:
         return CommandScan(raw, command)
+    with_reason = _WITH_REASON.match(word)
+    head, rest = with_reason.groups() if with_reason else ("", "")
+    if head.upper() in REASON_COMMANDS and (reason := " ".join(rest.split())):
+        if len(reason) > REASON_LIMIT:
+            return ScanError(raw, f"Reason too long (limit {REASON_LIMIT} characters)")
+        return CommandScan(raw, head.upper(), reason)
     return ScanError(raw, f"Unknown command barcode @{clean_for_display(word.strip(' '), 30)}")
 
 

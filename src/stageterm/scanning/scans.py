@@ -68,10 +68,17 @@ class BadgeScan:
     badge: str
 
 
+# Commands a reason may follow in the same scan, "@HOLD wet pallet" (a printed reason
+# barcode, or typed): the rest of the scan after a space or a colon.
+REASON_COMMANDS: frozenset[str] = frozenset({"HOLD", "RELEASE"})
+REASON_LIMIT = 200
+
+
 @dataclass(frozen=True, slots=True)
 class CommandScan:
     raw: str
     command: str  # one of COMMANDS, upper case
+    reason: str | None = None  # for REASON_COMMANDS: what followed the command
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,5 +139,7 @@ def scan_as_dict(scan: Scan) -> dict[str, object]:
             value = value.isoformat()
         elif f.name == "extra":
             value = dict(value)
+        elif f.name == "reason" and value is None:
+            continue  # a command's reason only where one followed it
         out[f.name] = value
     return out

@@ -4,6 +4,8 @@ answer for the operator, never a lost move: the move is committed before anythin
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from stageterm.services.results import Outcome, Result
 from stageterm.services.station import Station
 
@@ -49,6 +51,16 @@ class Printing:
             code="printed",
             unit=unit.code,
         )
+
+    def with_child_label(self, result: Result, moved: str) -> Result:
+        """`result` of moving `moved`, with the label of the child a kitting split made:
+        printed at once where a printer is set, else how to print it. The move stands
+        either way (a printer fault is in the message)."""
+        child = result.unit
+        if result.outcome is not Outcome.MOVED or not child or child == moved:
+            return result
+        printed = self.print_unit(child)
+        return replace(result, message=f"{result.message} {printed.message}")
 
     def how_to_print(self, unit_code: str) -> str:
         return (

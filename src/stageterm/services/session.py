@@ -214,7 +214,7 @@ class FloorSession:
             return result  # still pending: another lead may scan
         self.state.pending = None
         remember_if_told(self, result, pending.unit, pending.quantity)
-        return result
+        return self.site.printing.with_child_label(result, pending.unit)
 
     # -- reads for the shells ------------------------------------------------------------------
 
@@ -284,7 +284,7 @@ class FloorSession:
                 unit=self.state.pending.unit,
             )
         if isinstance(scan, CommandScan):
-            return run_command(self, scan.command)
+            return run_command(self, scan.command, scan.reason)
         if isinstance(scan, LocationScan):
             return self._on_location(scan.code)
         return self._on_unit_scan(scan)
@@ -351,7 +351,7 @@ class FloorSession:
             where = ", ".join(f"{u.code}@{u.location or '-'}" for u in found[:5])
             return Result(
                 Outcome.ERROR,
-                f"{shown} matches {len(found)} units: {where}. Scan the unit label.",
+                f"{shown} matches {len(found)} units: {where}. Scan the unit's own code.",
                 code="ambiguous",
             )
         unit = found[0]

@@ -12,9 +12,11 @@ if TYPE_CHECKING:
     from stageterm.services.session import FloorSession
 
 HOLD_REASON = "held at terminal"
+RELEASE_REASON = "released at terminal"
 
 
-def run_command(session: FloorSession, command: str) -> Result:
+def run_command(session: FloorSession, command: str, reason: str | None = None) -> Result:
+    """What `command` does now; `reason`: what followed a @HOLD or @RELEASE in its scan."""
     state = session.state
     if command == "CANCEL":
         return session._cancel()
@@ -35,9 +37,9 @@ def run_command(session: FloorSession, command: str) -> Result:
     if command == "UNDO":
         return site.corrections.undo(unit, badge)
     if command == "HOLD":
-        return site.quality.hold(unit, badge, HOLD_REASON)
+        return site.quality.hold(unit, badge, reason or HOLD_REASON)
     if command == "RELEASE":
-        return site.quality.release(unit, badge, "released at terminal")
+        return site.quality.release(unit, badge, reason or RELEASE_REASON)
     if command == "ISSUE":
         return site.moves.issue(unit, badge)
     if command == "UNSTAGE":

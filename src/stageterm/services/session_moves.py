@@ -4,7 +4,6 @@ Part of `FloorSession` (session.py), which owns the state these functions read a
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from stageterm.domain.model import Location, LocationKind, Unit
@@ -50,8 +49,7 @@ def move_unit(
     remember_if_told(session, result, unit_code, quantity)
     if result.outcome is Outcome.MOVED:
         session.state.unit_on_screen = result.unit or unit_code
-        if result.unit and result.unit != unit_code:  # a kitting split: label the child
-            result = with_child_label(session, result, result.unit)
+        result = session.site.printing.with_child_label(result, unit_code)
     if result.outcome is Outcome.NEEDS_APPROVAL:
         session.state.pending = PendingApproval(unit_code, target.code, quantity, result, version)
     return result
@@ -94,16 +92,8 @@ def move_scanned(session: FloorSession, code: str, target: Location) -> Result |
     remember_if_told(session, result, code, quantity)
     if result.outcome is Outcome.MOVED:
         session.state.unit_on_screen = result.unit or code
-        if result.unit and result.unit != code:  # a kitting split: label the child
-            result = with_child_label(session, result, result.unit)
+        result = session.site.printing.with_child_label(result, code)
     return result
-
-
-def with_child_label(session: FloorSession, result: Result, child: str) -> Result:
-    """The child of a split gets its label at once where a printer is set; else the
-    answer says how to print it. Either way the move stands."""
-    printed = session.site.printing.print_unit(child)
-    return replace(result, message=f"{result.message} {printed.message}")
 
 
 def remember_if_told(
