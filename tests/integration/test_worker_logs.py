@@ -4,8 +4,10 @@ stderr is `LEVEL stageterm-sync: message`, one an event, and none holds the toke
 
 from __future__ import annotations
 
+import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -98,3 +100,88 @@ def test_the_sync_service_logs_one_line_an_event_with_its_level(  # type: ignore
     )
     assert lines[-1] == "INFO stageterm-sync: stopped; 0 pending events stay queued"
     assert TOKEN not in err
+
+
+def _service(run_cli, db: str, env: dict[str, str], *args: str) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "stageterm"), *args],
+        cwd=run_cli.home,
+        env=run_cli.env(db, env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def test_the_pull_service_logs_one_line_an_event_with_its_level(  # type: ignore[no-untyped-def]
+    run_cli, demo_db: str, tmp_path: Path
+) -> None:
+    from integration.erp import Erp
+
+    shown = json.loads(run_cli("unit", "U00003", "--json", db=demo_db).stdout)
+    changed = {k: shown[k] for k in ("code", "quantity", "location", "order", "lot")}
+    erp = Erp(pages={"units": [[{**changed, "item": "NOT-" + shown["item"]}]]}).start()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "locations-new.csv").write_text(
+        "code,kind,name,customer,route,carrier,capacity,work_order\nS-99,storage,New,,,,,\n"
+    )
+    (inbox / "units-bad.csv").write_text(
+        "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order\n"
+        "Z-1,FG,09501101530004,,,,1,,,,,\n"
+    )
+    env = {
+        "STAGETERM_MASTER_URL": erp.url,
+        "STAGETERM_MASTER_TOKEN": erp.token,
+        "STAGETERM_INBOX": str(inbox),
+    }
+    proc = _service(run_cli, demo_db, env, "pull")
+    try:
+        _wait(lambda: (inbox / "failed" / "units-bad.csv").exists() and len(erp.seen) >= 4)
+        time.sleep(0.5)  # the pass ends and logs
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        erp.stop()
+    assert proc.returncode == 0, err
+    assert out == ""
+    lines = err.splitlines()
+    assert all(re.match(r"^(INFO|WARNING|ERROR) stageterm-pull: \S.*$", ln) for ln in lines), lines
+    assert lines[0] == "INFO stageterm-pull: started: pulling master data; Ctrl-C stops"
+    assert "INFO stageterm-pull: locations-new.csv: pulled 1 new, 0 updated locations" in lines
+    assert any(ln.startswith("ERROR stageterm-pull: units-bad.csv failed: ") for ln in lines)
+    assert "WARNING stageterm-pull: conflict U00003 item: not applied" in lines, lines
+    assert lines[-1] == "INFO stageterm-pull: stopped"
+    assert erp.token not in err
+
+
+def test_pull_with_nothing_to_pull_from_says_so(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
+    for args in (("pull", "--once"), ("pull",)):
+        done = run_cli(*args, db=demo_db, timeout=30)
+        assert done.returncode == 2
+        assert done.stderr.strip() == (
+            "stageterm: nothing to pull from: set STAGETERM_MASTER_URL (the ERP's feed) "
+            "or STAGETERM_INBOX (a folder for master data files)"
+        )
+
+
+def test_the_board_service_logs_its_start_and_stop(run_cli, demo_db: str) -> None:  # type: ignore[no-untyped-def]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = _service(run_cli, demo_db, {}, "serve", "--port", str(port))
+    try:
+        _wait(lambda: _listening(port))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    assert err.splitlines() == [
+        f"INFO stageterm-serve: started: serving the read-only board on http://127.0.0.1:{port}/",
+        "INFO stageterm-serve: stopped",
+    ]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

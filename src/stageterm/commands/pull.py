@@ -14,15 +14,13 @@ from datetime import datetime
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from stageterm.commands.context import Context
+from stageterm.commands.context import CommandError, Context
 from stageterm.commands.exit_codes import Exit
 from stageterm.commands.worker_log import worker_log
 from stageterm.scanning import clean_for_display
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from stageterm.services.pull import Pull, PullReport
+    from stageterm.services.pull import Pull, PullReport, Say
 
 
 def register(
@@ -44,16 +42,27 @@ def register(
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    if not ctx.settings.master_url and ctx.settings.inbox is None:
+        raise CommandError(
+            "nothing to pull from: set STAGETERM_MASTER_URL (the ERP's feed) or "
+            "STAGETERM_INBOX (a folder for master data files)",
+            Exit.BAD_INPUT,
+        )
     site = ctx.site()
 
-    def say(text: str) -> None:
+    def say(text: str, level: str = "info") -> None:
         stamp = f"{datetime.now().astimezone():%H:%M:%S}"
-        print(f"{stamp} {clean_for_display(text, 300)}", file=ctx.err, flush=True)
+        shown = "" if level == "info" else f"{level}: "
+        print(f"{stamp} {shown}{clean_for_display(text, 300)}", file=ctx.err, flush=True)
 
     if not args.once:
         # As a service: one line an event with its level, for journald (no stamp of ours).
         log = worker_log("pull", ctx.err)
-        return _loop(site.pull, lambda text: log.info(clean_for_display(text, 300)))
+
+        def log_line(text: str, level: str = "info") -> None:
+            getattr(log, level)(clean_for_display(text, 300))
+
+        return _loop(site.pull, log_line)
     report = site.pull.once(say, taking_over=args.taking_over)
     if args.json:
         ctx.print_json(report.as_json())
@@ -85,18 +94,18 @@ def _summary(report: PullReport) -> str:
     return "; ".join(parts) or "nothing new"
 
 
-def _loop(pull: Pull, say: Callable[[str], None]) -> int:
+def _loop(pull: Pull, say: Say) -> int:
     stop = threading.Event()
 
     def ask_stop(signum: int, _frame: FrameType | None) -> None:
         stop.set()  # the page in flight is finished, then the loop ends
 
     previous = {sig: signal.signal(sig, ask_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    say("pulling master data; Ctrl-C stops")
+    say("started: pulling master data; Ctrl-C stops")
     try:
         pull.run(stop, say)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    say("pull stopped")
+    say("stopped")
     return Exit.DONE

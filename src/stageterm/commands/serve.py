@@ -16,6 +16,7 @@ import sys
 
 from stageterm.commands.context import CommandError, Context
 from stageterm.commands.exit_codes import Exit
+from stageterm.commands.worker_log import worker_log
 from stageterm.scanning import clean_for_display
 
 DEFAULT_PORT = 8000
@@ -73,6 +74,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     os.environ["STAGETERM_DB"] = site.store.url
     command = shlex.join([sys.executable, "-m", "stageterm.cli", "serve", "--board"])
     shown = f"[{host}]" if ":" in host else host
-    print(f"serving the read-only board on http://{shown}:{args.port}/", file=ctx.err, flush=True)
-    # A token that is set is asked for on loopback too (behind a reverse proxy, say).
-    return ctx.serve(ctx, (command, host, args.port, token))
+    # As a service: one line an event with its level, for journald (commands/worker_log.py).
+    log = worker_log("serve", ctx.err)
+    log.info("started: serving the read-only board on http://%s:%d/", shown, args.port)
+    try:
+        # A token that is set is asked for on loopback too (behind a reverse proxy, say).
+        return ctx.serve(ctx, (command, host, args.port, token))
+    finally:
+        log.info("stopped")

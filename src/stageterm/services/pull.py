@@ -63,7 +63,12 @@ class PullReport:
         }
 
 
-def _quiet(_line: str) -> None:
+# `say(line)` for what went well, `say(line, "warning")` or `say(line, "error")` for
+# what a person should look at: the pull's log lines, one a page or file.
+Say = Callable[..., None]
+
+
+def _quiet(_line: str, _level: str = "info") -> None:
     """No log lines."""
 
 
@@ -89,7 +94,7 @@ class Pull:
 
     def once(
         self,
-        say: Callable[[str], None] = _quiet,
+        say: Say = _quiet,
         feed: Feed | None = None,
         taking_over: str | None = None,
     ) -> PullReport:
@@ -120,7 +125,7 @@ class Pull:
     def run(
         self,
         stop: threading.Event,
-        say: Callable[[str], None] = _quiet,
+        say: Say = _quiet,
         on_report: Callable[[PullReport], None] | None = None,
         poll: float = POLL_S,
     ) -> None:
@@ -139,7 +144,7 @@ class Pull:
         report.busy_with = holder
         return holder is None
 
-    def _feed(self, feed: Feed, report: PullReport, say: Callable[[str], None]) -> None:
+    def _feed(self, feed: Feed, report: PullReport, say: Say) -> None:
         store = self.station.store
         for kind in FEED_KINDS:
             for _ in range(MAX_PAGES):
@@ -165,24 +170,24 @@ class Pull:
                     )
                 except FeedDown as exc:
                     report.unreachable = str(exc)
-                    say(f"feed down: {exc}")
+                    say(f"feed down: {exc}", "warning")
                     return
                 except FeedRefused as exc:
                     report.refused = str(exc)
-                    say(f"feed refused: {exc}")
+                    say(f"feed refused: {exc}", "error")
                     return
                 except (BadPage, ImportFailed) as exc:
                     problems = exc.problems if isinstance(exc, ImportFailed) else [str(exc)]
                     report.problems.extend(problems)
                     for problem in problems:
-                        say(problem)
+                        say(problem, "error")
                     return  # later kinds may name what this page holds: asked again next time
                 report.add(taken)
                 self._say_taken(taken, say)
                 if keep is None:
                     break  # no new cursor: asking again would bring this page again
 
-    def _inbox(self, report: PullReport, say: Callable[[str], None]) -> None:
+    def _inbox(self, report: PullReport, say: Say) -> None:
         inbox = self.station.settings.inbox
         assert inbox is not None
         for filed in take_inbox(
@@ -191,16 +196,19 @@ class Pull:
             if filed.taken is None:
                 report.files_failed.append(filed.name)
                 report.problems.extend(filed.problems)
-                say(f"{filed.name} failed: moved to failed/ ({len(filed.problems)} problems)")
+                say(
+                    f"{filed.name} failed: moved to failed/ ({len(filed.problems)} problems)",
+                    "error",
+                )
                 continue
             report.files_done.append(filed.name)
             report.add(filed.taken)
             self._say_taken(filed.taken, say)
 
-    def _say_taken(self, taken: Taken, say: Callable[[str], None]) -> None:
+    def _say_taken(self, taken: Taken, say: Say) -> None:
         say(f"{taken.source}: pulled {taken.created} new, {taken.updated} updated {taken.kind}")
         for conflict in taken.conflicts:
-            say(f"conflict {conflict.unit} {conflict.field}: not applied")
+            say(f"conflict {conflict.unit} {conflict.field}: not applied", "warning")
         if taken.quality_events:
             say(f"{taken.quality_events} quality changes as hold/release by upstream")
         if taken.tasks_opened:
