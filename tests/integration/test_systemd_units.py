@@ -68,7 +68,9 @@ def test_verify_would_catch_a_misspelt_sandbox_setting(tmp_path: Path) -> None:
 def test_each_unit_runs_its_worker_sandboxed(name: str, command: str) -> None:
     unit = settings(DEPLOY / "systemd" / name)
     assert unit["ExecStart"] == [f"{INSTALLED} {command}"]
-    assert unit["User"] == ["floor"] and unit["Group"] == ["floor"]  # not root
+    # A user of its own: not root, not the SSH sessions' floor (SPEC §6c).
+    assert unit["User"] == ["stageterm"] and unit["Group"] == ["stageterm"]
+    assert unit["UMask"] == ["0007"]  # what it creates stays the group's (the floor's too)
     assert unit["NoNewPrivileges"] == ["yes"]
     assert unit["ProtectSystem"] == ["strict"]
     assert unit["ReadWritePaths"] == ["/var/lib/stageterm"]  # only the data folder
