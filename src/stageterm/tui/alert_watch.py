@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from textual.message import Message
+from stageterm.tui.messages import FromThread
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -23,7 +23,7 @@ TICK_S = 1.0  # how soon a lead who has just signed in sees them
 
 
 @dataclass
-class AlertsSeen(Message):
+class AlertsSeen(FromThread):
     """What a lead should see now: the title bar's words, and a new alert's message (once)."""
 
     line: str

@@ -20,6 +20,7 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.driver import Driver
 from textual.filter import LineFilter
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -35,6 +36,7 @@ from stageterm.tui.look import AGING
 from stageterm.tui.messages import (
     Acknowledged,
     Answered,
+    FromThread,
     Opened,
     PinAsked,
     SiteChanged,
@@ -114,12 +116,8 @@ class StagetermApp(App[int]):
             raise RuntimeError("the database is not open yet")
         return self._site
 
-    @property
-    def is_open(self) -> bool:
-        return self._site is not None
-
     def now(self) -> datetime:
-        return self.site.now() if self.is_open else datetime.now().astimezone()
+        return self.site.now() if self._site is not None else datetime.now().astimezone()
 
     # -- the terminal ------------------------------------------------------------------------------
 
@@ -138,6 +136,11 @@ class StagetermApp(App[int]):
         self.bells += 1
         super().bell()
 
+    async def _on_message(self, message: Message) -> None:
+        if isinstance(message, FromThread) and (self._stop.is_set() or not self.screen_stack):
+            return  # the app closes (or closed) while it was on its way: nowhere to show it
+        await super()._on_message(message)
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):  # before any binding: is it inside a burst?
             self.burst = self.burst or BurstWatch()
@@ -150,10 +153,10 @@ class StagetermApp(App[int]):
 
     async def on_mount(self) -> None:
         self.set_class(self._hints[0], "-ascii")
-        terminal = self.site.terminal if self.is_open else self._hints[1]
-        note = "" if self.is_open else "Opening the database..."
+        terminal = self.site.terminal if self._site is not None else self._hints[1]
+        note = "" if self._site is not None else "Opening the database..."
         await self.push_screen(SignInScreen(terminal, note=note))
-        if self.is_open:
+        if self._site is not None:
             self._start_work(floor_session(self.site, self.settings))
         else:
             self.run_worker(self._open, thread=True, name=OPENING, exit_on_error=False)
@@ -265,8 +268,6 @@ class StagetermApp(App[int]):
 
     # -- answers out ---------------------------------------------------------------------------------
     async def on_answered(self, message: Answered) -> None:
-        if self._stop.is_set():  # quitting: the desk's last sign-out has no screen to go to
-            return
         entry, result = message.entry, message.entry.result
         self.session, self.blocking = message.session, message.blocking
         if result.code == "signed-out":
@@ -379,14 +380,13 @@ class StagetermApp(App[int]):
 
     def action_quantity(self) -> None:
         def answered(value: str | None) -> None:
-            if value is None:
-                return
-            text = value.strip()
+            text = (value or "").strip()
             if text and not (text.isdigit() and int(text) > 0):
                 if isinstance(self.screen, FloorScreen):
                     self.screen.flash(f"Not a quantity: {text[:20]!r}. Whole numbers only.")
                 return
-            self.desk.put(requests.Quantity(int(text) if text else None))
+            if value is not None:
+                self.desk.put(requests.Quantity(int(text) if text else None))
 
         self.push_screen(quantity_prompt(), answered)
 

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
     from stageterm.services.site import Site
 
 
+class FromThread(Message):
+    """A word from a thread (the scan desk, a poller): it may arrive while the app closes,
+    when there is no screen left to show it on (the app drops it then)."""
+
+
 @dataclass
-class Answered(Message):
+class Answered(FromThread):
     """A scan, PIN, quantity or command has been dealt with."""
 
     entry: ScanEntry
@@ -25,7 +30,7 @@ class Answered(Message):
 
 
 @dataclass
-class Acknowledged(Message):
+class Acknowledged(FromThread):
     """The refusal `seq` was acknowledged; scans are taken again."""
 
     seq: int
@@ -33,7 +38,7 @@ class Acknowledged(Message):
 
 
 @dataclass
-class PinAsked(Message):
+class PinAsked(FromThread):
     """A badge that needs a PIN was scanned, to sign in or to approve."""
 
     badge: str
@@ -42,7 +47,7 @@ class PinAsked(Message):
 
 
 @dataclass
-class UnitAsked(Message):
+class UnitAsked(FromThread):
     """A unit was scanned on a screen where that opens the unit (`note`: why none was found)."""
 
     code: str
@@ -50,14 +55,14 @@ class UnitAsked(Message):
 
 
 @dataclass
-class SiteChanged(Message):
+class SiteChanged(FromThread):
     """The event counter moved: this or another terminal changed something."""
 
     counter: int
 
 
 @dataclass
-class SyncChecked(Message):
+class SyncChecked(FromThread):
     """A fresh one-line sync state for the title bars."""
 
     line: str
