@@ -137,7 +137,8 @@ class StagetermApp(App[int]):
         super().bell()
 
     async def _on_message(self, message: Message) -> None:
-        if isinstance(message, FromThread) and (self._stop.is_set() or not self.screen_stack):
+        late = isinstance(message, (FromThread, Worker.StateChanged))  # from other threads
+        if late and (self._stop.is_set() or not self.screen_stack):
             return  # the app closes (or closed) while it was on its way: nowhere to show it
         await super()._on_message(message)
 
