@@ -4,6 +4,8 @@ real inbox folder, the site on SQLite and PostgreSQL, and the installed `stagete
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -274,3 +276,55 @@ def pulled(store: Store) -> dict[str, list[tuple[object, ...]]]:
     if not rows["new"]:  # orders are not units: their new ones are the PO- orders
         rows["new"] = [r for r in rows["orders"] if str(r[0]).startswith("PO-")]
     return rows
+
+
+LOCATIONS_FILE = (
+    "code,kind,name,customer,route,carrier,capacity,work_order\nS-77,storage,New,,,,,\n"
+)
+
+
+def inbox_site(store: Store, clock, inbox: Path) -> Site:  # type: ignore[no-untyped-def]
+    return Site(store, terminal="T-1", settings=Settings(inbox=inbox), clock=clock)
+
+
+def test_done_and_failed_take_the_inbox_s_own_mode(
+    site_store: Store, clock, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Services and terminals share the inbox through its group (docs/deployment.md): the
+    folders a pull makes in it are as shared as the inbox, whatever the pull's umask."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    os.chmod(inbox, 0o2770)
+    (inbox / "locations-a.csv").write_text(LOCATIONS_FILE)
+    (inbox / "units-bad.csv").write_text("code,item\nZ-1,\n")
+    old = os.umask(0o022)
+    try:
+        inbox_site(site_store, clock, inbox).pull.once()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((inbox / "done").stat().st_mode) == 0o2770
+    assert stat.S_IMODE((inbox / "failed").stat().st_mode) == 0o2770
+
+
+def test_a_file_taken_but_not_moved_is_reported_and_taken_again_harmlessly(
+    site_store: Store, clock, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """done/ cannot be made (a file is in its way, as a permission would stop a service):
+    the pull says so and goes on; the file stays and the next pull writes the same again."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "done").write_text("not a folder")
+    (inbox / "locations-a.csv").write_text(LOCATIONS_FILE)
+    site = inbox_site(site_store, clock, inbox)
+    lines: list[tuple[str, str]] = []
+
+    first = site.pull.once(lambda text, level="info": lines.append((level, text)))
+
+    assert first.kinds["locations"]["created"] == 1
+    assert [p for p in first.problems if "taken, but not moved to done/" in p], first.problems
+    assert ("error", first.problems[0]) in lines
+    assert (inbox / "locations-a.csv").exists()
+    before = site.views.location("S-77")
+    again = site.pull.once()
+    assert again.kinds["locations"]["created"] == 0  # the same row again
+    assert site.views.location("S-77") == before is not None

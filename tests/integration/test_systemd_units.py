@@ -75,6 +75,7 @@ def test_each_unit_runs_its_worker_sandboxed(name: str, command: str) -> None:
     assert unit["ProtectSystem"] == ["strict"]
     assert unit["ReadWritePaths"] == ["/var/lib/stageterm"]  # only the data folder
     assert unit["Restart"] == ["on-failure"]
+    assert unit["RestartPreventExitStatus"] == ["2"]  # bad settings: not restarted for ever
     assert unit["EnvironmentFile"] == ["/etc/stageterm/stageterm.env"]
     assert unit["WantedBy"] == ["multi-user.target"]
 

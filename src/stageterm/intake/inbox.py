@@ -9,6 +9,7 @@ elsewhere and rename it in (a rename within one file system is atomic).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -58,19 +59,34 @@ def take_inbox(
             rows = read_rows(path, kind)
             taken = take(store, kind, path.name, rows, clock=clock, terminal=terminal)
         except ImportFailed as failed:
-            _move(path, inbox / "failed")
-            note = inbox / "failed" / f"{path.name}.error.txt"
-            note.write_text("\n".join(failed.problems) + "\n", encoding="utf-8")
-            yield Filed(path.name, None, tuple(failed.problems))
+            problems = tuple(failed.problems)
+            try:
+                _move(path, inbox / "failed")
+                note = inbox / "failed" / f"{path.name}.error.txt"
+                note.write_text("\n".join(problems) + "\n", encoding="utf-8")
+            except OSError as exc:  # left in the inbox: it fails again at the next pull
+                problems += (f"{path.name}: not moved to failed/: {exc}",)
+            yield Filed(path.name, None, problems)
             continue
         except StoreError:
             raise  # the database is busy or gone: the file stays for the next pull
-        _move(path, inbox / "done")
+        try:
+            _move(path, inbox / "done")
+        except OSError as exc:
+            # Taken (committed), but left in the inbox: the next pull takes it again, which
+            # changes nothing (what is stored exactly so is not written again).
+            yield Filed(path.name, taken, (f"{path.name}: taken, but not moved to done/: {exc}",))
+            continue
         yield Filed(path.name, taken)
 
 
 def _move(path: Path, folder: Path) -> None:
-    folder.mkdir(exist_ok=True)
+    if not folder.is_dir():
+        folder.mkdir(exist_ok=True)
+        # The inbox's own mode (setgid and group write included), whatever this process's
+        # umask: the services and the terminals share it through its group.
+        with contextlib.suppress(OSError):
+            os.chmod(folder, folder.parent.stat().st_mode & 0o7777)
     target = folder / path.name
     if target.exists():  # the same name dropped again: keep both
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")

@@ -122,12 +122,14 @@ def write_plan(store: Store, plan: Plan, *, after: float | None = None) -> Writt
                 taken = time.perf_counter()
                 for step in locked:
                     _run(connection, step)
-                connection.execute(MASTER_DATA_CHANGED)  # open boards reload
                 if plan.events:
                     # A session on this connection joins its transaction (and leaves the
                     # commit to it): the events are in the same all-or-nothing write.
                     with Session(bind=connection, expire_on_commit=False) as session:
                         record(session, plan.units_read, plan.events)
+                # Open boards reload. Last: the one shared row is held only until COMMIT,
+                # with no other row lock taken after it (PostgreSQL: no lock cycle).
+                connection.execute(MASTER_DATA_CHANGED)
             return Written(time.perf_counter() - taken)
     except IntegrityError as exc:
         # A key the plan saw as free (or a row it would update) was added by another

@@ -204,6 +204,9 @@ class Pull:
             report.files_done.append(filed.name)
             report.add(filed.taken)
             self._say_taken(filed.taken, say)
+            for problem in filed.problems:  # taken, but left in the inbox
+                report.problems.append(problem)
+                say(problem, "error")
 
     def _say_taken(self, taken: Taken, say: Say) -> None:
         say(f"{taken.source}: pulled {taken.created} new, {taken.updated} updated {taken.kind}")

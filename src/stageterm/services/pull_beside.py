@@ -15,6 +15,7 @@ terminals starts one child a poll, not one a terminal.
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
@@ -42,8 +43,11 @@ class PullBeside:
         self.station = station
         self.store = station.store
         self.owner = new_owner()
-        # How to run stageterm again: the interpreter this one runs in, so a venv is kept.
-        self.command = command or [sys.executable, "-m", "stageterm"]
+        # How to run stageterm again: the interpreter this one runs in, so a venv is kept;
+        # -P: a stageterm.py in the folder the terminal started in is not imported instead.
+        self.command = command or [sys.executable, "-P", "-m", "stageterm"]
+        self._child: subprocess.Popen[str] | None = None
+        atexit.register(self._end_child)  # the terminal leaving ends a pass in flight
 
     def run(
         self,
@@ -58,7 +62,11 @@ class PullBeside:
         if stop.wait(first_after):
             return
         while not stop.is_set():
-            code = self.once(say, stop)
+            try:
+                code = self.once(say, stop)
+            except Exception as exc:  # the database failing at the lease: try at the next poll
+                say(f"pull pass not run: {exc}")
+                code = None
             wait = min(wait * 2, BACKOFF_MAX_S) if code == UNREACHABLE else poll
             stop.wait(wait)
 
@@ -77,8 +85,12 @@ class PullBeside:
             return self._pass(say, stop)
         finally:
             # The child took the lease over and dropped it; this is for a child that never
-            # started (or died before taking it).
-            pull_state.drop_lease(self.store, self.owner)
+            # started (or died before taking it). A database failing here leaves the lease
+            # to run out (LEASE), as a dead worker's would.
+            try:
+                pull_state.drop_lease(self.store, self.owner)
+            except Exception as exc:
+                say(f"pull lease not given back: {exc}")
 
     def _pass(self, say: Callable[[str], None], stop: threading.Event | None) -> int | None:
         # The child reads the settings as this terminal did (the same environment, folder
@@ -104,6 +116,7 @@ class PullBeside:
         except OSError as exc:
             say(f"pull not started: {exc}")
             return None
+        self._child = child
         if stop is not None:
             threading.Thread(target=self._end_on, args=(stop, child), daemon=True).start()
         assert child.stderr is not None
@@ -111,7 +124,14 @@ class PullBeside:
             if line.strip():
                 say(line.rstrip("\n"))
         code = child.wait()
+        self._child = None
         return code
+
+    def _end_child(self) -> None:
+        """End the pass in flight, if any (at the terminal's exit)."""
+        child = self._child
+        if child is not None and child.poll() is None:
+            child.terminate()
 
     @staticmethod
     def _end_on(stop: threading.Event, child: subprocess.Popen[str]) -> None:

@@ -70,7 +70,7 @@ class SyncChecked(FromThread):
 
 
 @dataclass
-class Opened(Message):
+class Opened(FromThread):
     """The database is open (the app was started before it, to paint at once)."""
 
     site: Site
