@@ -118,6 +118,21 @@ class Checkpointer:
         self._thread.join(timeout=5)
 
 
+def _journal_in_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:
+    """PRAGMA journal_mode = WAL, retried until the busy timeout: while another connection
+    creates the file or switches it to WAL, SQLite answers "database is locked" at once,
+    without its busy handler (seen with 8 terminals starting together on a new database)."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(WAIT_STEP_MIN_S, 10 * WAIT_STEP_MAX_S))
+
+
 def _sqlite_engine(url: str, begin: str, busy_timeout_ms: int, guard: FileGuard | None) -> Engine:
     engine = create_engine(url, poolclass=NullPool if ":memory:" in url else None)
     writer = begin == "BEGIN IMMEDIATE"
@@ -129,7 +144,7 @@ def _sqlite_engine(url: str, begin: str, busy_timeout_ms: int, guard: FileGuard 
         cursor = dbapi_connection.cursor()
         # Wait patiently while a new file is switched to WAL by another terminal starting too.
         cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _journal_in_wal(cursor, busy_timeout_ms)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         if writer:
