@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -73,3 +74,26 @@ class Erp:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+
+def inbox_with_a_good_and_a_bad_file(folder: Path, new_location: str) -> Path:
+    """An inbox folder holding a locations file that is taken (`new_location`: the CSV row
+    of one new location) and a units file that fails (a GTIN with a wrong check digit)."""
+    folder.mkdir()
+    (folder / "locations-new.csv").write_text(
+        f"code,kind,name,customer,route,carrier,capacity,work_order\n{new_location}\n"
+    )
+    (folder / "units-bad.csv").write_text(
+        "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order\n"
+        "Z-1,FG,09501101530004,,,,1,,,,,\n"
+    )
+    return folder
+
+
+def pulling_env(erp: Erp, inbox: Path) -> dict[str, str]:
+    """The environment of a `stageterm pull` that reads `erp`'s feed and `inbox`."""
+    return {
+        "STAGETERM_MASTER_URL": erp.url,
+        "STAGETERM_MASTER_TOKEN": erp.token,
+        "STAGETERM_INBOX": str(inbox),
+    }

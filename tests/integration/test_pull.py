@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from integration.erp import Erp
+from integration.erp import Erp, inbox_with_a_good_and_a_bad_file, pulling_env
 from integration.helpers import build_site
 from stageterm.commands.report import as_text
 from stageterm.config.model import Settings
@@ -165,20 +165,8 @@ def test_the_feed_down_or_refusing_is_reported_never_a_hang(
 def test_pull_and_tasks_on_the_command_line_with_an_inbox(
     run_cli, demo_db: str, erp: Erp, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "locations-new.csv").write_text(
-        "code,kind,name,customer,route,carrier,capacity,work_order\nL-NEW,lane,New,,,,4,\n"
-    )
-    (inbox / "units-bad.csv").write_text(
-        "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order\n"
-        "Z-1,FG,09501101530004,,,,1,,,,,\n"
-    )
-    env = {
-        "STAGETERM_MASTER_URL": erp.url,
-        "STAGETERM_MASTER_TOKEN": erp.token,
-        "STAGETERM_INBOX": str(inbox),
-    }
+    inbox = inbox_with_a_good_and_a_bad_file(tmp_path / "inbox", "L-NEW,lane,New,,,,4,")
+    env = pulling_env(erp, inbox)
     result = run_cli("pull", "--once", "--json", db=demo_db, env=env)
     assert result.returncode == 2, result.stderr
     summary = json.loads(result.stdout)

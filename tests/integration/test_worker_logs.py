@@ -117,25 +117,13 @@ def _service(run_cli, db: str, env: dict[str, str], *args: str) -> subprocess.Po
 def test_the_pull_service_logs_one_line_an_event_with_its_level(  # type: ignore[no-untyped-def]
     run_cli, demo_db: str, tmp_path: Path
 ) -> None:
-    from integration.erp import Erp
+    from integration.erp import Erp, inbox_with_a_good_and_a_bad_file, pulling_env
 
     shown = json.loads(run_cli("unit", "U00003", "--json", db=demo_db).stdout)
     changed = {k: shown[k] for k in ("code", "quantity", "location", "order", "lot")}
     erp = Erp(pages={"units": [[{**changed, "item": "NOT-" + shown["item"]}]]}).start()
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    (inbox / "locations-new.csv").write_text(
-        "code,kind,name,customer,route,carrier,capacity,work_order\nS-99,storage,New,,,,,\n"
-    )
-    (inbox / "units-bad.csv").write_text(
-        "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order\n"
-        "Z-1,FG,09501101530004,,,,1,,,,,\n"
-    )
-    env = {
-        "STAGETERM_MASTER_URL": erp.url,
-        "STAGETERM_MASTER_TOKEN": erp.token,
-        "STAGETERM_INBOX": str(inbox),
-    }
+    inbox = inbox_with_a_good_and_a_bad_file(tmp_path / "inbox", "S-99,storage,New,,,,,")
+    env = pulling_env(erp, inbox)
     proc = _service(run_cli, demo_db, env, "pull")
     try:
         _wait(lambda: (inbox / "failed" / "units-bad.csv").exists() and len(erp.seen) >= 4)
