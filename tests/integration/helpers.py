@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 import time
 import traceback
@@ -501,3 +502,19 @@ def held_write_lock(db: str | Path) -> bool:
             return True
         probe.execute("ROLLBACK")
         return False
+
+
+def start_cli(
+    run_cli, db: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
+    """The installed `stageterm ARGS` started in the background as `run_cli` runs it (its
+    home, its environment, `db`), its output captured."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "stageterm"), *args],
+        cwd=run_cli.home,
+        env=run_cli.env(db, env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )

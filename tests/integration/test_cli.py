@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import spec_keys
 from integration.helpers import FIXED_NOW, all_units, build_open_site, event_count
 from stageterm.services.site import Site
 from stageterm.store.engine import open_store
@@ -41,23 +42,7 @@ QUEUE_KEYS = {
     "capacity",
     "oldest_dwell_s",
 }
-UNIT_FIELDS = {
-    "code",
-    "sscc",
-    "gtin",
-    "item",
-    "lot",
-    "serial",
-    "quantity",
-    "uom",
-    "expiry",
-    "quality",
-    "state",
-    "location",
-    "order",
-    "staged_at",
-    "version",
-}
+UNIT_FIELDS = set(spec_keys.UNIT_KEYS)
 UNITS_HEADER = "code,item,gtin,lot,serial,sscc,quantity,uom,expiry,quality,location,order"
 
 

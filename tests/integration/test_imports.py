@@ -13,7 +13,6 @@ import json
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -23,7 +22,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from integration.helpers import FIXED_NOW, all_events, all_units, held_write_lock, table_dump
+from integration.helpers import (
+    FIXED_NOW,
+    all_events,
+    all_units,
+    held_write_lock,
+    start_cli,
+    table_dump,
+)
 from stageterm.domain.model import (
     EventType,
     LocationKind,
@@ -790,18 +796,6 @@ def test_terminals_are_answered_while_a_big_import_is_written(  # type: ignore[n
     assert out == "Imported units: 40000 new, 0 updated.\n"
     assert (moving.returncode, move_err) == (0, ""), move_err
     assert moved == "OK: Unit U00003 to L-04.\n"
-
-
-def start_cli(run_cli, db: str, *args: str) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "stageterm"), *args],
-        cwd=run_cli.home,
-        env=run_cli.env(db, None),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
 
 
 def test_an_import_that_cannot_get_the_write_lock_says_so_and_writes_nothing(

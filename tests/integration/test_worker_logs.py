@@ -8,8 +8,6 @@ import json
 import re
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ import pytest
 from receiver import Receiver
 from sync_site import Site
 
+from integration.helpers import start_cli
 from stageterm.domain.model import EventType
 
 TOKEN = "tok-SECRET-0xL0G5"
@@ -53,15 +52,7 @@ def test_the_sync_service_logs_one_line_an_event_with_its_level(  # type: ignore
     site = Site(sqlite_store)
     site.stages(3)
     env = {**ENV, "STAGETERM_UPSTREAM_URL": receiver.url, "STAGETERM_UPSTREAM_TOKEN": TOKEN}
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "stageterm"), "sync"],
-        cwd=run_cli.home,
-        env=run_cli.env(sqlite_store.url, env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
+    proc = start_cli(run_cli, sqlite_store.url, "sync", env=env)
     try:
         _wait(lambda: len(receiver.accepted) == 3)
         receiver.plan(503, 503)  # down for one drain (two tries), then back
@@ -102,18 +93,6 @@ def test_the_sync_service_logs_one_line_an_event_with_its_level(  # type: ignore
     assert TOKEN not in err
 
 
-def _service(run_cli, db: str, env: dict[str, str], *args: str) -> subprocess.Popen[str]:  # type: ignore[no-untyped-def]
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "stageterm"), *args],
-        cwd=run_cli.home,
-        env=run_cli.env(db, env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-
-
 def test_the_pull_service_logs_one_line_an_event_with_its_level(  # type: ignore[no-untyped-def]
     run_cli, demo_db: str, tmp_path: Path
 ) -> None:
@@ -124,7 +103,7 @@ def test_the_pull_service_logs_one_line_an_event_with_its_level(  # type: ignore
     erp = Erp(pages={"units": [[{**changed, "item": "NOT-" + shown["item"]}]]}).start()
     inbox = inbox_with_a_good_and_a_bad_file(tmp_path / "inbox", "S-99,storage,New,,,,,")
     env = pulling_env(erp, inbox)
-    proc = _service(run_cli, demo_db, env, "pull")
+    proc = start_cli(run_cli, demo_db, "pull", env=env)
     try:
         _wait(lambda: (inbox / "failed" / "units-bad.csv").exists() and len(erp.seen) >= 4)
         time.sleep(0.5)  # the pass ends and logs
@@ -158,7 +137,7 @@ def test_the_board_service_logs_its_start_and_stop(run_cli, demo_db: str) -> Non
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    proc = _service(run_cli, demo_db, {}, "serve", "--port", str(port))
+    proc = start_cli(run_cli, demo_db, "serve", "--port", str(port))
     try:
         _wait(lambda: _listening(port))
     finally:

@@ -127,9 +127,11 @@ def write_plan(store: Store, plan: Plan, *, after: float | None = None) -> Writt
                     # commit to it): the events are in the same all-or-nothing write.
                     with Session(bind=connection, expire_on_commit=False) as session:
                         record(session, plan.units_read, plan.events)
-                # Open boards reload. Last: the one shared row is held only until COMMIT,
-                # with no other row lock taken after it (PostgreSQL: no lock cycle).
-                connection.execute(MASTER_DATA_CHANGED)
+                # Open boards reload, when something changed (a slice planned again after
+                # it was written writes only its cursor). Last: the one shared row is held
+                # only until COMMIT, with no row lock taken after it (PostgreSQL: no cycle).
+                if plan.created or plan.updated or plan.events:
+                    connection.execute(MASTER_DATA_CHANGED)
             return Written(time.perf_counter() - taken)
     except IntegrityError as exc:
         # A key the plan saw as free (or a row it would update) was added by another
