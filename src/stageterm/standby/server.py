@@ -1,0 +1,194 @@
+"""The standby's side: load stageterm once, then fork a child for each command handed
+over, which takes on the caller's descriptors, environment, folder and umask and runs
+`cli.main` as the caller's own process would have.
+
+One standby a socket (a lock file next to it); it ends when idle for its time, or when its
+socket was removed or replaced. It never opens a database itself: every child opens its
+own, as a separate process would.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import gc
+import io
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from stageterm.standby import wire
+from stageterm.standby.client import HANDED_OVER
+
+IDLE_S = 600.0  # STAGETERM_STANDBY_IDLE_S
+REQUEST_S = 2.0  # a caller sends its request at once
+GO_S = 10.0  # ... and its "go" once it knows the child
+_HELD: list[Any] = []  # the lock file: a child closes it (it would keep the lock alive)
+
+
+def serve(path: Path, idle_s: float = IDLE_S) -> None:
+    lock = open(f"{path}.lock", "a")  # noqa: SIM115 (held for the standby's life)
+    _HELD.append(lock)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # another standby serves (or is starting at) this path
+        return
+    preload()
+    if path.exists() or path.is_symlink():  # left by a standby that did not end cleanly
+        path.unlink()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    mask = os.umask(0o177)
+    try:
+        listener.bind(str(path))
+    finally:
+        os.umask(mask)
+    listener.listen(64)
+    inode = os.stat(path).st_ino
+    gc.freeze()  # what was loaded stays shared with the children (copy on write)
+    children: set[int] = set()
+    last = time.monotonic()
+    while True:
+        _reap(children)
+        ready, _, _ = select.select([listener], [], [], 1.0)
+        if ready:
+            connection, _ = listener.accept()
+            last = time.monotonic()
+            with connection:
+                _take(connection, listener, children)
+            continue
+        if _moved(path, inode):
+            return
+        if not children and time.monotonic() - last > idle_s:
+            path.unlink(missing_ok=True)
+            return
+
+
+def preload() -> None:
+    """What the commands handed over import: loaded once, here."""
+    from stageterm.commands import command_modules
+
+    command_modules(sorted(HANDED_OVER))
+
+
+def _take(connection: socket.socket, listener: socket.socket, children: set[int]) -> None:
+    """Read one caller's request and fork its command's process."""
+    creds = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    if uid != os.getuid():
+        return
+    connection.settimeout(REQUEST_S)
+    try:
+        request, fds = wire.receive(connection, max_fds=3)
+    except (OSError, EOFError, ValueError):
+        return
+    try:
+        if len(fds) != 3:
+            return
+        child = os.fork()
+        if child == 0:
+            listener.close()
+            for held in _HELD:
+                held.close()
+            _run_command(connection, request, fds)  # never returns
+        children.add(child)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _run_command(connection: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
+    """In the child: wait for the caller's go, become its command, answer its exit code."""
+    code = 1
+    try:
+        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        connection.settimeout(GO_S)
+        wire.send(connection, {"pid": os.getpid()})
+        if connection.recv(1) != b"g":  # the caller gave up: it runs the command itself
+            os._exit(0)
+        connection.settimeout(None)
+        _take_on(request, fds)
+        code = _main(request["argv"])
+    except BaseException:  # the caller must get an answer whatever happened
+        traceback.print_exc()
+    finally:
+        try:
+            wire.send(connection, {"exit": code})
+        finally:
+            os._exit(0)
+
+
+def _take_on(request: dict[str, Any], fds: list[int]) -> None:
+    """The caller's stdin, stdout and stderr, environment, folder, umask and argv."""
+    for number, fd in enumerate(fds):
+        os.dup2(fd, number)
+    sys.stdin = _stream(0, sys.stdin)
+    sys.stdout = _stream(1, sys.stdout)
+    sys.stderr = _stream(2, sys.stderr)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    time.tzset()
+    os.umask(int(request["umask"]))
+    os.chdir(request["cwd"])
+    sys.argv = list(request["argv"])
+
+
+def _stream(fd: int, like: Any) -> io.TextIOWrapper:
+    """A text stream on `fd` as Python makes one at start: the same encoding and errors,
+    line-buffered on a terminal (stderr always)."""
+    writing = fd != 0
+    binary = io.open(fd, "wb" if writing else "rb", closefd=False)  # noqa: SIM115, UP020
+    return io.TextIOWrapper(
+        binary,
+        encoding=getattr(like, "encoding", None) or "utf-8",
+        errors=getattr(like, "errors", None) or "strict",
+        line_buffering=writing and (fd == 2 or os.isatty(fd)),
+    )
+
+
+def _main(argv: list[str]) -> int:
+    """`cli.main` as the console script runs it: its return value or SystemExit is the
+    exit code; the exit handlers run and the output is flushed."""
+    from stageterm.cli import main
+
+    try:
+        code: Any = main(argv[1:])
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(BrokenPipeError):
+            stream.flush()
+    return code
+
+
+def _reap(children: set[int]) -> None:
+    for child in list(children):
+        try:
+            done, _ = os.waitpid(child, os.WNOHANG)
+        except ChildProcessError:
+            done = child
+        if done:
+            children.discard(child)
+
+
+def _moved(path: Path, inode: int) -> bool:
+    """The socket was removed or another took its place: this standby is not the one."""
+    try:
+        return os.stat(path).st_ino != inode
+    except OSError:
+        return True
