@@ -226,3 +226,41 @@ def test_an_idle_standby_ends(env: dict[str, str]) -> None:
     while path.exists():
         assert time.monotonic() < deadline, "the standby did not end when idle"
         time.sleep(0.2)
+
+
+PRELOAD_CHECK = """
+import sys
+from stageterm.standby.server import preload
+preload()
+before = set(sys.modules)
+from stageterm.cli import main
+main(sys.argv[1:])
+print("loaded:", *sorted(set(sys.modules) - before), file=sys.stderr)
+"""
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "pydantic_settings", "numpy", "biip", "stageterm")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("move", UNIT, "--to", LANE, "--operator", "1001"),
+        ("scan", "--operator", "1001", STORAGE, UNIT),
+        ("report", "--json"),
+        ("unit", UNIT),
+    ],
+)
+def test_the_standby_has_loaded_what_a_command_needs(
+    env: dict[str, str], args: tuple[str, ...]
+) -> None:
+    """What the child of a standby would still import, a command's own process imports
+    too: here nothing heavy (else the standby would not keep the command fast)."""
+    done = subprocess.run(
+        [sys.executable, "-c", PRELOAD_CHECK, *args],
+        env={**env, "STAGETERM_STANDBY": "off"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = done.stderr.strip().splitlines()[-1].split()[1:]
+    assert [name for name in loaded if name.split(".")[0] in HEAVY] == []

@@ -33,7 +33,9 @@ def code_fingerprint(package: Path = PACKAGE) -> str:
 def key(env: Mapping[str, str]) -> str:
     """The standby for this interpreter, code and start-time environment."""
     start_env = sorted((k, v) for k, v in env.items() if k.startswith(_AT_START))
-    parts = [sys.executable, str(PACKAGE), code_fingerprint(), repr(start_env)]
+    # The interpreter itself (`python` and `python3` of a venv are one) and the venv.
+    interpreter = [os.path.realpath(sys.executable), sys.prefix]
+    parts = [*interpreter, str(PACKAGE), code_fingerprint(), repr(start_env)]
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 

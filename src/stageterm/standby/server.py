@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import fcntl
 import gc
+import importlib
 import io
 import os
 import select
@@ -71,10 +72,36 @@ def serve(path: Path, idle_s: float = IDLE_S) -> None:
             return
 
 
+# What the commands handed over import on their way (tests/integration/test_standby.py
+# checks that a move imports nothing more in the child).
+PRELOADED = (
+    "stageterm.cli",
+    "stageterm.config.sources",  # pydantic-settings
+    "stageterm.config.model",
+    "stageterm.store.engine",  # SQLAlchemy
+    "stageterm.store.migrate",
+    "stageterm.services.site",  # SQLModel's tables, the use cases
+    "stageterm.services.stay_columns",  # numpy, for the report
+    "stageterm.store.stays",
+    "stageterm.services.session",  # `scan`: FloorSession
+    "stageterm.scanning.classifier",  # ... biip
+    "stageterm.scanning.gs1",
+    "sqlalchemy.dialects.sqlite",
+    "sqlalchemy.dialects.postgresql",
+)
+# A shared site's driver, where it is installed (the `postgres` extra).
+MAYBE_PRELOADED = ("psycopg",)
+
+
 def preload() -> None:
-    """What the commands handed over import: loaded once, here."""
+    """Load once, here, what the commands handed over would load in every process."""
     from stageterm.commands import command_modules
 
+    for name in PRELOADED:
+        importlib.import_module(name)
+    for name in MAYBE_PRELOADED:
+        with suppress(ImportError):
+            importlib.import_module(name)
     command_modules(sorted(HANDED_OVER))
 
 
