@@ -278,6 +278,8 @@ class CliRunner:
             STAGETERM_TERMINAL="cli-test",
             LANG="C.UTF-8",
             NO_COLOR="1",
+            # Commands go through the standby as a user's do; it ends soon after the suite.
+            STAGETERM_STANDBY_IDLE_S="30",
         )
         env.pop("LC_ALL", None)
         if db is not None:
