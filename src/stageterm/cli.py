@@ -80,8 +80,18 @@ def _commands_needed(argv: Sequence[str] | None) -> list[str] | None:
 CREATES_DATABASE = frozenset({"init", "demo", "import"})
 
 
-def open_migrated_store(settings: Settings, demo: bool, *, may_create: bool = True) -> Store:
-    """The store for these settings, upgraded to the newest schema."""
+# Where a thread of the process copies SQLite's WAL back (store/engine.py, Checkpointer):
+# the terminal UI and the commands that run for long or write much. A command that runs
+# and ends leaves it to SQLite's own checkpoint at commit, and stays a single thread (the
+# report forks to read the log on every core: services/step_parts.py).
+BACKGROUND_CHECKPOINTS = frozenset({"demo", "pull", "sync", "serve", "import"})
+
+
+def open_migrated_store(
+    settings: Settings, demo: bool, *, may_create: bool = True, checkpoints: bool = True
+) -> Store:
+    """The store for these settings, upgraded to the newest schema; `checkpoints`: with
+    its WAL checkpoints in a thread of their own."""
     from stageterm.store.engine import open_store
     from stageterm.store.migrate import upgrade
 
@@ -95,7 +105,8 @@ def open_migrated_store(settings: Settings, demo: bool, *, may_create: bool = Tr
         )
     store = open_store(url, busy_timeout_s=settings.busy_timeout)
     upgrade(store)
-    store.start_background_checkpoints()
+    if checkpoints:
+        store.start_background_checkpoints()
     return store
 
 
@@ -135,10 +146,12 @@ def make_site(settings: Settings, store: Store) -> Site:
     return Site(store, terminal=settings.terminal_id(), settings=settings)
 
 
-def build_context(settings: Settings, *, may_create: bool = True) -> Context:
+def build_context(
+    settings: Settings, *, may_create: bool = True, checkpoints: bool = True
+) -> Context:
     return Context(
         settings=settings,
-        open_store=partial(open_migrated_store, may_create=may_create),
+        open_store=partial(open_migrated_store, may_create=may_create, checkpoints=checkpoints),
         make_site=make_site,
         run_app=lambda ctx, demo: run_app(ctx, demo=demo),
         serve=serve_board,
@@ -250,7 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(flags)
         for warning in settings.warnings:
             print(f"stageterm: warning: {warning}", file=sys.stderr)
-        ctx = build_context(settings, may_create=args.command in CREATES_DATABASE)
+        ctx = build_context(
+            settings,
+            may_create=args.command in CREATES_DATABASE,
+            checkpoints=args.command in BACKGROUND_CHECKPOINTS,
+        )
         return int(handler(args, ctx))
     except CommandError as exc:
         print(f"stageterm: {clean_for_display(str(exc), 300)}", file=sys.stderr)

@@ -14,7 +14,10 @@ it (open stays clipped to --until) in several UTC offsets, and every --by groupi
 from __future__ import annotations
 
 import itertools
+import json
 import random
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -244,3 +247,63 @@ def test_the_report_reads_the_log_as_the_step_by_step_reference_does(
                 assert report.build(since, until, by) == expected, (since, until, by)
     finally:
         backend.close()
+
+
+# Run in a process of its own, single-threaded as the command line is (a fork copies one
+# thread; the test runner's worker has several, where the report reads in one go).
+IN_PARTS = """
+import json, sys
+from datetime import datetime
+from stageterm.services import step_parts
+from stageterm.services.report import StagingReport
+from stageterm.store.engine import open_store
+
+step_parts.PARALLEL_FROM = 0  # these logs are small: split them anyway
+started = []
+real_start = step_parts._start_part
+step_parts._start_part = lambda *args: started.append(args) or real_start(*args)
+differ = []
+for job in json.loads(sys.stdin.read()):
+    report = StagingReport(open_store(job["url"]))
+    since, until = datetime.fromisoformat(job["since"]), datetime.fromisoformat(job["until"])
+    whole = report.build(since, until, job["by"])
+    for parts in (2, 3, 4):
+        if report.build(since, until, job["by"], parts=parts) != whole:
+            differ.append([job, parts])
+print(json.dumps({"differ": differ, "forked": len(started)}))
+"""
+
+
+def test_the_log_read_in_parts_on_several_cores_gives_the_same_report(sqlite_factory) -> None:  # type: ignore[no-untyped-def]
+    """services/step_parts.py: the report of a log read in 2, 3 or 4 parts at once (forked
+    processes) is the report of one read, for random logs, windows and groupings."""
+    jobs = []
+    for seed in range(8):
+        rng = random.Random(seed)
+        store = sqlite_factory.store()
+        log = site(rng)
+        write(store, log)
+        times = [t for _, row in log.events if isinstance(t := row["occurred_at"], datetime)]
+        for _ in range(2):
+            since, until = window(rng, times)
+            for by in GroupBy:
+                jobs.append(
+                    {
+                        "url": store.url,
+                        "since": since.isoformat(),
+                        "until": until.isoformat(),
+                        "by": by.value,
+                    }
+                )
+    done = subprocess.run(
+        [sys.executable, "-c", IN_PARTS],
+        input=json.dumps(jobs),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["differ"] == []
+    # Read apart wherever the window holds events (a window after the log has none).
+    assert result["forked"] >= len(jobs) * (1 + 2 + 3) // 2

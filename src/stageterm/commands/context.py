@@ -103,8 +103,8 @@ class Context:
     def print(self, text: str = "") -> None:
         print(text, file=self.out)
 
-    def print_json(self, value: Any) -> None:
-        print(json_line(value), file=self.out)
+    def print_json(self, value: Any, *, compact: bool = False) -> None:
+        print(json_line(value, compact=compact), file=self.out)
 
     def close(self) -> None:
         if self._store is not None:

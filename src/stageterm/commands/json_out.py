@@ -11,6 +11,8 @@ import json
 import re
 from typing import IO, Any
 
+import orjson
+
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on or draw
 # misleadingly: DEL, C1 controls (U+009B is CSI), bidi overrides, zero-width and line
 # separators, lone surrogates from undecodable argv bytes. C0 controls are escaped already
@@ -32,11 +34,20 @@ def _json_escape(match: re.Match[str]) -> str:
 def escape_unprintable(json_text: str) -> str:
     """JSON text with every character that is not printable spelled as a \\u escape: the
     same values, shown safely. Outside strings JSON is ASCII, so only contents change."""
+    if json_text.isascii() and "\x7f" not in json_text:
+        return json_text  # C0 controls are escaped already: nothing to do (and quick)
     return _UNPRINTABLE.sub(_json_escape, json_text)
 
 
-def json_line(value: Any) -> str:
-    """`value` as one line of JSON: readable UTF-8 text, nothing a terminal acts on."""
+def json_line(value: Any, *, compact: bool = False) -> str:
+    """`value` as one line of JSON: readable UTF-8 text, nothing a terminal acts on.
+    `compact`: without spaces, written by orjson at a sixth of json's time (a month's
+    report is 12 MB of JSON); json where orjson cannot (a lone surrogate from argv)."""
+    if compact:
+        try:
+            return escape_unprintable(orjson.dumps(value, default=str).decode("utf-8"))
+        except (orjson.JSONEncodeError, UnicodeDecodeError):
+            pass
     return escape_unprintable(json.dumps(value, ensure_ascii=False, default=str))
 
 

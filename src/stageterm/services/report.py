@@ -53,10 +53,13 @@ class StagingReport:
         since: datetime | None = None,
         until: datetime | None = None,
         by: GroupBy | str = GroupBy.LANE,
+        *,
+        parts: int = 1,
     ) -> Report:
         """The report for [since, until] (aware datetimes; until defaults to now, since to
         24 hours before until). Raises ValueError when since is not before until, or the
-        window is longer than LONGEST_WINDOW."""
+        window is longer than LONGEST_WINDOW. `parts`: read the log in that many parts at
+        once, on as many cores, where it can (services/step_parts.py)."""
         by = GroupBy(by)
         until = until or self.clock()
         since = since or until - DEFAULT_WINDOW
@@ -66,11 +69,12 @@ class StagingReport:
             raise ValueError("the window is longer than 366 days: ask for a year at most")
         # numpy is loaded with the first report, not with every Site (start-up: SPEC §10).
         from stageterm.services import stay_columns as columns
+        from stageterm.services.step_parts import read_steps
 
         start, end = int(since.timestamp()), int(until.timestamp())
         with self.store.read() as session:
             masters = stay_reads.staging_places(session)
-            steps = columns.read_steps(stay_reads.step_rows(session, since, by))
+            steps = read_steps(self.store, session, since, by, parts)
             begun, under_way = columns.trace(steps)
             carried_in = {steps.units.names[u] for u in under_way.unit.tolist()}
             starts = stay_reads.arrivals(session, carried_in, since) if carried_in else {}

@@ -43,6 +43,14 @@ class Codes(dict[str | None, int]):
         super().__init__({None: NONE})
         self.names: list[str] = []
 
+    @classmethod
+    def of(cls, names: Sequence[str]) -> Codes:
+        """Codes given to `names` in that order."""
+        codes = cls()
+        codes.names = list(names)
+        codes.update((name, code) for code, name in enumerate(codes.names))
+        return codes
+
     def __missing__(self, name: str) -> int:
         code = self[name] = len(self.names)
         self.names.append(name)
@@ -277,3 +285,33 @@ def _series(begin: Ints, stop: Ints, hours: Sequence[int]) -> list[tuple[int, in
     change = np.bincount(begin[there], minlength=count + 1)
     change -= np.bincount(stop[there], minlength=count + 1)
     return list(zip(hours, np.cumsum(change[:count]).tolist(), strict=True))
+
+
+def merged(parts: Sequence[Steps]) -> Steps:
+    """Steps read in parts (consecutive stretches of the log, in its order) as one: the
+    later parts' codes turned into the first's."""
+    first = parts[0]
+    units, places, facts = first.units, first.places, first.facts
+    columns: list[list[Ints]] = [
+        [first.unit],
+        [first.at],
+        [first.before],
+        [first.after],
+        [first.fact],
+    ]
+    for part in parts[1:]:
+        unit_codes = _recoded(part.units, units)
+        place_codes = _recoded(part.places, places)
+        columns[0].append(unit_codes[part.unit])
+        columns[1].append(part.at)
+        columns[2].append(place_codes[part.before])
+        columns[3].append(place_codes[part.after])
+        columns[4].append(_recoded(part.facts, facts)[part.fact])
+    unit, at, before, after, fact = (np.concatenate(column) for column in columns)
+    return Steps(unit, at, before, after, fact, units, places, facts)
+
+
+def _recoded(theirs: Codes, ours: Codes) -> Ints:
+    """For each of `theirs` codes, `ours` for the same string; NONE (-1) stays NONE (the
+    last element, which a code of -1 indexes)."""
+    return np.array([ours[name] for name in theirs.names] + [NONE], np.int64)

@@ -77,9 +77,12 @@ def staging_places(session: Session) -> dict[str, Location]:
     return {row.code: location_from(row) for row in session.connection().execute(stmt)}
 
 
-def step_rows(session: Session, since: datetime, by: GroupBy) -> Iterator[list[Step]]:
+def step_rows(
+    session: Session, since: datetime, by: GroupBy, seqs: tuple[int, int] | None = None
+) -> Iterator[list[Step]]:
     """Every event from `since` on (to the end of the log) that changes where a unit is
-    staged, in the log's order, as metrics.Step tuples, a chunk of rows at a time."""
+    staged, in the log's order, as metrics.Step tuples, a chunk of rows at a time.
+    `seqs` (after, up to): only the events numbered after the first and up to the second."""
     fact = _FACT.get(by)
     stmt = (
         select(
@@ -92,7 +95,21 @@ def step_rows(session: Session, since: datetime, by: GroupBy) -> Iterator[list[S
         .where(_E.occurred_at >= to_utc(since), _BEFORE.is_distinct_from(_AFTER))
         .order_by(_E.seq)
     )
+    if seqs is not None:
+        stmt = stmt.where(_E.seq > seqs[0], _E.seq <= seqs[1])
     yield from _driver_rows(session, stmt)
+
+
+def step_span(session: Session, since: datetime) -> tuple[int, int] | None:
+    """(the number of the first event at or after `since` in time, the newest event's
+    number), or None for an empty log: where a window's events lie, to split their reading.
+    (Only a guide at the start: a clock set back can put an event of the window earlier.)"""
+    first = session.connection().execute(
+        select(_E.seq).where(_E.occurred_at >= to_utc(since)).order_by(_E.occurred_at).limit(1)
+    )
+    newest = session.connection().execute(select(func.max(_E.seq))).scalar()
+    start = first.scalar()
+    return None if start is None or newest is None else (start, newest)
 
 
 def _driver_rows(session: Session, stmt: Select[Any]) -> Iterator[list[Any]]:
@@ -163,4 +180,12 @@ def staged_units(session: Session) -> list[tuple[str, str, int]]:
     return [row for rows in _driver_rows(session, stmt) for row in rows]
 
 
-__all__ = ["STAY_KINDS", "arrivals", "epoch", "staged_units", "staging_places", "step_rows"]
+__all__ = [
+    "STAY_KINDS",
+    "arrivals",
+    "epoch",
+    "staged_units",
+    "staging_places",
+    "step_rows",
+    "step_span",
+]
