@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from stageterm.standby import place
+from standby_kit import standing_by, stop_standby
 
 HEAVY = (
     "sqlalchemy",
@@ -65,25 +65,6 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()}")
     return wall, cpu, done.stdout
-
-
-def standing_by(env: dict[str, str]) -> None:
-    """Wait until the standby the warm-up started listens (it loads for about a second)."""
-    path = place.socket_path(env)
-    if path is None:
-        raise SystemExit("no private folder for the standby's socket")
-    deadline = time.monotonic() + 60
-    while not path.exists():
-        if time.monotonic() > deadline:
-            raise SystemExit("the standby did not start")
-        time.sleep(0.1)
-
-
-def stop_standby(env: dict[str, str]) -> None:
-    """Remove the socket: the standby ends within a second."""
-    path = place.socket_path(env)
-    if path is not None:
-        path.unlink(missing_ok=True)
 
 
 def pct(values: list[float], p: float) -> float:
