@@ -3,7 +3,7 @@ passes this way, with the interpreter it runs in)."""
 
 import sys
 
-from stageterm.cli import main
+from stageterm.launch import main
 
 if __name__ == "__main__":
     sys.exit(main())

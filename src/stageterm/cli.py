@@ -245,12 +245,7 @@ def _sync_link(ctx: Context, demo: bool) -> SyncLink:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if argv is None:  # the `stageterm` program itself: a standby may run it (standby/)
-        from stageterm.standby.client import hand_over
-
-        handed = hand_over(sys.argv[1:])
-        if handed is not None:
-            return handed
+    """Run `stageterm ARGV` in this process (launch.py has offered it to the standby)."""
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     ctx: Context | None = None

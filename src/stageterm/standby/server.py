@@ -82,6 +82,7 @@ PRELOADED = (
     "stageterm.store.migrate",
     "stageterm.services.site",  # SQLModel's tables, the use cases
     "stageterm.services.stay_columns",  # numpy, for the report
+    "stageterm.services.step_parts",  # ... multiprocessing
     "stageterm.store.stays",
     "stageterm.services.session",  # `scan`: FloorSession
     "stageterm.scanning.classifier",  # ... biip
