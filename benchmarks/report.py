@@ -115,7 +115,7 @@ def main() -> None:
     report = StagingReport(store, clock=lambda: until)
     by_lane = report.build(since, until, GroupBy.LANE)  # and numpy imported: not timed here
     print(f"{sum(g.stays for g in by_lane.groups)} stays in {len(by_lane.groups)} lanes")
-    cores = min(MOST_PARTS, os.cpu_count() or 1)
+    cores = min(MOST_PARTS, len(os.sched_getaffinity(0)))
     for by in ("lane", "route"):
         figures[f"report_by_{by}"] = show(
             f"report, by {by}, one read",

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -264,3 +266,124 @@ def test_the_standby_has_loaded_what_a_command_needs(
     assert done.returncode == 0, done.stderr
     loaded = done.stderr.strip().splitlines()[-1].split()[1:]
     assert [name for name in loaded if name.split(".")[0] in HEAVY] == []
+
+
+def held_lock(env: dict[str, str]) -> sqlite3.Connection:
+    """Another program's write lock on the site: a move waits for it."""
+    holder = sqlite3.connect(env["STAGETERM_DB"].removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_signal_the_caller_ignores_is_ignored_by_its_command(env: dict[str, str]) -> None:
+    """`nohup stageterm move …`: a hang-up does not stop the move in its own process, nor
+    through the standby."""
+    standing_by(env)
+    holder = held_lock(env)
+    process = subprocess.Popen(
+        [str(STAGETERM), "move", UNIT, "--to", LANE, "--operator", "1001"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )
+    time.sleep(1.5)
+    process.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    holder.execute("ROLLBACK")
+    holder.close()
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert last_event(env["STAGETERM_DB"])[1] == LANE
+
+
+def test_a_caller_killed_takes_its_command_with_it(env: dict[str, str]) -> None:
+    """SIGKILL (a supervisor's timeout, the OOM killer) to a caller whose move waits for the
+    write lock: in its own process the move would never happen; nor does it here."""
+    standing_by(env)
+    holder = held_lock(env)
+    process = subprocess.Popen(  # output to nowhere: a pipe would wait for the command too
+        [str(STAGETERM), "move", UNIT, "--to", LANE, "--operator", "1001"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.5)  # handed over, and waiting for the lock
+    process.kill()
+    process.wait(timeout=30)
+    time.sleep(0.5)
+    holder.execute("ROLLBACK")
+    holder.close()
+    time.sleep(2)  # time enough for a move that was still going to be made
+    assert last_event(env["STAGETERM_DB"])[1] != LANE
+
+
+def test_a_caller_that_hangs_up_mid_request_leaves_no_descriptor_behind(
+    env: dict[str, str],
+) -> None:
+    """Its stdout held open by the standby would keep `out=$(stageterm …)` waiting."""
+    standing_by(env)
+    path = place.socket_path(env)
+    assert path is not None
+    read_end, write_end = os.pipe()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.connect(str(path))
+        socket.send_fds(sock, [b"\0\0\0\x64{"], [write_end, write_end, write_end])
+    os.close(write_end)
+    # Well before the standby ends idle (5 s after this connection), which closes all.
+    ready, _, _ = select.select([read_end], [], [], 3)
+    assert ready and os.read(read_end, 1) == b""  # the pipe's last writer is gone
+    os.close(read_end)
+
+
+@pytest.mark.parametrize("out", ["/dev/full", "closed pipe"])
+def test_output_that_cannot_be_written_ends_as_in_its_own_process(
+    env: dict[str, str], out: str
+) -> None:
+    standing_by(env)
+    codes = []
+    for mode in ({}, {"STAGETERM_STANDBY": "off"}):
+        if out == "/dev/full":
+            with open(out, "w") as full:
+                done = subprocess.run(
+                    [str(STAGETERM), "unit", UNIT, "--json"],
+                    env={**env, **mode},
+                    stdout=full,
+                    stderr=subprocess.PIPE,
+                    timeout=60,
+                )
+            codes.append(done.returncode)
+        else:
+            read_end, write_end = os.pipe()
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as closed:
+                done = subprocess.run(
+                    [str(STAGETERM), "unit", UNIT, "--json"],
+                    env={**env, **mode},
+                    stdout=closed,
+                    stderr=subprocess.PIPE,
+                    timeout=60,
+                )
+            codes.append(done.returncode)
+    assert codes[0] == codes[1] != 0
+
+
+def test_a_standby_that_loaded_other_code_than_its_name_says_does_not_serve(
+    env: dict[str, str],
+) -> None:
+    """The socket's name is the key of the callers' code, interpreter and settings; a
+    standby whose own key differs (it found another stageterm on its path) ends at once."""
+    path = place.socket_path(env)
+    assert path is not None
+    wrong = path.with_name("standby-0000000000000000dead.sock")
+    done = subprocess.run(
+        [sys.executable, "-P", "-m", "stageterm.standby", str(wrong)],
+        env={**env, "STAGETERM_STANDBY_IDLE_S": "600"},  # serving, it would wait that long
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not wrong.exists()

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         )
     try:
         # The command runs alone in its process: it may read the log on every core.
-        cores = min(MOST_PARTS, os.cpu_count() or 1)
+        cores = min(MOST_PARTS, len(os.sched_getaffinity(0)))
         report = ctx.site().staging_report.build(since, until, args.by, parts=cores)
     except ValueError as exc:  # the window is empty or backwards
         raise CommandError(str(exc), Exit.BAD_INPUT) from None

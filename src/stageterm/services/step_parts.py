@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import signal
 import threading
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -63,7 +64,8 @@ def _start_part(
 ) -> tuple[multiprocessing.process.BaseProcess, Connection]:
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_read_part, args=(sending, url, since, by, seqs))
+    # Daemonic: ended with this process (Ctrl-C in the middle of a report).
+    process = context.Process(target=_read_part, args=(sending, url, since, by, seqs), daemon=True)
     process.start()
     sending.close()
     return process, receiving
@@ -73,6 +75,7 @@ def _read_part(
     sending: Connection, url: str, since: datetime, by: GroupBy, seqs: tuple[int, int]
 ) -> None:
     """In the forked process: read one stretch over a connection of its own, send it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the command, which ends us
     try:
         store = open_store(url)
         with store.read() as session:

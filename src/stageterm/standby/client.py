@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import struct
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -47,7 +48,10 @@ def hand_over(argv: Sequence[str]) -> int | None:
             return None
         except OSError:
             return None
+        ignored = [s for s in PASSED_ON if signal.getsignal(s) == signal.SIG_IGN]
         try:
+            if _peer_uid(sock) != os.getuid():  # not our standby: never hand it anything
+                return None
             mask = os.umask(0o022)
             os.umask(mask)
             request = {
@@ -55,15 +59,16 @@ def hand_over(argv: Sequence[str]) -> int | None:
                 "env": dict(env),
                 "cwd": os.getcwd(),
                 "umask": mask,
+                "ignored": [int(s) for s in ignored],
             }
             wire.send(sock, request, fds=[0, 1, 2])
             pid = int(wire.receive(sock)[0]["pid"])
-            sock.sendall(b"g")  # from here on the command is the child's: no way back
         except (OSError, EOFError, ValueError, KeyError, TypeError):
             return None
-        sock.settimeout(None)
-        with passed_on(pid) as caught:
+        with passed_on(pid, ignored) as caught:
             try:
+                sock.sendall(b"g")  # from here on the command is the child's: no way back
+                sock.settimeout(None)
                 answer, _ = wire.receive(sock)
                 return int(answer["exit"])
             except (OSError, EOFError, ValueError, KeyError, TypeError):
@@ -87,10 +92,15 @@ def command_of(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _peer_uid(sock: socket.socket) -> int:
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", creds)[1])
+
+
 @contextmanager
-def passed_on(pid: int) -> Iterator[list[int]]:
-    """While the child runs, the signals this process gets go to it; yields the list of
-    those that came."""
+def passed_on(pid: int, ignored: Sequence[int] = ()) -> Iterator[list[int]]:
+    """While the child runs, the signals this process gets go to it (but those it ignores,
+    which the child ignores too); yields the list of those that came."""
     caught: list[int] = []
 
     def pass_on(signum: int, _frame: object) -> None:
@@ -98,7 +108,7 @@ def passed_on(pid: int) -> Iterator[list[int]]:
         with suppress(ProcessLookupError):  # it has just ended
             os.kill(pid, signum)
 
-    before = {signum: signal.signal(signum, pass_on) for signum in PASSED_ON}
+    before = {s: signal.signal(s, pass_on) for s in PASSED_ON if s not in ignored}
     try:
         yield caught
     finally:

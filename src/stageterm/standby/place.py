@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import resource
 import stat
 import sys
 from collections.abc import Mapping
@@ -30,12 +31,34 @@ def code_fingerprint(package: Path = PACKAGE) -> str:
     return "\n".join(sorted(found))
 
 
+def installed() -> list[str]:
+    """The folders installed packages live in, with their modification times: installing,
+    upgrading or removing a package (SQLAlchemy, numpy…) changes a folder's entries."""
+    found = []
+    for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")) and os.path.isdir(entry):
+            found.append(f"{entry}:{os.stat(entry).st_mtime_ns}")
+    return found
+
+
+def process_attributes() -> list[object]:
+    """What a process inherits and a standby's child would otherwise take from the standby
+    instead of its caller: group and groups, resource limits, priority."""
+    limits = [
+        resource.getrlimit(getattr(resource, n)) for n in dir(resource) if n.startswith("RLIMIT_")
+    ]
+    return [os.getgid(), sorted(os.getgroups()), limits, os.getpriority(os.PRIO_PROCESS, 0)]
+
+
 def key(env: Mapping[str, str]) -> str:
-    """The standby for this interpreter, code and start-time environment."""
+    """The standby for this interpreter, code, installed packages, start-time environment
+    and process attributes: a caller whose differ gets a standby of its own, started by it
+    (so with its own)."""
     start_env = sorted((k, v) for k, v in env.items() if k.startswith(_AT_START))
     # The interpreter itself (`python` and `python3` of a venv are one) and the venv.
     interpreter = [os.path.realpath(sys.executable), sys.prefix]
-    parts = [*interpreter, str(PACKAGE), code_fingerprint(), repr(start_env)]
+    parts = [*interpreter, str(PACKAGE), code_fingerprint(), *installed(), repr(start_env)]
+    parts.append(repr(process_attributes()))
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 

@@ -26,7 +26,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from stageterm.standby import wire
+from stageterm.standby import place, wire
 from stageterm.standby.client import HANDED_OVER
 
 IDLE_S = 600.0  # STAGETERM_STANDBY_IDLE_S
@@ -43,6 +43,8 @@ def serve(path: Path, idle_s: float = IDLE_S) -> None:
     except BlockingIOError:  # another standby serves (or is starting at) this path
         return
     preload()
+    if place.socket_path(os.environ) != path:
+        return  # this process loaded other code than its callers run (another sys.path)
     if path.exists() or path.is_symlink():  # left by a standby that did not end cleanly
         path.unlink()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -133,18 +135,21 @@ def _take(connection: socket.socket, listener: socket.socket, children: set[int]
 
 
 def _run_command(connection: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
-    """In the child: wait for the caller's go, become its command, answer its exit code."""
+    """In the child: become the caller's command process, wait for its go, run the command,
+    answer its exit code. Until the go, the caller may still run the command itself."""
     code = 1
     try:
-        for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD):
-            signal.signal(signum, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _signals_as_caller(request.get("ignored", []))
         connection.settimeout(GO_S)
+        try:
+            _take_on(request, fds)
+        except OSError:  # its folder is gone, say: the caller tries it itself
+            os._exit(0)
         wire.send(connection, {"pid": os.getpid()})
         if connection.recv(1) != b"g":  # the caller gave up: it runs the command itself
             os._exit(0)
         connection.settimeout(None)
-        _take_on(request, fds)
+        _end_with_caller(connection)
         code = _main(request["argv"])
     except BaseException:  # the caller must get an answer whatever happened
         traceback.print_exc()
@@ -155,8 +160,40 @@ def _run_command(connection: socket.socket, request: dict[str, Any], fds: list[i
             os._exit(0)
 
 
+def _signals_as_caller(ignored: list[int]) -> None:
+    """Signal dispositions as in a process of the caller's: Python's defaults, and what the
+    caller ignores (nohup, a script's `cmd &`) ignored here too."""
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGCHLD):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for number in ignored:
+        signal.signal(number, signal.SIG_IGN)
+
+
+def _end_with_caller(connection: socket.socket) -> None:
+    """If the caller is killed (SIGKILL, the OOM killer, a supervisor's timeout), its
+    command ends there and then, as it would have in the caller's own process: the caller
+    never writes after its go, so the connection becoming readable means it hung up."""
+
+    def hung_up(_signum: int, _frame: object) -> None:
+        try:
+            data = connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    signal.signal(signal.SIGIO, hung_up)
+    fd = connection.fileno()
+    fcntl.fcntl(fd, fcntl.F_SETOWN, os.getpid())
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC)
+
+
 def _take_on(request: dict[str, Any], fds: list[int]) -> None:
     """The caller's stdin, stdout and stderr, environment, folder, umask and argv."""
+    os.chdir(request["cwd"])
     for number, fd in enumerate(fds):
         os.dup2(fd, number)
     sys.stdin = _stream(0, sys.stdin)
@@ -166,42 +203,59 @@ def _take_on(request: dict[str, Any], fds: list[int]) -> None:
     os.environ.update(request["env"])
     time.tzset()
     os.umask(int(request["umask"]))
-    os.chdir(request["cwd"])
     sys.argv = list(request["argv"])
 
 
 def _stream(fd: int, like: Any) -> io.TextIOWrapper:
-    """A text stream on `fd` as Python makes one at start: the same encoding and errors,
-    line-buffered on a terminal (stderr always)."""
+    """A text stream on `fd` as Python makes one at its start: the same encoding and
+    errors, newlines untranslated, unbuffered under -u / PYTHONUNBUFFERED, else
+    line-buffered on a terminal (stderr always). (The standby's own streams were made by
+    the same settings: PYTHON* variables are part of its key.)"""
     writing = fd != 0
-    binary = io.open(fd, "wb" if writing else "rb", closefd=False)  # noqa: SIM115, UP020
+    unbuffered = writing and bool(getattr(like, "write_through", False))
+    binary: Any = io.open(  # noqa: SIM115, UP020
+        fd, "wb" if writing else "rb", buffering=0 if unbuffered else -1, closefd=False
+    )
     return io.TextIOWrapper(
         binary,
         encoding=getattr(like, "encoding", None) or "utf-8",
         errors=getattr(like, "errors", None) or "strict",
-        line_buffering=writing and (fd == 2 or os.isatty(fd)),
+        newline="\n",
+        line_buffering=writing and not unbuffered and (fd == 2 or os.isatty(fd)),
+        write_through=unbuffered,
     )
 
 
 def _main(argv: list[str]) -> int:
     """`cli.main` as the console script runs it: its return value or SystemExit is the
-    exit code; the exit handlers run and the output is flushed."""
+    exit code (an uncaught exception: its traceback, 1); then the exit handlers run and
+    the output is flushed, and output that cannot be flushed makes it 120, as Python's own
+    exit does."""
     from stageterm.cli import main
 
+    code: Any = 1
     try:
-        code: Any = main(argv[1:])
+        code = main(argv[1:])
     except SystemExit as exc:
         code = exc.code
+    except BaseException:  # as the interpreter would: the traceback, exit status 1
+        traceback.print_exc()
+        code = 1
     if code is None:
         code = 0
     elif not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with suppress(BrokenPipeError):
-            stream.flush()
-    return code
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError) as exc:
+        with suppress(OSError, ValueError):
+            print(f"Exception ignored on flushing sys.stdout:\n{exc!r}", file=sys.stderr)
+        code = 120
+    with suppress(OSError, ValueError):
+        sys.stderr.flush()
+    return int(code)
 
 
 def _reap(children: set[int]) -> None:

@@ -5,6 +5,7 @@ the first message."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import struct
 from typing import Any
@@ -30,7 +31,15 @@ def receive(sock: socket.socket, *, max_fds: int = 0) -> tuple[dict[str, Any], l
         first, fds, _flags, _address = socket.recv_fds(sock, 65536, max_fds)
     else:
         first = sock.recv(65536)
-    buffer = bytearray(first)
+    try:
+        return _message(sock, bytearray(first)), fds
+    except BaseException:
+        for fd in fds:  # a caller's descriptors held open would keep its pipes open
+            os.close(fd)
+        raise
+
+
+def _message(sock: socket.socket, buffer: bytearray) -> dict[str, Any]:
     while len(buffer) < _LENGTH.size:
         buffer += _more(sock)
     (length,) = _LENGTH.unpack_from(buffer)
@@ -41,7 +50,7 @@ def receive(sock: socket.socket, *, max_fds: int = 0) -> tuple[dict[str, Any], l
     message = json.loads(buffer[_LENGTH.size : _LENGTH.size + length].decode("ascii"))
     if not isinstance(message, dict):
         raise ValueError("not a message")
-    return message, fds
+    return message
 
 
 def _more(sock: socket.socket) -> bytes:
