@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -337,6 +338,15 @@ def test_a_caller_that_hangs_up_mid_request_leaves_no_descriptor_behind(
     os.close(read_end)
 
 
+def unwritable(kind: str) -> IO[bytes]:
+    """An output that takes nothing: a full disk, or a pipe whose reader has gone."""
+    if kind == "/dev/full":
+        return open(kind, "wb")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    return os.fdopen(write_end, "wb")
+
+
 @pytest.mark.parametrize("out", ["/dev/full", "closed pipe"])
 def test_output_that_cannot_be_written_ends_as_in_its_own_process(
     env: dict[str, str], out: str
@@ -344,28 +354,15 @@ def test_output_that_cannot_be_written_ends_as_in_its_own_process(
     standing_by(env)
     codes = []
     for mode in ({}, {"STAGETERM_STANDBY": "off"}):
-        if out == "/dev/full":
-            with open(out, "w") as full:
-                done = subprocess.run(
-                    [str(STAGETERM), "unit", UNIT, "--json"],
-                    env={**env, **mode},
-                    stdout=full,
-                    stderr=subprocess.PIPE,
-                    timeout=60,
-                )
-            codes.append(done.returncode)
-        else:
-            read_end, write_end = os.pipe()
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as closed:
-                done = subprocess.run(
-                    [str(STAGETERM), "unit", UNIT, "--json"],
-                    env={**env, **mode},
-                    stdout=closed,
-                    stderr=subprocess.PIPE,
-                    timeout=60,
-                )
-            codes.append(done.returncode)
+        with unwritable(out) as stdout:
+            done = subprocess.run(
+                [str(STAGETERM), "unit", UNIT, "--json"],
+                env={**env, **mode},
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+                timeout=60,
+            )
+        codes.append(done.returncode)
     assert codes[0] == codes[1] != 0
 
 
