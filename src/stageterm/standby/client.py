@@ -68,6 +68,9 @@ def hand_over(argv: Sequence[str]) -> int | None:
         with passed_on(pid, ignored) as caught:
             try:
                 sock.sendall(b"g")  # from here on the command is the child's: no way back
+            except OSError:  # the child is gone before its go: the command is ours again
+                return None
+            try:
                 sock.settimeout(None)
                 answer, _ = wire.receive(sock)
                 return int(answer["exit"])
