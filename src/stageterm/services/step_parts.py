@@ -17,10 +17,13 @@ transaction would have read.
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import multiprocessing
+import os
 import signal
 import threading
+from contextlib import suppress
 from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
@@ -35,6 +38,7 @@ from stageterm.store.errors import StoreError
 
 # Below this many events in the window, one read is as quick as forking for it.
 PARALLEL_FROM = 100_000
+_PR_SET_PDEATHSIG = 1  # prctl(2), Linux
 
 
 def read_steps(
@@ -64,18 +68,38 @@ def _start_part(
 ) -> tuple[multiprocessing.process.BaseProcess, Connection]:
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    # Daemonic: ended with this process (Ctrl-C in the middle of a report).
-    process = context.Process(target=_read_part, args=(sending, url, since, by, seqs), daemon=True)
+    # Daemonic: ended when this process ends normally; _read_part ends it when this process
+    # is killed.
+    process = context.Process(
+        target=_read_part, args=(sending, url, since, by, seqs, os.getpid()), daemon=True
+    )
     process.start()
     sending.close()
     return process, receiving
 
 
+def _die_with(parent: int) -> None:
+    """End this process when `parent` ends, however it ends (SIGTERM, SIGKILL): a reader
+    left behind would read on for nothing, and hold whatever descriptors it was forked
+    with (a standby's child's connection to its caller: the caller would wait for it)."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(0)
+
+
 def _read_part(
-    sending: Connection, url: str, since: datetime, by: GroupBy, seqs: tuple[int, int]
+    sending: Connection,
+    url: str,
+    since: datetime,
+    by: GroupBy,
+    seqs: tuple[int, int],
+    parent: int,
 ) -> None:
     """In the forked process: read one stretch over a connection of its own, send it."""
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the command, which ends us
+    signal.signal(signal.SIGIO, signal.SIG_IGN)  # a standby child's watch on its caller
     try:
         store = open_store(url)
         with store.read() as session:
