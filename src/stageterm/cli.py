@@ -251,6 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx: Context | None = None
     contexts: list[Context] = []
     try:
+        given = [v for v in (getattr(args, "db", None), args.app_db) if v is not None]
+        if any(not v.strip() for v in given):  # `--db "$UNSET"`: never the default site
+            raise ConfigError("--db is empty: give a database path or URL")
         flags = {"db": getattr(args, "db", None) or args.app_db}
         handler = getattr(args, "handler", None)
         if handler is None:

@@ -376,3 +376,15 @@ def test_the_command_line_on_postgresql(run_cli, pg_server) -> None:  # type: ig
     finally:
         store.dispose()
         pg_server.drop(name)
+
+
+@pytest.mark.parametrize("before", [False, True])
+def test_an_empty_db_flag_is_an_error_not_the_default_site(  # type: ignore[no-untyped-def]
+    run_cli, demo_db: str, before: bool
+) -> None:
+    """`stageterm move --db "$UNSET" …` in a script: refused, never the user's own site."""
+    move = ["move", "U00003", "--to", "L-04", "--operator", "1001"]
+    args = ["--db", "", *move] if before else [*move, "--db", ""]
+    result = run_cli(*args, db=demo_db)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == ["stageterm: --db is empty: give a database path or URL"]

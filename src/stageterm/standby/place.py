@@ -43,11 +43,13 @@ def installed() -> list[str]:
 
 def process_attributes() -> list[object]:
     """What a process inherits and a standby's child would otherwise take from the standby
-    instead of its caller: group and groups, resource limits, priority."""
+    instead of its caller: group and groups, resource limits, priority, the CPUs it may
+    run on (`taskset`)."""
     limits = [
         resource.getrlimit(getattr(resource, n)) for n in dir(resource) if n.startswith("RLIMIT_")
     ]
-    return [os.getgid(), sorted(os.getgroups()), limits, os.getpriority(os.PRIO_PROCESS, 0)]
+    cpus = sorted(os.sched_getaffinity(0))
+    return [os.getgid(), sorted(os.getgroups()), limits, os.getpriority(os.PRIO_PROCESS, 0), cpus]
 
 
 def key(env: Mapping[str, str]) -> str:
