@@ -31,6 +31,7 @@ from stageterm.tui import desk as requests
 from stageterm.tui.alert_watch import AlertsSeen, AlertWatch
 from stageterm.tui.ascii import AsciiFilter
 from stageterm.tui.desk import ScanDesk
+from stageterm.tui.frames import FrameHold
 from stageterm.tui.keys import GLOBAL_KEYS, UNIT_COMMAND
 from stageterm.tui.look import AGING
 from stageterm.tui.messages import (
@@ -96,6 +97,7 @@ class StagetermApp(App[int]):
         self.sync: SyncLink | None = None if callable(sync) else sync
         self.open_error: BaseException | None = None  # run_app raises it once the app ends
         self.desk = ScanDesk(self.post_message)
+        self.frames = FrameHold(self)  # held from a scan to its answer: one frame a scan
         self.session = SessionView()
         self.blocking: int | None = None  # seq of the refusal waiting for Enter
         self.stage: StageScreen | None = None  # the home screen of the signed-in operator
@@ -198,6 +200,7 @@ class StagetermApp(App[int]):
         super().exit(result, return_code, message)
 
     def on_unmount(self) -> None:
+        self.frames.release()
         self._stop.set()  # however the app ends: the threads (and a pull pass) end with it
 
     # -- what the pollers report ---------------------------------------------------------------------
@@ -258,6 +261,7 @@ class StagetermApp(App[int]):
     def on_scan_field_scanned(self, message: ScanField.Scanned) -> None:
         screen = self.screen
         opens = isinstance(screen, FloorScreen) and screen.OPENS_UNITS and self.blocking is None
+        self.frames.hold()
         self.desk.put(requests.Scan(message.raw, opens_units=opens))
 
     def on_scan_field_confirmed(self, message: ScanField.Confirmed) -> None:
@@ -269,6 +273,12 @@ class StagetermApp(App[int]):
 
     # -- answers out ---------------------------------------------------------------------------------
     async def on_answered(self, message: Answered) -> None:
+        try:
+            await self._answered(message)
+        finally:
+            self.frames.release()  # after the widgets have it: the answer's frame goes at once
+
+    async def _answered(self, message: Answered) -> None:
         entry, result = message.entry, message.entry.result
         self.session, self.blocking = message.session, message.blocking
         if result.code == "signed-out":
@@ -299,11 +309,14 @@ class StagetermApp(App[int]):
             self.update_bars()
 
     def on_acknowledged(self, message: Acknowledged) -> None:
+        self.frames.release()
         self.session, self.blocking = message.session, None
         if self.stage is not None:
             self.stage.acknowledged(message.session)
 
     def on_pin_asked(self, message: PinAsked) -> None:
+        self.frames.release()
+
         def answered(pin: str | None) -> None:
             if pin:
                 self.desk.put(requests.Pin(message.badge, pin))
@@ -313,6 +326,7 @@ class StagetermApp(App[int]):
         self.push_screen(pin_prompt(message.name, message.approving), answered)
 
     async def on_unit_asked(self, message: UnitAsked) -> None:
+        self.frames.release()
         if isinstance(self.screen, UnitScreen):
             self.screen.open(message.code, message.note)
         else:

@@ -27,11 +27,11 @@ class TitleBar(Widget):
         self.status = ""
 
     def set(self, *, who: str | None = None, status: str | None = None) -> None:
-        if who is not None:
-            self.who = who
-        if status is not None:
-            self.status = status
-        self.refresh()
+        who = self.who if who is None else who
+        status = self.status if status is None else status
+        if (who, status) != (self.who, self.status):  # every answer sets it: mostly the same
+            self.who, self.status = who, status
+            self.refresh()
 
     def render(self) -> Text:
         width = self.size.width or 80

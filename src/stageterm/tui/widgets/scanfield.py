@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import events
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -65,6 +67,13 @@ _PICTURES = frozenset({*(chr(0x2400 + c) for c in range(0x20)), "\u2421", "\ufff
 class EndsOnKey(Input):
     """An Input that ends its entry on CR, LF or Tab in its own key handler."""
 
+    # The stock Input sets its virtual (scrollable) width on every character, and Widget's
+    # `virtual_size` asks for a layout of the whole screen when it changes: seven layouts a
+    # scan, 4-8 ms each. The field's own size never depends on its value (its width comes
+    # from the screen's CSS), and scrolling within it reads `virtual_size` directly: a
+    # repaint of the field is all a new character needs.
+    virtual_size = Reactive(Size(0, 0), layout=False, repaint=True)
+
     # What a finished entry does: each field (scan or prompt) provides its own.
     ended: Callable[[str, float], None]
 
@@ -84,6 +93,13 @@ class EndsOnKey(Input):
         # A control key on the empty field that did nothing (NUL is ctrl+@): the start of
         # a burst if characters follow at once, else a person's stray key.
         self._lead: tuple[str, float] | None = None
+
+    def post_message(self, message: Message) -> bool:
+        # Input posts Changed on every character, through the field's, the screen's and the
+        # app's queues: nothing here listens, and a scan is whole only when it ends.
+        if isinstance(message, Input.Changed):
+            return False
+        return super().post_message(message)
 
     # -- a burst in progress ----------------------------------------------------------------
 
@@ -235,11 +251,14 @@ class ScanField(EndsOnKey):
         field: ScanField
 
     def ended(self, text: str, quiet: float) -> None:
+        # Straight to the app, whose they are to route (the floor app's scan desk, the
+        # board's refusal): bubbling up through the field's and the screen's queues took
+        # 1-3 ms and let a frame in before the scan reached the desk.
         # A scan of nothing but controls is still a scan (an unreadable one), not an Enter.
         if text.strip() or any(is_control(char) for char in text):
-            self.post_message(self.Scanned(self, text))
+            self.app.post_message(self.Scanned(self, text))
         elif quiet >= SETTLE_S:
-            self.post_message(self.Confirmed(self))
+            self.app.post_message(self.Confirmed(self))
 
 
 class PromptField(EndsOnKey):

@@ -1,0 +1,50 @@
+"""One frame a scan: the screen holds its frames while a scan is at the scan desk.
+
+A wedge scanner's burst ends with Enter; the scan desk answers 2-5 ms later. Painting the
+emptied scan field in between is a frame nobody can see, and it costs the UI thread
+2-4 ms that it then holds the interpreter lock for while the desk thread works on the
+scan: both got slower, and the answer's frame waited for the next tick of Textual's
+update timer. Held, the field's blank and the answer go out in one frame, painted as
+soon as the answer is on the widgets (a held timer ticks at once when resumed).
+
+A scan the desk takes longer over (waiting for another terminal's write, say) costs at
+most `LONGEST_S` of stillness before frames go out again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AbstractContextManager
+
+from textual.app import App
+
+LONGEST_S = 0.033  # SPEC §10's scan-to-screen budget: never still for longer than that
+
+
+class FrameHold:
+    def __init__(self, app: App[object], longest: float = LONGEST_S) -> None:
+        self.app = app
+        self.longest = longest
+        self._batch: AbstractContextManager[None] | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+
+    @property
+    def holding(self) -> bool:
+        return self._batch is not None
+
+    def hold(self) -> None:
+        """Hold frames until `release`, or `longest` seconds (UI thread)."""
+        if self._batch is not None:
+            return
+        self._batch = self.app.batch_update()
+        self._batch.__enter__()
+        self._deadline = asyncio.get_running_loop().call_later(self.longest, self.release)
+
+    def release(self) -> None:
+        """Let frames go out again; the screen paints what changed at once."""
+        batch, self._batch = self._batch, None
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        if batch is not None:
+            batch.__exit__(None, None, None)
