@@ -45,7 +45,8 @@ class FitsContent(Widget):
             self.refresh(layout=True)
             return
         # Measuring renders the new content once; the paint then reuses that render.
-        fitted, self._fitted = self._fitted, (width, self.get_content_height(self.size, self.size, width))
+        height = self.get_content_height(self.size, self.size, width)
+        fitted, self._fitted = self._fitted, (width, height)
         if fitted != self._fitted:
             self.refresh(layout=True)
 
