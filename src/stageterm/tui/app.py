@@ -59,13 +59,14 @@ from stageterm.tui.screens.unit import UnitScreen
 from stageterm.tui.synclink import SyncLink
 from stageterm.tui.threads import floor_session, start_threads
 from stageterm.tui.widgets.bars import TitleBar
-from stageterm.tui.widgets.scanfield import BurstWatch, ScanField, mid_scan
+from stageterm.tui.widgets.scanfield import BurstWatch, EndsOnKey, ScanField, Typed, mid_scan
 
 if TYPE_CHECKING:
     from stageterm.config.model import Settings
     from stageterm.services.site import Site
 
 OPENING = "open database"
+SWITCH_INTERVAL_S = 0.0005
 SIGNED_OUT_OK = ("help", "quit")  # what works before anyone signs in
 
 
@@ -74,6 +75,7 @@ class StagetermApp(App[int]):
     TITLE = "stageterm"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [key.binding() for key in GLOBAL_KEYS]
+    TAKES_TYPED = True  # the terminal driver may send a run of characters as one `Typed`
     settings: Settings  # set before the opening worker opens the database (see __init__)
 
     def __init__(
@@ -152,9 +154,30 @@ class StagetermApp(App[int]):
                 self.pollers.key_pressed()
         await super().on_event(event)
 
+    async def on_typed(self, message: Typed) -> None:
+        """A run of plain characters from one read of the terminal: to the focused scan or
+        prompt field as one message. No key of this app's is a plain character, so none of
+        them could have been a key to obey; elsewhere they go key by key, as they came."""
+        field = self.focused
+        if not isinstance(field, EndsOnKey):
+            for key in message.keys:
+                await self.on_event(key)
+            return
+        self.app_focus = True
+        self.burst = self.burst or BurstWatch()
+        for key in message.keys:
+            self.burst.arrived(key)
+        if self.pollers is not None:
+            self.pollers.key_pressed()
+        field.post_message(message)  # through the field's queue, in order with its keys
+
     # -- start and stop --------------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        # The scan desk thread waits for the interpreter lock while the UI thread finishes
+        # a scan's keys: Python hands it over only every 5 ms unless the holder blocks.
+        # At 0.5 ms a scan reaches the desk about a millisecond sooner.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.set_class(self._hints[0], "-ascii")
         terminal = self.site.terminal if self._site is not None else self._hints[1]
         note = "" if self._site is not None else "Opening the database..."

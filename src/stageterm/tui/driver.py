@@ -11,6 +11,10 @@ network gone, window closed). sshd's SIGHUP normally ends the process first; whe
 SIGHUP is ignored (a wrapper that traps it, nohup), reading the dead terminal fails
 with EIO or EOF on every select, and the stock driver would spin there for ever, holding
 the signed-in operator's session. Here the app exits instead.
+
+And it hands a run of plain characters read together (a scanner's burst) to an app that
+takes them (`TAKES_TYPED`) as one `Typed` message instead of a key event each
+(widgets/scanfield.py says why).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from textual._loop import loop_last
 from textual._parser import ParseError
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
+
+from stageterm.tui.widgets.scanfield import grouped
 
 REPLACEMENT = "\ufffd"
 
@@ -38,6 +44,7 @@ class ForgivingLinuxDriver(LinuxDriver):
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")(errors="replace").decode
         hung_up = False
+        typed = getattr(self._app, "TAKES_TYPED", False)
 
         def read() -> bytes:
             nonlocal hung_up
@@ -55,7 +62,8 @@ class ForgivingLinuxDriver(LinuxDriver):
                     text = decode(read(), final=final and last)
                     if not text:
                         break
-                    for message in parser.feed(text):
+                    messages = parser.feed(text)
+                    for message in grouped(messages) if typed else messages:
                         self.process_message(message)
             for message in parser.tick():
                 self.process_message(message)

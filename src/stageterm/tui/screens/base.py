@@ -99,6 +99,13 @@ class FloorScreen(Screen[None]):
     def focus_scan(self) -> None:
         self.query_one(ScanField).focus()
 
+    def on_idle(self) -> None:
+        # Runs before Textual's own idle handler: a scan's answer, held for one frame
+        # (tui/frames.py), is painted now rather than at the update timer's next tick.
+        frames = getattr(self.app, "frames", None)
+        if frames is not None:
+            frames.paint_if_due(self)
+
     def on_key(self, event: events.Key) -> None:
         # A key that reached the screen means the scan field lost focus (a mouse click):
         # give it back, with the character, so no scan is lost.

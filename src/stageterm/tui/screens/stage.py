@@ -84,7 +84,8 @@ class StageScreen(FloorScreen):
         self.session = session
         card = self.query_one(TargetCard)
         card.show(session, card.fill if not moved_target else None)
-        self.load()
+        if session.target is not None and session.target.kind in FILLS:
+            self.load()  # how full the target is now (a read in a worker thread)
 
     def fetch(self) -> str | None:
         target = self.session.target

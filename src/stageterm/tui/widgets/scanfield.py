@@ -16,7 +16,7 @@ a pasted file or a stuck key costs no more than a long scan, and is answered "to
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -62,6 +62,62 @@ def _picture(control: str) -> str:
 
 
 _PICTURES = frozenset({*(chr(0x2400 + c) for c in range(0x20)), "\u2421", "\ufffd"})
+
+
+def plain_character(message: Message) -> bool:
+    """A key that types one printable character and nothing else: no control (C0, C1, GS,
+    DEL), no modifier, no key parsed out of an escape sequence."""
+    if not isinstance(message, events.Key):
+        return False
+    char = message.character
+    return (
+        char is not None
+        and len(char) == 1
+        and char.isprintable()
+        and not 0x80 <= ord(char) < 0xA0
+        and message.is_printable
+        and not message.key.startswith(_MODIFIERS)
+    )
+
+
+class Typed(Message, bubble=False):
+    """Printable characters that came in one read from the terminal (a scanner's burst, or
+    part of one), as the key events the input parser made of them.
+
+    Seven key events a scan, each through the app's, the screen's and the field's queues,
+    were a third of a scan's time to the screen. The terminal driver (tui/driver.py) hands
+    a run of plain characters over as one message; the app gives it to the focused scan or
+    prompt field in one step, which takes it as it would have taken the keys one by one
+    (`EndsOnKey.typed`). Anything else (a control character, an escape sequence, Enter,
+    Tab, a key with a modifier) still arrives as its own key event, in order.
+    """
+
+    def __init__(self, keys: Sequence[events.Key]) -> None:
+        super().__init__()
+        self.keys = tuple(keys)
+
+
+def grouped(messages: Iterable[Message]) -> list[Message]:
+    """The parser's messages of one read with each run of two or more plain characters
+    as one `Typed` (order kept)."""
+    out: list[Message] = []
+    run: list[events.Key] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            out.append(Typed(run.copy()))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for message in messages:
+        if plain_character(message):
+            run.append(message)  # type: ignore[arg-type]  # plain_character: a Key
+        else:
+            flush()
+            out.append(message)
+    flush()
+    return out
 
 
 class EndsOnKey(Input):
@@ -176,6 +232,29 @@ class EndsOnKey(Input):
                 event.stop()
         elif not self.value and event.character and is_control(event.character):
             self._lead = (event.character, event.time)
+
+    def _on_typed(self, message: Typed) -> None:
+        message.stop()
+        self.typed(message.keys)
+
+    def typed(self, keys: Sequence[events.Key]) -> None:
+        """Plain characters that arrived together (`Typed`), taken as `_on_key` takes them
+        one at a time: a control key just before them leads the scan, the field keeps at
+        most `KEEP` characters, a selection is replaced."""
+        lead, self._lead = self._lead, None
+        if lead is not None and not self.value and keys[0].time - lead[1] < BURST_GAP_S:
+            self._controls.append(lead[0])
+            self.insert_text_at_cursor(_picture(lead[0]))
+        self._last_at = keys[-1].time
+        chars = [key.character or "" for key in keys]
+        if len(self.value) >= KEEP:  # past the limit: not kept
+            return
+        selection = self.selection
+        if not selection.is_empty:  # the first character replaces it, as a key would
+            self.replace(chars.pop(0), *selection)
+        text = "".join(chars)[: max(0, KEEP - len(self.value))]
+        if text:
+            self.insert_text_at_cursor(text)
 
     def _on_paste(self, event: events.Paste) -> None:
         """A paste may hold several scans: each line (or tab-separated piece) is one.
