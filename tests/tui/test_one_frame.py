@@ -1,0 +1,332 @@
+"""One frame a scan (issue #17): a burst read at once reaches the scan field as one
+`Typed` message and is taken exactly as its keys would be; typing and answers do not lay
+out the whole screen; frames are held from a scan to its answer (and never longer than
+`LONGEST_S`); the scan log draws each entry's line once."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import datetime, timedelta
+
+import pytest
+from textual import events
+from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from tui_kit import post_keys, screen_text, shows, signed_in, until
+
+from stageterm.services.replies import ScanEntry
+from stageterm.services.results import Outcome, Result
+from stageterm.tui.app import StagetermApp
+from stageterm.tui.frames import LONGEST_S
+from stageterm.tui.widgets.feedback import FeedbackPanel
+from stageterm.tui.widgets.scanfield import GS, KEEP, ScanField, Typed, grouped
+from stageterm.tui.widgets.scanlog import ScanLog
+
+
+def parsed(data: str) -> list[Message]:
+    """What Textual's input parser makes of `data` read from the terminal in one go."""
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    return [*parser.feed(data), *parser.feed("")]
+
+
+def shape(messages: list[Message]) -> list[str]:
+    return [
+        "typed:" + "".join(k.character or "" for k in m.keys)
+        if isinstance(m, Typed)
+        else f"key:{m.key}"
+        if isinstance(m, events.Key)
+        else type(m).__name__
+        for m in messages
+    ]
+
+
+# -- what the driver hands over ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("U00030\r", ["typed:U00030", "key:enter"]),
+        ("L-04\rU00003\r", ["typed:L-04", "key:enter", "typed:U00003", "key:enter"]),
+        ("A", ["key:A"]),  # one character stays a key
+        ("AB\x00CD\t", ["typed:AB", "key:ctrl+@", "typed:CD", "key:tab"]),
+        (f"01{GS}21", ["typed:01", "key:ctrl+right_square_bracket", "typed:21"]),
+        ("ÄÖ é\n", ["typed:ÄÖ é", "key:ctrl+j"]),
+        ("U0\x7f03", ["typed:U0", "key:backspace", "typed:03"]),
+        ("\x1bOPxy", ["key:f1", "typed:xy"]),
+    ],
+    ids=["scan", "two-scans", "single", "nul-tab", "gs", "non-ascii", "del", "f1"],
+)
+def test_runs_of_plain_characters_are_grouped_in_order(data: str, expected: list[str]) -> None:
+    assert shape(grouped(parsed(data))) == expected
+
+
+def test_grouping_keeps_every_key_and_its_order() -> None:
+    rng = random.Random(7)
+    alphabet = "AZ09-./ Ä\x00\x1d\x7f\r\n\t\x1b"
+    for _ in range(200):
+        data = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+        plain = parsed(data)
+        flat = [
+            key for m in grouped(parsed(data)) for key in (m.keys if isinstance(m, Typed) else [m])
+        ]
+        assert [type(m).__name__ + str(getattr(m, "key", "")) for m in flat] == [
+            type(m).__name__ + str(getattr(m, "key", "")) for m in plain
+        ], repr(data)
+
+
+# -- the field takes a Typed as it takes its keys --------------------------------------------------
+
+
+class FieldApp(App[None]):
+    """A scan field alone; with `typed`, bursts arrive as the terminal driver sends them."""
+
+    def __init__(self, typed: bool) -> None:
+        super().__init__()
+        self.typed = typed
+        self.scans: list[str] = []
+        self.confirms = 0
+
+    def compose(self) -> ComposeResult:
+        yield ScanField(id="scan")
+
+    def on_mount(self) -> None:
+        self.query_one(ScanField).focus()
+
+    def on_typed(self, message: Typed) -> None:  # as StagetermApp routes it
+        self.query_one(ScanField).post_message(message)
+
+    def on_scan_field_scanned(self, message: ScanField.Scanned) -> None:
+        self.scans.append(message.raw)
+
+    def on_scan_field_confirmed(self, message: ScanField.Confirmed) -> None:
+        self.confirms += 1
+
+    def read(self, data: str) -> None:
+        messages = parsed(data)
+        for message in grouped(messages) if self.typed else messages:
+            self.post_message(message)
+
+
+async def scans_of(data: str, typed: bool) -> tuple[list[str], int, str]:
+    app = FieldApp(typed)
+    async with app.run_test() as pilot:
+        app.read(data)
+        await pilot.pause(0.05)
+        await until(pilot, lambda: not app._message_queue.qsize(), what="quiet")
+        await pilot.pause(0.05)
+        return app.scans, app.confirms, app.query_one(ScanField).value
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_a_burst_as_typed_gives_the_same_scans_as_its_keys(seed: int) -> None:
+    """Random reads of scanner-like and hostile bytes (controls, GS, DEL, escape sequences,
+    terminators, non-ASCII, runs past the field's limit): the same scans, the same
+    acknowledgements and the same text left in the field, whether the run of characters
+    came as one Typed or key by key."""
+    rng = random.Random(seed)
+    pieces = ["U00030", "L-04", "Ä", "\x00", GS, "\x7f", "\x1b[A", "\r", "\n", "\t", "x" * 150]
+    data = "".join(rng.choice(pieces) for _ in range(12))
+    assert await scans_of(data, typed=True) == await scans_of(data, typed=False), repr(data)
+
+
+async def test_a_long_run_is_cut_one_past_the_limit() -> None:
+    scans, _confirms, _left = await scans_of("U" * (KEEP + 50) + "\r", typed=True)
+    assert scans == ["U" * KEEP]
+
+
+async def test_a_control_just_before_a_run_leads_the_scan() -> None:
+    assert (await scans_of("\x00U00003\r", typed=True))[0] == ["\x00U00003"]
+
+
+# -- the floor app ------------------------------------------------------------------------------
+
+
+def read_at_once(app: StagetermApp, data: str) -> None:
+    for message in grouped(parsed(data)):
+        app.post_message(message)
+
+
+async def test_two_scans_read_at_once_both_count(make_app) -> None:
+    """A lane and a unit in one read: Typed, Enter, Typed, Enter reach the field in order
+    (the run after the first Enter once overtook it and merged: 'L-04U00003')."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        read_at_once(app, "L-04\rU00003\r")
+        await shows(pilot, "Unit U00003 to L-04")
+
+
+async def test_typed_with_no_field_focused_still_reaches_the_field(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        app.set_focus(None)
+        await pilot.pause(0.05)
+        read_at_once(app, "L-04\r")
+        await shows(pilot, "Target L-04")
+
+
+async def layouts_while(pilot, monkeypatch, action) -> int:  # type: ignore[no-untyped-def]
+    count = 0
+    original = Screen._refresh_layout
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal count
+        count += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    await action()
+    await pilot.pause(0.1)
+    monkeypatch.setattr(Screen, "_refresh_layout", original)
+    return count
+
+
+async def test_typing_and_same_sized_answers_do_not_lay_out_the_screen(
+    make_app, monkeypatch
+) -> None:
+    """A character repaints the field; an answer as tall as the last repaints the panels.
+    A taller answer (a refusal, with its acknowledgement line) does lay out."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-04\r")
+        await shows(pilot, "Target L-04")
+        await pilot.pause(0.1)
+
+        async def type_a_code() -> None:
+            post_keys(app, "U0000")
+            await until(pilot, lambda: app.screen.query_one(ScanField).value == "U0000")
+
+        assert await layouts_while(pilot, monkeypatch, type_a_code) == 0
+
+        async def two_moves() -> None:
+            post_keys(app, "3\r")
+            await shows(pilot, "Unit U00003 to L-04")
+            post_keys(app, "U00003\r")  # again: already there, as tall an answer
+            await shows(pilot, "already in L-04")
+
+        # The move's panel replaces the target's (same height); the second answer likewise.
+        assert await layouts_while(pilot, monkeypatch, two_moves) == 0
+
+        async def a_refusal() -> None:
+            post_keys(app, "U00037\r")
+            await shows(pilot, ">> Press Enter to acknowledge <<")
+
+        assert await layouts_while(pilot, monkeypatch, a_refusal) >= 1
+        panel = app.screen.query_one(FeedbackPanel)
+        assert panel.size.height == panel.get_content_height(
+            panel.size, panel.size, panel.size.width
+        )
+
+
+# -- frames held from a scan to its answer ---------------------------------------------------------
+
+
+async def test_no_frame_between_a_scan_and_its_answer(make_app) -> None:
+    app = make_app()
+    frames: list[tuple[float, bool]] = []  # (when, the answer on the panel)
+    taken: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-04\r")
+        await shows(pilot, "Target L-04")
+        await pilot.pause(0.1)
+        display, put = app._display, app.desk.put
+
+        def counted_display(screen, renderable):  # type: ignore[no-untyped-def]
+            if renderable is not None and not app._batch_count:
+                panel = app.screen.query_one(FeedbackPanel)
+                answered = panel.entry is not None and "U00003" in panel.entry.result.message
+                frames.append((asyncio.get_running_loop().time(), answered))
+            display(screen, renderable)
+
+        def timed_put(request):  # type: ignore[no-untyped-def]
+            taken.append(asyncio.get_running_loop().time())
+            put(request)
+
+        app._display = counted_display  # type: ignore[method-assign]
+        app.desk.put = timed_put  # type: ignore[method-assign]
+        post_keys(app, "U00003\r")
+        await shows(pilot, "Unit U00003 to L-04")
+        await pilot.pause(0.1)
+    after = [answered for at, answered in frames if at >= taken[0]]
+    assert after and after[0], frames  # the first frame after the desk took it holds the answer
+
+
+async def test_frames_go_out_again_when_the_desk_is_slow(make_app) -> None:
+    """A scan the desk does not answer (waiting on another terminal's write, say): the
+    screen is still for at most LONGEST_S, then the emptied field is painted."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        app.desk.put = lambda request: None  # type: ignore[method-assign]  # never answered
+        post_keys(app, "U00003\r")
+        await until(pilot, lambda: app.frames.holding, what="the hold")
+        started = asyncio.get_running_loop().time()
+        await until(pilot, lambda: not app.frames.holding, timeout=1.0, what="the release")
+        assert asyncio.get_running_loop().time() - started < LONGEST_S + 0.25
+        assert app._batch_count == 0
+        await until(
+            pilot, lambda: "U00003" not in screen_text(app).split("Scan>")[1].split("\n")[0]
+        )
+
+
+def test_the_textual_internals_the_hold_uses_exist() -> None:
+    """frames.py paints through Textual's own frame method: a Textual that renames it must
+    fail here, not quietly fall back to the slower timer."""
+    assert callable(getattr(Screen, "_on_timer_update", None))
+    assert isinstance(Screen()._dirty_widgets, set)
+
+
+# -- the scan log ----------------------------------------------------------------------------------
+
+
+def entry(seq: int, message: str, outcome: Outcome = Outcome.MOVED) -> ScanEntry:
+    at = datetime(2026, 12, 5, 6, 0) + timedelta(minutes=seq)
+    return ScanEntry(seq, at, f"U{seq:05d}", Result(outcome, message))
+
+
+class LogApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ScanLog(id="log")
+
+
+@pytest.mark.parametrize("width", [80, 40])
+async def test_the_log_draws_each_line_once_and_redraws_on_resize(width: int) -> None:
+    app = LogApp()
+    async with app.run_test(size=(width, 8)) as pilot:
+        log = app.query_one(ScanLog)
+        assert "Scans of this session show here." in screen_text(app)
+        drawn = 0
+        draw = log._draw
+
+        def counted(line, w):  # type: ignore[no-untyped-def]
+            nonlocal drawn
+            drawn += 1
+            return draw(line, w)
+
+        log._draw = counted  # type: ignore[method-assign]
+        for seq in range(1, 21):
+            log.add(
+                entry(
+                    seq,
+                    f"Unit U{seq:05d} to L-04, a sentence too long for a line of a handheld or of a dock PC",
+                )
+            )
+            await pilot.pause(0.01)
+        await pilot.pause(0.05)
+        lines = screen_text(app).splitlines()
+        assert "U00020" in lines[0] and "U00019" in lines[1]  # newest first
+        assert ("06:20 " in lines[0]) == (width >= 50)  # the time goes first on a handheld
+        assert lines[0].rstrip().endswith("…")
+        assert drawn <= 20 + 8  # each new line once (and the lines a frame showed)
+        await pilot.resize_terminal(80 if width == 40 else 40, 8)
+        await pilot.pause(0.1)
+        lines = screen_text(app).splitlines()
+        assert ("06:20 " in lines[0]) == (width < 50)  # drawn again for the new width
