@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AbstractContextManager
+from typing import Any
 
 from textual.app import App
 from textual.screen import Screen
@@ -25,7 +26,7 @@ LONGEST_S = 0.033  # SPEC §10's scan-to-screen budget: never still for longer t
 
 
 class FrameHold:
-    def __init__(self, app: App[object], longest: float = LONGEST_S) -> None:
+    def __init__(self, app: App[Any], longest: float = LONGEST_S) -> None:
         self.app = app
         self.longest = longest
         self._batch: AbstractContextManager[None] | None = None
