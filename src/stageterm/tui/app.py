@@ -244,7 +244,7 @@ class StagetermApp(App[int]):
 
     def on_alerts_seen(self, message: AlertsSeen) -> None:
         if message.new and isinstance(self.screen, FloorScreen):
-            self.screen.flash(message.new[:200])
+            self.screen.notice(message.new[:200])
         self.alert_line = message.line
         self.update_bars()
 

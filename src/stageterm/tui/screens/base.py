@@ -177,3 +177,7 @@ class FloorScreen(Screen[None]):
 
     def flash(self, text: str) -> None:
         self.query_one(KeyBar).flash(text)
+
+    def notice(self, text: str) -> None:
+        """News on the key bar (a new alert), after the answer to the operator's last action."""
+        self.query_one(KeyBar).notice(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.timer import Timer
 from textual.widget import Widget
 
 from stageterm.tui.keys import Key, vt_keyboard
@@ -58,15 +59,31 @@ class KeyBar(Widget):
         super().__init__()
         self.keys = list(keys)
         self.flash_text: str | None = None
+        self._unflash_timer: Timer | None = None
+        self._notices: list[tuple[str, float]] = []  # waiting for the flash on show to end
         self.ctrl_first = vt_keyboard()
 
     def flash(self, text: str, seconds: float = 8.0) -> None:
         """Show `text` instead of the keys for a while (worker errors, hints)."""
         self.flash_text = text
         self.refresh()
-        self.set_timer(seconds, self._unflash)
+        if self._unflash_timer is not None:  # an earlier flash's end must not cut this one
+            self._unflash_timer.stop()
+        self._unflash_timer = self.set_timer(seconds, self._unflash)
+
+    def notice(self, text: str, seconds: float = 8.0) -> None:
+        """Like `flash`, for news nobody asked for (a new alert): it waits for the end of
+        a flash on show, which answers something the operator just did."""
+        if self.flash_text is None:
+            self.flash(text, seconds)
+        else:
+            self._notices.append((text, seconds))
 
     def _unflash(self) -> None:
+        self._unflash_timer = None
+        if self._notices:
+            self.flash(*self._notices.pop(0))
+            return
         self.flash_text = None
         self.refresh()
 
