@@ -16,11 +16,12 @@ from textual.message import Message
 from textual.screen import Screen
 from tui_kit import post_keys, screen_text, shows, signed_in, until
 
-from stageterm.services.replies import ScanEntry
+from stageterm.domain.model import Location, LocationKind
+from stageterm.services.replies import PendingView, ScanEntry, SessionView
 from stageterm.services.results import Outcome, Result
 from stageterm.tui.app import StagetermApp
 from stageterm.tui.frames import LONGEST_S
-from stageterm.tui.widgets.feedback import FeedbackPanel
+from stageterm.tui.widgets.feedback import FeedbackPanel, TargetCard
 from stageterm.tui.widgets.scanfield import GS, KEEP, ScanField, Typed, grouped
 from stageterm.tui.widgets.scanlog import ScanLog
 
@@ -330,3 +331,55 @@ async def test_the_log_draws_each_line_once_and_redraws_on_resize(width: int) ->
         await pilot.pause(0.1)
         lines = screen_text(app).splitlines()
         assert ("06:20 " in lines[0]) == (width < 50)  # drawn again for the new width
+
+
+# -- panels measured without laying their text out -------------------------------------------------
+
+
+class PanelsApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TargetCard(id="target")
+        yield FeedbackPanel(id="feedback")
+
+
+@pytest.mark.parametrize("width", [24, 40, 52, 80])
+async def test_a_panels_line_count_is_its_height_when_nothing_wraps(width: int) -> None:
+    """`unwrapped_height` (the cheap count) agrees with Textual's own measure wherever it
+    answers, and answers for an ordinary move."""
+    app = PanelsApp()
+    results = [
+        Result(Outcome.MOVED, "Unit U00003 to L-04."),
+        Result(Outcome.REFUSED, "Unit U00037 is in quarantine, not released. " * 3),
+        Result(Outcome.NEEDS_APPROVAL, "Lane L-04 is for ACME, not BOLT. A lead must approve."),
+        Result(Outcome.INFO, "x" * (width - 2)),
+        Result(Outcome.INFO, "x" * (width - 1)),
+    ]
+    answered = 0
+    async with app.run_test(size=(width, 30)) as pilot:
+        panel, card = app.query_one(FeedbackPanel), app.query_one(TargetCard)
+        for seq, result in enumerate(results, start=1):
+            for blocking, taken in ((False, True), (True, True), (False, False)):
+                scan = ScanEntry(seq, datetime(2026, 12, 5, 6, 0), "U0003X" * 8, result, taken)
+                panel.show(scan, blocking=blocking)
+                await pilot.pause(0.02)
+                inner = panel.content_size.width
+                quick = panel.unwrapped_height(inner)
+                if quick is not None:
+                    answered += 1
+                    panel.clear_cached_dimensions()
+                    assert quick == panel.get_content_height(panel.size, panel.size, inner)
+        lane = Location("L-04", LocationKind.LANE, customer="ACME", route="WEST", capacity=8)
+        pending = PendingView("U00004", "L-04", None, ("wrong-lane", "fefo"))
+        for session in (
+            SessionView(),
+            SessionView(target=lane),
+            SessionView(target=lane, held_unit="U00009", quantity=3, pending=pending),
+        ):
+            card.show(session, "6/8 units here")
+            await pilot.pause(0.02)
+            inner = card.content_size.width
+            card.clear_cached_dimensions()
+            quick = card.unwrapped_height(inner)
+            assert quick in (None, card.get_content_height(card.size, card.size, inner))
+            answered += quick is not None
+    assert answered >= (3 if width >= 40 else 1)  # an ordinary move, at least

@@ -7,6 +7,7 @@ card shows the target code in the same big letters.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
@@ -44,11 +45,24 @@ class FitsContent(Widget):
             self._fitted = None
             self.refresh(layout=True)
             return
-        # Measuring renders the new content once; the paint then reuses that render.
-        height = self.get_content_height(self.size, self.size, width)
+        height = self.unwrapped_height(width)
+        if height is None:  # it wraps: measured as Textual measures it (the paint reuses it)
+            height = self.get_content_height(self.size, self.size, width)
         fitted, self._fitted = self._fitted, (width, height)
         if fitted != self._fitted:
             self.refresh(layout=True)
+
+
+    def unwrapped_height(self, width: int) -> int | None:
+        """The content's height when no line of it wraps at `width` (its line count: cheap,
+        where measuring lays the text out); None when one would, or may."""
+        text = self.render()
+        if not isinstance(text, Text) or text.plain.endswith("\n"):
+            return None
+        lines = text.plain.split("\n")
+        if all(cell_len(line) <= width for line in lines):  # (Textual wraps even no_wrap)
+            return len(lines)
+        return None
 
 
 class FeedbackPanel(FitsContent):
