@@ -36,7 +36,9 @@ def parsed(data: str) -> list[Message]:
 
 def shape(messages: list[Message]) -> list[str]:
     return [
-        "typed:" + "".join(k.character or "" for k in m.keys)
+        "typed:"
+        + "".join(k.character or "" for k in m.chars)
+        + (f"+{m.end.key}" if m.end is not None else "")
         if isinstance(m, Typed)
         else f"key:{m.key}"
         if isinstance(m, events.Key)
@@ -51,16 +53,31 @@ def shape(messages: list[Message]) -> list[str]:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ("U00030\r", ["typed:U00030", "key:enter"]),
-        ("L-04\rU00003\r", ["typed:L-04", "key:enter", "typed:U00003", "key:enter"]),
-        ("A", ["key:A"]),  # one character stays a key
-        ("AB\x00CD\t", ["typed:AB", "key:ctrl+@", "typed:CD", "key:tab"]),
+        ("U00030\r", ["typed:U00030+enter"]),
+        ("L-04\rU00003\r", ["typed:L-04+enter", "typed:U00003+enter"]),
+        ("A", ["key:A"]),  # one character alone stays a key
+        ("A\r", ["typed:A+enter"]),
+        ("\r", ["key:enter"]),
+        ("AB\r\r", ["typed:AB+enter", "key:enter"]),
+        ("AB\x00CD\t", ["typed:AB", "key:ctrl+@", "typed:CD+tab"]),
         (f"01{GS}21", ["typed:01", "key:ctrl+right_square_bracket", "typed:21"]),
-        ("ÄÖ é\n", ["typed:ÄÖ é", "key:ctrl+j"]),
+        ("ÄÖ é\n", ["typed:ÄÖ é+ctrl+j"]),
         ("U0\x7f03", ["typed:U0", "key:backspace", "typed:03"]),
         ("\x1bOPxy", ["key:f1", "typed:xy"]),
     ],
-    ids=["scan", "two-scans", "single", "nul-tab", "gs", "non-ascii", "del", "f1"],
+    ids=[
+        "scan",
+        "two-scans",
+        "single",
+        "one-and-enter",
+        "enter",
+        "enter-enter",
+        "nul-tab",
+        "gs",
+        "non-ascii",
+        "del",
+        "f1",
+    ],
 )
 def test_runs_of_plain_characters_are_grouped_in_order(data: str, expected: list[str]) -> None:
     assert shape(grouped(parsed(data))) == expected
@@ -383,3 +400,22 @@ async def test_a_panels_line_count_is_its_height_when_nothing_wraps(width: int) 
             assert quick in (None, card.get_content_height(card.size, card.size, inner))
             answered += quick is not None
     assert answered >= (3 if width >= 40 else 1)  # an ordinary move, at least
+
+
+def test_no_key_of_the_app_is_a_plain_character_or_a_terminator() -> None:
+    """What lets the app hand a Typed to the field without weighing its keys one by one:
+    none of them could have been a binding of the app's (priority keys are weighed before
+    the field sees a key)."""
+    from textual.binding import Binding
+    from textual.keys import _character_to_key
+
+    from stageterm.tui.widgets.scanfield import TERMINATORS
+
+    bound: set[str] = set()
+    for cls in StagetermApp.__mro__:
+        for binding in vars(cls).get("BINDINGS", []):
+            keys = binding.key if isinstance(binding, Binding) else binding[0]
+            bound.update(key.strip() for key in keys.split(","))
+    plain = {_character_to_key(chr(c)) for c in range(0x20, 0x7F)} | {"Ä", "é"}
+    assert not bound & plain
+    assert not bound & TERMINATORS

@@ -52,7 +52,6 @@ class FitsContent(Widget):
         if fitted != self._fitted:
             self.refresh(layout=True)
 
-
     def unwrapped_height(self, width: int) -> int | None:
         """The content's height when no line of it wraps at `width` (its line count: cheap,
         where measuring lays the text out); None when one would, or may."""

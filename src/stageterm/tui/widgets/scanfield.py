@@ -83,24 +83,29 @@ def plain_character(message: Message) -> bool:
 
 class Typed(Message, bubble=False):
     """Printable characters that came in one read from the terminal (a scanner's burst, or
-    part of one), as the key events the input parser made of them.
+    part of one), as the key events the input parser made of them, with the Enter, LF or
+    Tab that ended them when it came in the same read.
 
     Seven key events a scan, each through the app's, the screen's and the field's queues,
     were a third of a scan's time to the screen. The terminal driver (tui/driver.py) hands
     a run of plain characters over as one message; the app gives it to the focused scan or
     prompt field in one step, which takes it as it would have taken the keys one by one
-    (`EndsOnKey.typed`). Anything else (a control character, an escape sequence, Enter,
-    Tab, a key with a modifier) still arrives as its own key event, in order.
+    (`EndsOnKey.typed`). Anything else (a control character, an escape sequence, a key with
+    a modifier, a terminator not right after characters) still arrives as its own key
+    event, in order.
     """
 
     def __init__(self, keys: Sequence[events.Key]) -> None:
         super().__init__()
-        self.keys = tuple(keys)
+        self.keys = tuple(keys)  # every key, in order (the terminator last, if any)
+        last = self.keys[-1]
+        self.end = last if last.key in TERMINATORS else None
+        self.chars = self.keys[:-1] if self.end is not None else self.keys
 
 
 def grouped(messages: Iterable[Message]) -> list[Message]:
-    """The parser's messages of one read with each run of two or more plain characters
-    as one `Typed` (order kept)."""
+    """The parser's messages of one read with each run of plain characters as one `Typed`
+    (two or more of them, or any with the terminator right after them); order kept."""
     out: list[Message] = []
     run: list[events.Key] = []
 
@@ -114,6 +119,9 @@ def grouped(messages: Iterable[Message]) -> list[Message]:
     for message in messages:
         if plain_character(message):
             run.append(message)  # type: ignore[arg-type]  # plain_character: a Key
+        elif run and isinstance(message, events.Key) and message.key in TERMINATORS:
+            out.append(Typed([*run, message]))
+            run.clear()
         else:
             flush()
             out.append(message)
@@ -206,11 +214,7 @@ class EndsOnKey(Input):
         if event.key in TERMINATORS:
             event.prevent_default()
             event.stop()
-            quiet = event.time - self._ended_at
-            text = self._take()
-            if text.strip():
-                self._ended_at = event.time
-            self.ended(text, quiet)
+            self._end(event)
         elif event.character == GS:
             event.prevent_default()
             event.stop()
@@ -234,9 +238,19 @@ class EndsOnKey(Input):
         elif not self.value and event.character and is_control(event.character):
             self._lead = (event.character, event.time)
 
+    def _end(self, key: events.Key) -> None:
+        """A terminator (Enter, LF, Tab) ends the entry."""
+        quiet = key.time - self._ended_at
+        text = self._take()
+        if text.strip():
+            self._ended_at = key.time
+        self.ended(text, quiet)
+
     def _on_typed(self, message: Typed) -> None:
         message.stop()
-        self.typed(message.keys)
+        self.typed(message.chars)
+        if message.end is not None:
+            self._end(message.end)
 
     def typed(self, keys: Sequence[events.Key]) -> None:
         """Plain characters that arrived together (`Typed`), taken as `_on_key` takes them
