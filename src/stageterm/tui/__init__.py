@@ -12,5 +12,6 @@ import os
 # which was most of the time from a scan to its answer on screen (docs/performance.md,
 # "Through a real pty"). At 240 the wait is 4-8 ms; a frame is still only painted when
 # something changed, so an idle terminal sends nothing more. An explicit TEXTUAL_FPS
-# (textual-serve sets 60 for the browser board) is left as it is.
+# (textual-serve sets 60 for the browser board) is left as it is. A scan's answer no longer
+# waits for the timer at all (tui/frames.py); other changes (typing, boards) still do.
 os.environ.setdefault("TEXTUAL_FPS", "240")
