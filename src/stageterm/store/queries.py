@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlmodel import Session
 
 from stageterm.domain.model import (
@@ -185,6 +186,46 @@ def units_matching(
     return [unit_from(row) for row in _rows(session, stmt.limit(limit))]
 
 
+@dataclass(frozen=True, slots=True)
+class ChangeMark:
+    """Where the site stood at a read: its newest event and its master data's version."""
+
+    seq: int
+    master: int
+
+
+def change_mark(session: Session) -> ChangeMark:
+    events = select(func.coalesce(func.max(EVENTS.c.seq), 0)).scalar_subquery()
+    master = (
+        select(func.coalesce(func.max(DATA_VERSIONS.c.version), 0))
+        .where(DATA_VERSIONS.c.name == MASTER_DATA)
+        .scalar_subquery()
+    )
+    seq, version = session.execute(select(events, master)).one()
+    return ChangeMark(int(seq), int(version))
+
+
+def places_touched_since(session: Session, seq: int, most: int) -> set[str] | None:
+    """The places events after `seq` moved units from or to, and where the units those
+    events name are now; None when there are more than `most` events to look at."""
+    newer = EVENTS.c.seq > seq
+    count = session.execute(select(func.count()).where(newer)).scalar_one()
+    if count > most:
+        return None
+    places: set[str] = set()
+    units: set[str] = set()
+    for from_, to, unit in session.execute(
+        select(EVENTS.c.from_location, EVENTS.c.to_location, EVENTS.c.unit).where(newer)
+    ):
+        places.update(p for p in (from_, to) if p)
+        if unit:
+            units.add(unit)
+    if units:
+        here = select(UNITS.c.location).where(UNITS.c.code.in_(sorted(units)))
+        places.update(p for (p,) in session.execute(here) if p)
+    return places
+
+
 def change_counter(session: Session) -> int:
     """The newest event's seq plus the master data's version: it moves whenever any
     terminal moves anything and whenever master data is written (an import, a pull)."""
@@ -214,44 +255,52 @@ STAGING_KINDS_TUPLE = (LocationKind.LANE, LocationKind.KITTING)
 # from one index that holds every column needed (no table rows are visited), then orders
 # joined once per (lane, order) rather than once per unit, then lanes. The index
 # (ix_units_staged_figures) is declared with the table in tables.py; migration 0003 creates it.
-_PER_ORDER = (
-    select(
-        UNITS.c.location.label("lane"),
-        UNITS.c.order_ref.label("order_ref"),
-        func.count().label("units"),
-        func.sum(UNITS.c.quantity).label("quantity"),
-        func.min(UNITS.c.staged_at).label("oldest"),
+def _lane_rows_statement(only: bool) -> Select[Any]:
+    """The board's figures for every lane, or (`only`) for the lanes named in `:lanes`."""
+    staged = UNITS.c.state == UnitState.STAGED.value
+    per_order = (
+        select(
+            UNITS.c.location.label("lane"),
+            UNITS.c.order_ref.label("order_ref"),
+            func.count().label("units"),
+            func.sum(UNITS.c.quantity).label("quantity"),
+            func.min(UNITS.c.staged_at).label("oldest"),
+        )
+        .where(staged, UNITS.c.location.in_(bindparam("lanes", expanding=True)) if only else staged)
+        .group_by(UNITS.c.location, UNITS.c.order_ref)
+        .subquery("per_order")
     )
-    .where(UNITS.c.state == UnitState.STAGED.value)
-    .group_by(UNITS.c.location, UNITS.c.order_ref)
-    .subquery("per_order")
-)
-_PER_LANE = (
-    select(
-        _PER_ORDER.c.lane,
-        func.sum(_PER_ORDER.c.units).label("units"),
-        func.sum(_PER_ORDER.c.quantity).label("quantity"),
-        func.min(_PER_ORDER.c.oldest).label("oldest"),
-        func.min(ORDERS.c.due_at).label("due"),
+    per_lane = (
+        select(
+            per_order.c.lane,
+            func.sum(per_order.c.units).label("units"),
+            func.sum(per_order.c.quantity).label("quantity"),
+            func.min(per_order.c.oldest).label("oldest"),
+            func.min(ORDERS.c.due_at).label("due"),
+        )
+        .select_from(per_order)
+        .outerjoin(ORDERS, ORDERS.c.ref == per_order.c.order_ref)
+        .group_by(per_order.c.lane)
+        .subquery("per_lane")
     )
-    .select_from(_PER_ORDER)
-    .outerjoin(ORDERS, ORDERS.c.ref == _PER_ORDER.c.order_ref)
-    .group_by(_PER_ORDER.c.lane)
-    .subquery("per_lane")
-)
-_LANE_ROWS = (
-    select(
-        LOCATIONS,
-        func.coalesce(_PER_LANE.c.units, 0),
-        func.coalesce(_PER_LANE.c.quantity, 0),
-        _PER_LANE.c.oldest,
-        _PER_LANE.c.due,
+    kinds = LOCATIONS.c.kind.in_(bindparam("kinds", expanding=True))
+    return (
+        select(
+            LOCATIONS,
+            func.coalesce(per_lane.c.units, 0),
+            func.coalesce(per_lane.c.quantity, 0),
+            per_lane.c.oldest,
+            per_lane.c.due,
+        )
+        .select_from(LOCATIONS)
+        .outerjoin(per_lane, per_lane.c.lane == LOCATIONS.c.code)
+        .where(kinds, LOCATIONS.c.code.in_(bindparam("lanes", expanding=True)) if only else kinds)
+        .order_by(LOCATIONS.c.code)
     )
-    .select_from(LOCATIONS)
-    .outerjoin(_PER_LANE, _PER_LANE.c.lane == LOCATIONS.c.code)
-    .where(LOCATIONS.c.kind.in_(bindparam("kinds", expanding=True)))
-    .order_by(LOCATIONS.c.code)
-)
+
+
+_LANE_ROWS = _lane_rows_statement(only=False)
+_LANE_ROWS_OF = _lane_rows_statement(only=True)  # a refresh that knows which lanes moved
 
 _LOCATION_WIDTH = len(LOCATIONS.c)
 
@@ -265,10 +314,17 @@ def _lane(values: tuple[Any, ...]) -> Location:
 
 
 def lane_rows(
-    session: Session, kinds: tuple[LocationKind, ...] = (LocationKind.LANE,)
+    session: Session,
+    kinds: tuple[LocationKind, ...] = (LocationKind.LANE,),
+    lanes: Collection[str] | None = None,
 ) -> list[LaneRow]:
-    """Per lane: staged units, quantity, oldest staged time and earliest due of their orders."""
-    rows = session.connection().execute(_LANE_ROWS, {"kinds": [k.value for k in kinds]}).all()
+    """Per lane: staged units, quantity, oldest staged time and earliest due of their orders
+    (of every lane, or of `lanes` only)."""
+    params: dict[str, Any] = {"kinds": [k.value for k in kinds]}
+    if lanes is not None:
+        params["lanes"] = sorted(lanes)
+    statement = _LANE_ROWS if lanes is None else _LANE_ROWS_OF
+    rows = session.connection().execute(statement, params).all()
     return [
         LaneRow(
             _lane(row[:_LOCATION_WIDTH]),

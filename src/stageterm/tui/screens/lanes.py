@@ -39,7 +39,7 @@ from stageterm.tui.widgets.rows import Row, RowList
 
 if TYPE_CHECKING:
     from stageterm.services.site import Site
-    from stageterm.services.views import LaneQueue
+    from stageterm.services.views import LaneFigures, LaneQueue
 
 GROUPS = ("customer", "route", "carrier")  # the toggle's cycle (views.GROUP_KEYS, kept light)
 WIDE = 60  # columns from which the board shows every column
@@ -52,6 +52,7 @@ class Board:
     now: datetime
     by: str
     tasks: dict[str, int] = field(default_factory=dict)  # lane -> open re-coordination tasks
+    figures: LaneFigures | None = None  # what the lanes were read from, for the next read
 
 
 def ordered(lanes: list[LaneQueue], by: str) -> list[LaneQueue]:
@@ -161,8 +162,11 @@ class LanesScreen(FloorScreen):
 
     def fetch(self) -> Board:
         by = self.by
-        lanes = ordered(self.site.views.queue(by), by)  # sorted here, off the UI thread
-        return Board(lanes, self.site.now(), by, self.site.views.task_counts())
+        views = self.site.views
+        # Only the lanes touched since the last read are read again (`Views.lane_figures`).
+        figures = views.lane_figures(self.board.figures if self.board is not None else None)
+        lanes = ordered(views.queue(by, figures), by)  # sorted here, off the UI thread
+        return Board(lanes, self.site.now(), by, views.task_counts(), figures)
 
     def show(self, data: Board) -> None:
         self.board = data
