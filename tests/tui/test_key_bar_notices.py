@@ -47,3 +47,18 @@ async def test_a_later_flash_keeps_its_own_time() -> None:
         bar.flash("second", seconds=0.5)
         await pilot.pause(0.25)  # past the first flash's end
         assert bar.flash_text == "second"
+
+
+async def test_only_the_newest_notice_waits() -> None:
+    """Alerts keep coming while a flash is on show: only the newest is shown after it,
+    not a backlog of old ones, one every few seconds."""
+    app = BarApp()
+    async with app.run_test() as pilot:
+        bar = app.query_one(KeyBar)
+        bar.flash("Sending now.", seconds=0.3)
+        for n in range(10):
+            bar.notice(f"ALERT {n}", seconds=0.3)
+        await pilot.pause(0.45)
+        assert bar.flash_text == "ALERT 9"
+        await pilot.pause(0.35)
+        assert bar.flash_text is None

@@ -54,6 +54,10 @@ class FrameHold:
         if batch is not None:
             self._due = True
             batch.__exit__(None, None, None)
+            # Ending a batch wakes the app, not the screen: a screen whose widgets changed
+            # while held (the emptied field, at least) would wait for some other message.
+            if self.app.screen_stack:
+                self.app.screen.check_idle()
 
     def paint_if_due(self, screen: Screen[object]) -> None:
         """From the screen's idle handler (before Textual's): once released, paint what the

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.widget import Widget
 
-from stageterm.domain.model import LocationKind
+from stageterm.domain.model import Location, LocationKind
 from stageterm.tui.keys import (
     BUFFERS,
     CANCEL,
@@ -87,17 +87,20 @@ class StageScreen(FloorScreen):
         if session.target is not None and session.target.kind in FILLS:
             self.load()  # how full the target is now (a read in a worker thread)
 
-    def fetch(self) -> str | None:
+    def fetch(self) -> tuple[Location | None, str | None]:
+        """How full the target is, with the target it was read for."""
         target = self.session.target
         if target is None or target.kind not in FILLS:
-            return None
+            return target, None
         found = self.site.views.lane(target.code)
         if found is None:
-            return None
+            return target, None
         _location, units = found
         cap = f"/{target.capacity}" if target.capacity else ""
         word = capacity(len(units), target.capacity)[0].partition(" ")[2]  # OVER, FULL or ""
-        return f"{len(units)}{cap} units here {word}".rstrip()
+        return target, f"{len(units)}{cap} units here {word}".rstrip()
 
-    def show(self, data: str | None) -> None:
-        self.query_one(TargetCard).show(self.session, data)
+    def show(self, data: tuple[Location | None, str | None]) -> None:
+        target, fill = data
+        if target == self.session.target:  # a read for an earlier target is not this one's
+            self.query_one(TargetCard).show(self.session, fill)

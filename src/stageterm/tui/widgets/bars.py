@@ -60,7 +60,7 @@ class KeyBar(Widget):
         self.keys = list(keys)
         self.flash_text: str | None = None
         self._unflash_timer: Timer | None = None
-        self._notices: list[tuple[str, float]] = []  # waiting for the flash on show to end
+        self._notice: tuple[str, float] | None = None  # waiting for the flash on show to end
         self.ctrl_first = vt_keyboard()
 
     def flash(self, text: str, seconds: float = 8.0) -> None:
@@ -73,16 +73,18 @@ class KeyBar(Widget):
 
     def notice(self, text: str, seconds: float = 8.0) -> None:
         """Like `flash`, for news nobody asked for (a new alert): it waits for the end of
-        a flash on show, which answers something the operator just did."""
+        a flash on show, which answers something the operator just did. Only the newest
+        waits (an alert's line already counts the others: "+2 more")."""
         if self.flash_text is None:
             self.flash(text, seconds)
         else:
-            self._notices.append((text, seconds))
+            self._notice = (text, seconds)
 
     def _unflash(self) -> None:
         self._unflash_timer = None
-        if self._notices:
-            self.flash(*self._notices.pop(0))
+        notice, self._notice = self._notice, None
+        if notice is not None:
+            self.flash(*notice)
             return
         self.flash_text = None
         self.refresh()

@@ -356,6 +356,8 @@ class ScanField(EndsOnKey):
         board's refusal): its handler is called at once when it is a plain function.
         Posted, a scan waited 1-2 ms in the field's and the app's queues (bubbling through
         the screen's too, at first) before the desk had it."""
+        # Only the app's handler by name: a screen's (or an `@on`) would never see these,
+        # which tests/tui/test_one_frame.py keeps so.
         handler = getattr(self.app, message.handler_name, None)
         if handler is not None and not inspect.iscoroutinefunction(handler):
             handler(message)
