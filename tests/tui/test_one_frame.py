@@ -10,6 +10,7 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
+import test_scanfield
 from textual import events
 from textual.app import App, ComposeResult
 from textual.message import Message
@@ -45,6 +46,33 @@ def shape(messages: list[Message]) -> list[str]:
         else type(m).__name__
         for m in messages
     ]
+
+
+async def targeting_l04(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Signed in as 1001 with lane L-04 as the target, the screen settled."""
+    await signed_in(pilot)
+    post_keys(pilot.app, "L-04\r")
+    await shows(pilot, "Target L-04")
+    await pilot.pause(0.2)
+
+
+def frames_going_out(app: App[object], what) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """Every frame the app hands its driver from now on (not while held), as
+    `(loop time, what(app))`."""
+    frames = []
+    display = app._display
+
+    def counted(screen, renderable):  # type: ignore[no-untyped-def]
+        if renderable is not None and not app._batch_count:
+            frames.append((asyncio.get_running_loop().time(), what(app)))
+        display(screen, renderable)
+
+    app._display = counted  # type: ignore[method-assign]
+    return frames
+
+
+def field_value(app: App[object]) -> str:
+    return app.screen.query_one(ScanField).value
 
 
 # -- what the driver hands over ------------------------------------------------------------------
@@ -100,29 +128,15 @@ def test_grouping_keeps_every_key_and_its_order() -> None:
 # -- the field takes a Typed as it takes its keys --------------------------------------------------
 
 
-class FieldApp(App[None]):
+class FieldApp(test_scanfield.FieldApp):
     """A scan field alone; with `typed`, bursts arrive as the terminal driver sends them."""
 
     def __init__(self, typed: bool) -> None:
         super().__init__()
         self.typed = typed
-        self.scans: list[str] = []
-        self.confirms = 0
-
-    def compose(self) -> ComposeResult:
-        yield ScanField(id="scan")
-
-    def on_mount(self) -> None:
-        self.query_one(ScanField).focus()
 
     def on_typed(self, message: Typed) -> None:  # as StagetermApp routes it
         self.query_one(ScanField).post_message(message)
-
-    def on_scan_field_scanned(self, message: ScanField.Scanned) -> None:
-        self.scans.append(message.raw)
-
-    def on_scan_field_confirmed(self, message: ScanField.Confirmed) -> None:
-        self.confirms += 1
 
     def read(self, data: str) -> None:
         messages = parsed(data)
@@ -212,14 +226,11 @@ async def test_typing_and_same_sized_answers_do_not_lay_out_the_screen(
     A taller answer (a refusal, with its acknowledgement line) does lay out."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await signed_in(pilot)
-        post_keys(app, "L-04\r")
-        await shows(pilot, "Target L-04")
-        await pilot.pause(0.1)
+        await targeting_l04(pilot)
 
         async def type_a_code() -> None:
             post_keys(app, "U0000")
-            await until(pilot, lambda: app.screen.query_one(ScanField).value == "U0000")
+            await until(pilot, lambda: field_value(app) == "U0000")
 
         assert await layouts_while(pilot, monkeypatch, type_a_code) == 0
 
@@ -248,32 +259,26 @@ async def test_typing_and_same_sized_answers_do_not_lay_out_the_screen(
 
 async def test_no_frame_between_a_scan_and_its_answer(make_app) -> None:
     app = make_app()
-    frames: list[tuple[float, bool]] = []  # (when, the answer on the panel)
     taken: list[float] = []
-    async with app.run_test(size=(80, 24)) as pilot:
-        await signed_in(pilot)
-        post_keys(app, "L-04\r")
-        await shows(pilot, "Target L-04")
-        await pilot.pause(0.1)
-        display, put = app._display, app.desk.put
 
-        def counted_display(screen, renderable):  # type: ignore[no-untyped-def]
-            if renderable is not None and not app._batch_count:
-                panel = app.screen.query_one(FeedbackPanel)
-                answered = panel.entry is not None and "U00003" in panel.entry.result.message
-                frames.append((asyncio.get_running_loop().time(), answered))
-            display(screen, renderable)
+    def answered(app: StagetermApp) -> bool:
+        panel = app.screen.query_one(FeedbackPanel)
+        return panel.entry is not None and "U00003" in panel.entry.result.message
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await targeting_l04(pilot)
+        frames = frames_going_out(app, answered)
+        put = app.desk.put
 
         def timed_put(request):  # type: ignore[no-untyped-def]
             taken.append(asyncio.get_running_loop().time())
             put(request)
 
-        app._display = counted_display  # type: ignore[method-assign]
         app.desk.put = timed_put  # type: ignore[method-assign]
         post_keys(app, "U00003\r")
         await shows(pilot, "Unit U00003 to L-04")
         await pilot.pause(0.1)
-    after = [answered for at, answered in frames if at >= taken[0]]
+    after = [shown for at, shown in frames if at >= taken[0]]
     assert after and after[0], frames  # the first frame after the desk took it holds the answer
 
 
@@ -283,21 +288,9 @@ async def test_frames_go_out_again_when_the_desk_is_slow(make_app) -> None:
     here: Pilot's `pause` paints by itself, which would hide a release that does not."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await signed_in(pilot)
-        post_keys(app, "L-04\r")
-        await shows(pilot, "Target L-04")
-        await pilot.pause(0.2)
+        await targeting_l04(pilot)
         app.desk.put = lambda request: None  # type: ignore[method-assign]  # never answered
-        frames: list[tuple[float, str]] = []
-        display = app._display
-
-        def counted_display(screen, renderable):  # type: ignore[no-untyped-def]
-            if renderable is not None and not app._batch_count:
-                value = app.screen.query_one(ScanField).value
-                frames.append((asyncio.get_running_loop().time(), value))
-            display(screen, renderable)
-
-        app._display = counted_display  # type: ignore[method-assign]
+        frames = frames_going_out(app, field_value)
         post_keys(app, "U00003\r")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 1
@@ -319,20 +312,12 @@ async def test_an_answer_that_changes_nothing_still_shows_the_emptied_field(make
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f1")
         await pilot.pause(0.2)
-        frames: list[str] = []
-        display = app._display
-
-        def counted_display(screen, renderable):  # type: ignore[no-untyped-def]
-            if renderable is not None and not app._batch_count:
-                frames.append(app.screen.query_one(ScanField).value)
-            display(screen, renderable)
-
-        app._display = counted_display  # type: ignore[method-assign]
+        frames = frames_going_out(app, field_value)
         post_keys(app, "NOPE42")
         await asyncio.sleep(0.3)
         post_keys(app, "\r")
         await asyncio.sleep(0.3)
-        assert frames and frames[-1] == "", frames
+        assert frames and frames[-1][1] == "", frames
 
 
 def test_the_textual_internals_the_hold_uses_exist() -> None:
@@ -478,10 +463,7 @@ async def test_a_late_fill_of_the_previous_target_is_not_shown(make_app, monkeyp
     monkeypatch.setattr(StageScreen, "fetch", slow)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await signed_in(pilot)
-        post_keys(app, "L-04\r")
-        await shows(pilot, "Target L-04")
-        await pilot.pause(0.05)
+        await targeting_l04(pilot)
         post_keys(app, "S-12\r")
         await shows(pilot, "Target S-12")
         await pilot.pause(0.6)
