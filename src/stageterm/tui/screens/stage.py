@@ -71,9 +71,25 @@ class StageScreen(FloorScreen):
         if not self.query(FeedbackPanel):
             self._early.append((entry, session, blocking))
             return
-        self.query_one(FeedbackPanel).show(entry, blocking=blocking is not None)
+        self.set_session(session)  # first: the target card's height leaves the panel room
+        panel = self.query_one(FeedbackPanel)
+        panel.room = self._room_for_the_answer()
+        panel.show(entry, blocking=blocking is not None)
         self.query_one(ScanLog).add(entry)
-        self.set_session(session)
+
+    def _room_for_the_answer(self) -> int | None:
+        """Rows left for the feedback panel between the title bar and target card above and
+        the scan field, a row of the running list and the key bar below (Textual gives the
+        list a row even when none is left: the screen then scrolls, its scroll bar takes two
+        columns, the text wraps to more rows, and the scan field leaves the screen)."""
+        card = self.query_one(TargetCard)
+        height = self.size.height
+        card_rows = (
+            card.unwrapped_height(card.content_size.width) if card.content_size.width else None
+        )
+        if not height or card_rows is None:
+            return None  # not laid out yet, or a card that wraps: no limit
+        return height - 1 - card_rows - 1 - 1 - 1  # title bar, card, scan field, list, key bar
 
     def acknowledged(self, session: SessionView) -> None:
         self.query_one(FeedbackPanel).idle("Acknowledged. Scan again.")

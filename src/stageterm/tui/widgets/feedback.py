@@ -73,6 +73,8 @@ class FeedbackPanel(FitsContent):
         self.blocking = False
         self.not_taken: str | None = None
         self.idle_text = "Ready. Scan a lane, then units (or a unit, then a lane)."
+        # Rows the screen can give the panel (set by the stage screen; None: no limit).
+        self.room: int | None = None
 
     def show(self, entry: ScanEntry, *, blocking: bool) -> None:
         if not entry.taken:
@@ -106,7 +108,11 @@ class FeedbackPanel(FitsContent):
             return text
         result = self.entry.result
         look = OUTCOMES[result.outcome]
-        for line in _big(look.word, width):
+        said = self._said(width)
+        big = _big(look.word, width)
+        if self.room is not None and len(big) + said > self.room:
+            big = [look.word]  # a short screen: the word on one line, the scan field in view
+        for line in big:
             text.append(line + "\n", style="bold")
         text.append(f"{look.symbol} ", style="bold")
         text.append(literal(result.message, 300))
@@ -118,6 +124,18 @@ class FeedbackPanel(FitsContent):
             cancel = f"{CANCEL.pressed()}: cancel"  # the key the key bar shows for it
             text.append(f"\n>> A lead scans their badge ({cancel}) <<", style="bold reverse")
         return text
+
+    def _said(self, width: int) -> int:
+        """Rows the answer takes below its word at `width` (wrapped as Rich wraps it)."""
+        assert self.entry is not None
+        result = self.entry.result
+        lines = [f"? {literal(result.message, 300)}"]
+        if self.not_taken is not None:
+            lines.append(f"X Not taken: {literal(self.not_taken, 30)}")
+        if self.blocking or result.outcome.value == "needs_approval":
+            lines.append(f">> A lead scans their badge ({CANCEL.pressed()}: cancel) <<")
+        console = self.app.console
+        return sum(len(Text(line).wrap(console, width)) for line in lines)
 
 
 class TargetCard(FitsContent):

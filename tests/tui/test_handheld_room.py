@@ -1,0 +1,44 @@
+"""At 40x16 the scan field stays on screen whatever the answer: an approval at a lane of
+another customer (a long reason, the lead's prompt, the target card's waiting lines) used
+to push it and the running list off the bottom, behind a scroll bar (found in a try-out).
+The answer then gives up its three-row word for a one-line one; nothing it says is lost."""
+
+from __future__ import annotations
+
+from tui_kit import post_keys, screen_text, shows, signed_in
+
+from stageterm.tui.widgets.feedback import FeedbackPanel
+
+
+async def test_an_approval_at_40x16_leaves_the_scan_field_on_screen(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-04\r")
+        await shows(pilot, "Target L-04")
+        post_keys(app, "U00008\r")
+        text = await shows(pilot, "A lead must", "(F8:")
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        lines = text.splitlines()
+        assert len(lines) == 16
+        assert any(line.startswith(" Scan>") for line in lines), text
+        assert lines[-1].startswith("F1 Help"), text
+        assert "APPROVAL" in text or "APPR" in text, text  # the word, now on one line
+        assert ">> A lead scans their badge" in text, text
+        panel = app.screen.query_one(FeedbackPanel)
+        assert panel.region.bottom <= 14, panel.region  # above the scan field and key bar
+
+
+async def test_at_80x24_the_same_approval_keeps_its_big_word(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-04\r")
+        await shows(pilot, "Target L-04")
+        post_keys(app, "U00008\r")
+        await shows(pilot, "A lead must")
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "APPROVAL" not in text  # drawn in three-row letters, not as a word
+        assert any(line.startswith(" Scan>") for line in text.splitlines())
