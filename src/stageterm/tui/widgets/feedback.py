@@ -108,9 +108,8 @@ class FeedbackPanel(FitsContent):
             return text
         result = self.entry.result
         look = OUTCOMES[result.outcome]
-        said = self._said(width)
         big = _big(look.word, width)
-        if self.room is not None and len(big) + said > self.room:
+        if self.room is not None and len(big) > 1 and len(big) + self._said(width) > self.room:
             big = [look.word]  # a short screen: the word on one line, the scan field in view
         for line in big:
             text.append(line + "\n", style="bold")
@@ -126,7 +125,10 @@ class FeedbackPanel(FitsContent):
         return text
 
     def _said(self, width: int) -> int:
-        """Rows the answer takes below its word at `width` (wrapped as Rich wraps it)."""
+        """Rows the answer takes below its word at `width`: wrapped as Rich wraps it where
+        that could matter, else an upper bound (a row wrapped at a space is more than half
+        full unless its next word is longer than half a row, and a word longer than a row
+        is folded, filling its rows)."""
         assert self.entry is not None
         result = self.entry.result
         lines = [f"? {literal(result.message, 300)}"]
@@ -134,6 +136,9 @@ class FeedbackPanel(FitsContent):
             lines.append(f"X Not taken: {literal(self.not_taken, 30)}")
         if self.blocking or result.outcome.value == "needs_approval":
             lines.append(f">> A lead scans their badge ({CANCEL.pressed()}: cancel) <<")
+        bound = sum(cell_len(line) // max(1, width // 2) + 1 for line in lines)
+        if self.room is None or 3 + bound <= self.room:
+            return bound  # room enough even so: no wrapping needed to know
         console = self.app.console
         return sum(len(Text(line).wrap(console, width)) for line in lines)
 
