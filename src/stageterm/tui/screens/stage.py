@@ -92,7 +92,12 @@ class StageScreen(FloorScreen):
         return height - 1 - card_rows - 1 - 1 - 1  # title bar, card, scan field, list, key bar
 
     def acknowledged(self, session: SessionView) -> None:
-        self.query_one(FeedbackPanel).idle("Acknowledged. Scan again.")
+        if session.pending is not None:  # a refusal on the way (a wrong PIN): still waiting
+            cancel = f"{CANCEL.pressed()}: cancel"
+            text = f"Acknowledged. Still waiting: a lead scans their badge ({cancel})."
+        else:
+            text = "Acknowledged. Scan again."
+        self.query_one(FeedbackPanel).idle(text)
         self.set_session(session)
 
     def set_session(self, session: SessionView) -> None:
