@@ -42,3 +42,36 @@ async def test_at_80x24_the_same_approval_keeps_its_big_word(make_app) -> None:
         text = screen_text(app)
         assert "APPROVAL" not in text  # drawn in three-row letters, not as a word
         assert any(line.startswith(" Scan>") for line in text.splitlines())
+
+
+async def test_one_unit_is_one_unit(make_app) -> None:
+    """A target with no capacity and one unit in it says "1 unit here" (was "1 units")."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "KIT-B\r")
+        await shows(pilot, "KIT-B")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "1 units" not in text
+        assert " unit here" in text or " units here" in text, text
+
+
+async def test_a_name_cut_on_the_title_bar_says_so() -> None:
+    """At 40 columns a lead's name with the alert count does not fit: it ends in "…"."""
+    from textual.app import App, ComposeResult
+
+    from stageterm.tui.widgets.bars import TitleBar
+
+    class BarApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TitleBar("STAGE")
+
+    app = BarApp()
+    async with app.run_test(size=(40, 4)) as pilot:
+        bar = app.query_one(TitleBar)
+        bar.set(who="Maximiliane Oberhuber-Lindqvist (lead)", status="3 ALERTS  sync off  09:30")
+        await pilot.pause(0.1)
+        line = screen_text(app).splitlines()[0]
+        assert "…" in line and line.rstrip().endswith("09:30"), line
+        assert "Maxim…" in line and len(line) <= 40, line

@@ -119,7 +119,8 @@ class StageScreen(FloorScreen):
         _location, units = found
         cap = f"/{target.capacity}" if target.capacity else ""
         word = capacity(len(units), target.capacity)[0].partition(" ")[2]  # OVER, FULL or ""
-        return target, f"{len(units)}{cap} units here {word}".rstrip()
+        noun = "unit" if len(units) == 1 and not cap else "units"  # "1/12 units", "1 unit"
+        return target, f"{len(units)}{cap} {noun} here {word}".rstrip()
 
     def show(self, data: tuple[Location | None, str | None]) -> None:
         target, fill = data

@@ -39,7 +39,8 @@ class TitleBar(Widget):
         left, right = self.heading, self.status
         room = width - len(left) - len(right) - 4
         who = self.who if len(self.who) <= room else self.who.split(" (")[0]
-        who = who[: max(0, room)]
+        if len(who) > room:  # a long name on a handheld: cut, and shown to be cut
+            who = who[: room - 1] + "…" if room > 1 else ""
         gap = max(1, width - len(left) - len(who) - len(right) - 3)
         text = Text(no_wrap=True, overflow="crop")
         text.append(" " + left, style="bold")
