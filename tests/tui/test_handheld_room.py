@@ -1,7 +1,9 @@
-"""At 40x16 the scan field stays on screen whatever the answer: an approval at a lane of
-another customer (a long reason, the lead's prompt, the target card's waiting lines) used
-to push it and the running list off the bottom, behind a scroll bar (found in a try-out).
-The answer then gives up its three-row word for a one-line one; nothing it says is lost."""
+"""A handheld's 40x16 screen. The scan field stays on screen whatever the answer: an
+approval at a lane of another customer (a long reason, the lead's prompt, the target
+card's waiting lines) used to push it and the running list off the bottom, behind a scroll
+bar (found in a try-out); the answer now gives up its three-row word for a one-line one,
+and nothing it says is lost. Also from the try-out: "1 unit here", and a name cut on the
+title bar ends in "…"."""
 
 from __future__ import annotations
 
