@@ -40,7 +40,7 @@ def shuffle_the_floor(sites: list[Site], draw: random.Random, steps: int) -> Non
         who = draw.choice(OPERATORS)
         what = draw.random()
         if what < 0.55:
-            site.moves.move(unit, draw.choice([*LANES, "S-12", "K-1"]), who, approve="2001")
+            site.moves.move(unit, draw.choice([*LANES, "S-12", "KIT-A"]), who, approve="2001")
         elif what < 0.65:
             site.moves.move(unit, draw.choice(LANES), who, quantity=1, approve="2001")
         elif what < 0.75:

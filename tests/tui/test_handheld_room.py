@@ -77,3 +77,63 @@ async def test_a_name_cut_on_the_title_bar_says_so() -> None:
         line = screen_text(app).splitlines()[0]
         assert "…" in line and line.rstrip().endswith("09:30"), line
         assert "Maxim…" in line and len(line) <= 40, line
+
+
+async def _a_long_lane(demo_store, clock) -> None:  # type: ignore[no-untyped-def]
+    """LANE-N-04: a code too long for big letters at 40 columns, so its card line wraps."""
+    from stageterm.demo import _rows
+    from stageterm.intake import import_rows
+
+    lane = {"code": "LANE-N-04", "kind": "lane", "customer": "ACME", "route": "WEST"}
+    import_rows(
+        demo_store, "locations", "x", _rows([{**lane, "capacity": 12, "name": "x"}]), clock=clock
+    )
+
+
+def the_field_shows(app) -> bool:  # type: ignore[no-untyped-def]
+    return any(line.startswith(" Scan>") for line in screen_text(app).splitlines())
+
+
+async def test_a_target_card_that_wraps_still_leaves_the_field_on_screen(
+    make_app, demo_store, clock
+) -> None:  # type: ignore[no-untyped-def]
+    await _a_long_lane(demo_store, clock)
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "LANE-N-04\r")
+        await shows(pilot, "units here")
+        await pilot.pause(0.3)
+        post_keys(app, "U00008\r")
+        await shows(pilot, "must")
+        await pilot.pause(0.5)
+        assert the_field_shows(app), screen_text(app)
+
+
+async def test_the_field_stays_when_the_fill_arrives_after_the_answer(
+    make_app, demo_store, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Unit first, then the lane: the card grows by its fill after the answer is shown."""
+    await _a_long_lane(demo_store, clock)
+    app = make_app()
+    async with app.run_test(size=(40, 16)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "U00008\r")
+        await shows(pilot, "In hand")
+        await pilot.pause(0.2)
+        post_keys(app, "LANE-N-04\r")
+        await shows(pilot, "must")
+        await pilot.pause(0.6)
+        assert the_field_shows(app), screen_text(app)
+
+
+async def test_the_field_stays_after_a_resize_to_a_handheld(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-04\rU00008\r")
+        await shows(pilot, "A lead must")
+        await pilot.pause(0.2)
+        await pilot.resize_terminal(40, 16)
+        await pilot.pause(0.5)
+        assert the_field_shows(app), screen_text(app)

@@ -83,13 +83,26 @@ class StageScreen(FloorScreen):
         list a row even when none is left: the screen then scrolls, its scroll bar takes two
         columns, the text wraps to more rows, and the scan field leaves the screen)."""
         card = self.query_one(TargetCard)
-        height = self.size.height
-        card_rows = (
-            card.unwrapped_height(card.content_size.width) if card.content_size.width else None
-        )
-        if not height or card_rows is None:
-            return None  # not laid out yet, or a card that wraps: no limit
+        height, width = self.size.height, card.content_size.width
+        if not height or not width:
+            return None  # not laid out yet: no limit
+        card_rows = card.unwrapped_height(width)
+        if card_rows is None:  # the card wraps: measured as Textual measures it
+            card_rows = card.get_content_height(card.size, card.size, width)
         return height - 1 - card_rows - 1 - 1 - 1  # title bar, card, scan field, list, key bar
+
+    def _refit_the_answer(self) -> None:
+        """The card changed height (its fill came, the screen was resized): the panel's
+        room again, and the panel refitted if that changes what it shows."""
+        panel = self.query_one(FeedbackPanel)
+        room = self._room_for_the_answer()
+        if room != panel.room:
+            panel.room = room
+            if panel.entry is not None:
+                panel.refit()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit_the_answer)  # once the new layout is in place
 
     def acknowledged(self, session: SessionView) -> None:
         if session.pending is not None:  # a refusal on the way (a wrong PIN): still waiting
@@ -126,3 +139,4 @@ class StageScreen(FloorScreen):
         target, fill = data
         if target == self.session.target:  # a read for an earlier target is not this one's
             self.query_one(TargetCard).show(self.session, fill)
+            self.call_after_refresh(self._refit_the_answer)  # the card may have grown
