@@ -129,7 +129,8 @@ class Views:
         with self.store.read() as session:
             mark = queries.change_mark(session)  # first: what follows is at least this new
             old = since.mark if since is not None else None
-            if since is not None and old is not None and sqlite and old.master == mark.master:
+            same_data = old is not None and old.master == mark.master and old.seq <= mark.seq
+            if since is not None and old is not None and sqlite and same_data:
                 if old.seq == mark.seq:
                     return since
                 places = queries.places_touched_since(session, old.seq, TOUCHED_MOST)
