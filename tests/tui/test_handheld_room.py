@@ -7,6 +7,7 @@ title bar ends in "…"."""
 
 from __future__ import annotations
 
+import pytest
 from tui_kit import post_keys, screen_text, shows, signed_in
 
 from stageterm.tui.widgets.feedback import FeedbackPanel
@@ -94,36 +95,26 @@ def the_field_shows(app) -> bool:  # type: ignore[no-untyped-def]
     return any(line.startswith(" Scan>") for line in screen_text(app).splitlines())
 
 
-async def test_a_target_card_that_wraps_still_leaves_the_field_on_screen(
-    make_app, demo_store, clock
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        (("LANE-N-04", "units here"), ("U00008", "must")),
+        (("U00008", "In hand"), ("LANE-N-04", "must")),
+    ],
+    ids=["target-first: the card wraps", "unit-first: the card grows by its fill after the answer"],
+)
+async def test_a_long_lane_approval_leaves_the_field_on_screen(
+    make_app, demo_store, clock, first: tuple[str, str], then: tuple[str, str]
 ) -> None:  # type: ignore[no-untyped-def]
     await _a_long_lane(demo_store, clock)
     app = make_app()
     async with app.run_test(size=(40, 16)) as pilot:
         await signed_in(pilot)
-        post_keys(app, "LANE-N-04\r")
-        await shows(pilot, "units here")
-        await pilot.pause(0.3)
-        post_keys(app, "U00008\r")
-        await shows(pilot, "must")
-        await pilot.pause(0.5)
-        assert the_field_shows(app), screen_text(app)
-
-
-async def test_the_field_stays_when_the_fill_arrives_after_the_answer(
-    make_app, demo_store, clock
-) -> None:  # type: ignore[no-untyped-def]
-    """Unit first, then the lane: the card grows by its fill after the answer is shown."""
-    await _a_long_lane(demo_store, clock)
-    app = make_app()
-    async with app.run_test(size=(40, 16)) as pilot:
-        await signed_in(pilot)
-        post_keys(app, "U00008\r")
-        await shows(pilot, "In hand")
+        for code, shown in (first, then):
+            post_keys(app, code + "\r")
+            await shows(pilot, shown)
+            await pilot.pause(0.4)
         await pilot.pause(0.2)
-        post_keys(app, "LANE-N-04\r")
-        await shows(pilot, "must")
-        await pilot.pause(0.6)
         assert the_field_shows(app), screen_text(app)
 
 
