@@ -129,11 +129,14 @@ class Views:
         with self.store.read() as session:
             mark = queries.change_mark(session)  # first: what follows is at least this new
             old = since.mark if since is not None else None
-            same_data = old is not None and old.master == mark.master and old.seq <= mark.seq
-            if since is not None and old is not None and sqlite and same_data:
+            if since is not None and old is not None and sqlite and old.master == mark.master:
                 if old.seq == mark.seq:
                     return since
-                places = queries.places_touched_since(session, old.seq, TOUCHED_MOST)
+                places = (  # a mark older than the last read: another database, a full read
+                    queries.places_touched_since(session, old.seq, TOUCHED_MOST)
+                    if old.seq < mark.seq
+                    else None
+                )
                 if places is not None:
                     lanes = {row.lane.code for row in since.rows}
                     fresh = queries.lane_rows(session, lanes=places & lanes) if places else []

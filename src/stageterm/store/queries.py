@@ -208,20 +208,14 @@ def change_mark(session: Session) -> ChangeMark:
 def places_touched_since(session: Session, seq: int, most: int) -> set[str] | None:
     """The places events after `seq` moved units from or to, and where the units those
     events name are now; None when there are more than `most` events to look at."""
-    newer = EVENTS.c.seq > seq
-    count = session.execute(select(func.count()).where(newer)).scalar_one()
-    if count > most:
+    newer = select(EVENTS.c.from_location, EVENTS.c.to_location, EVENTS.c.unit)
+    events = session.execute(newer.where(EVENTS.c.seq > seq).limit(most + 1)).all()
+    if len(events) > most:
         return None
-    places: set[str] = set()
-    units: set[str] = set()
-    for from_, to, unit in session.execute(
-        select(EVENTS.c.from_location, EVENTS.c.to_location, EVENTS.c.unit).where(newer)
-    ):
-        places.update(p for p in (from_, to) if p)
-        if unit:
-            units.add(unit)
+    places = {place for from_, to, _unit in events for place in (from_, to) if place}
+    units = sorted({unit for _from, _to, unit in events if unit})
     if units:
-        here = select(UNITS.c.location).where(UNITS.c.code.in_(sorted(units)))
+        here = select(UNITS.c.location).where(UNITS.c.code.in_(units))
         places.update(p for (p,) in session.execute(here) if p)
     return places
 
@@ -229,13 +223,8 @@ def places_touched_since(session: Session, seq: int, most: int) -> set[str] | No
 def change_counter(session: Session) -> int:
     """The newest event's seq plus the master data's version: it moves whenever any
     terminal moves anything and whenever master data is written (an import, a pull)."""
-    events = select(func.coalesce(func.max(EVENTS.c.seq), 0)).scalar_subquery()
-    master = (
-        select(func.coalesce(func.max(DATA_VERSIONS.c.version), 0))
-        .where(DATA_VERSIONS.c.name == MASTER_DATA)
-        .scalar_subquery()
-    )
-    return int(session.execute(select(events + master)).scalar_one())
+    mark = change_mark(session)
+    return mark.seq + mark.master
 
 
 @dataclass(frozen=True, slots=True)

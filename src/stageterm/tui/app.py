@@ -111,7 +111,7 @@ class StagetermApp(App[int]):
         self.pollers: Pollers | None = None
         self.burst: BurstWatch | None = None  # made with the first key
         self._counter: int | None = None
-        self._switch_interval = sys.getswitchinterval()
+        self._switch_interval = sys.getswitchinterval()  # the process's, for on_unmount
         self._stop = threading.Event()
         self._ascii_filter = AsciiFilter() if self._hints[0] else None
 
@@ -178,8 +178,7 @@ class StagetermApp(App[int]):
         # The scan desk thread waits for the interpreter lock while the UI thread finishes
         # a scan's keys: Python hands it over only every 5 ms unless the holder blocks.
         # At 0.5 ms a scan reaches the desk about a millisecond sooner.
-        self._switch_interval = sys.getswitchinterval()  # given back when the app ends
-        sys.setswitchinterval(SWITCH_INTERVAL_S)
+        sys.setswitchinterval(SWITCH_INTERVAL_S)  # given back when the app ends
         self.set_class(self._hints[0], "-ascii")
         terminal = self.site.terminal if self._site is not None else self._hints[1]
         note = "" if self._site is not None else "Opening the database..."

@@ -106,14 +106,21 @@ class FeedbackPanel(FitsContent):
         if self.entry is None:
             text.append(self.idle_text)
             return text
-        result = self.entry.result
-        look = OUTCOMES[result.outcome]
+        look = OUTCOMES[self.entry.result.outcome]
+        below = self._below_the_word(look.symbol)
         big = _big(look.word, width)
-        if self.room is not None and len(big) > 1 and len(big) + self._said(width) > self.room:
+        if self.room is not None and len(big) > 1 and self._too_tall(len(big), below, width):
             big = [look.word]  # a short screen: the word on one line, the scan field in view
         for line in big:
             text.append(line + "\n", style="bold")
-        text.append(f"{look.symbol} ", style="bold")
+        return text.append_text(below)
+
+    def _below_the_word(self, symbol: str) -> Text:
+        """The answer's sentence, and what it asks of the operator, under its word."""
+        assert self.entry is not None
+        result = self.entry.result
+        text = Text(overflow="fold")
+        text.append(f"{symbol} ", style="bold")
         text.append(literal(result.message, 300))
         if self.not_taken is not None:
             text.append(f"\nX Not taken: {literal(self.not_taken, 30)}", style="bold")
@@ -124,23 +131,17 @@ class FeedbackPanel(FitsContent):
             text.append(f"\n>> A lead scans their badge ({cancel}) <<", style="bold reverse")
         return text
 
-    def _said(self, width: int) -> int:
-        """Rows the answer takes below its word at `width`: wrapped as Rich wraps it where
-        that could matter, else an upper bound (a row wrapped at a space is more than half
-        full unless its next word is longer than half a row, and a word longer than a row
-        is folded, filling its rows)."""
-        assert self.entry is not None
-        result = self.entry.result
-        lines = [f"? {literal(result.message, 300)}"]
-        if self.not_taken is not None:
-            lines.append(f"X Not taken: {literal(self.not_taken, 30)}")
-        if self.blocking or result.outcome.value == "needs_approval":
-            lines.append(f">> A lead scans their badge ({CANCEL.pressed()}: cancel) <<")
+    def _too_tall(self, word_rows: int, below: Text, width: int) -> bool:
+        """Whether the word's rows and `below` wrapped at `width` pass the panel's room.
+        A cheap upper bound first (a row wrapped at a space is more than half full unless
+        its next word is longer than half a row; a longer word is folded, filling its rows),
+        then, only where that does not fit, the text wrapped as Rich wraps it."""
+        assert self.room is not None
+        lines = below.plain.split("\n")
         bound = sum(cell_len(line) // max(1, width // 2) + 1 for line in lines)
-        if self.room is None or 3 + bound <= self.room:
-            return bound  # room enough even so: no wrapping needed to know
-        console = self.app.console
-        return sum(len(Text(line).wrap(console, width)) for line in lines)
+        if word_rows + bound <= self.room:
+            return False
+        return word_rows + len(below.wrap(self.app.console, width)) > self.room
 
 
 class TargetCard(FitsContent):
