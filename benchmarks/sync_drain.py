@@ -9,6 +9,10 @@ a separate process (it reads each body, counts its events and answers 200), then
 the same backlog `--runs` times (marking it pending again in between) and judges the
 median, since a shared machine's load moves single runs a lot.
 
+This process has no other thread, as `stageterm sync` has none, so a big backlog's bodies
+are made ahead in forked processes (sync/ahead.py); `--one-process` drains as the
+terminal UI does, in this process alone (for comparing the two in one sitting).
+
 Budget (SPEC §10): at least 5,000 events/s, and a 100k backlog drained in under 30 s.
 Prints a markdown table with the machine it ran on.
 """
@@ -43,7 +47,7 @@ from stageterm.domain.model import (
 from stageterm.store.engine import Store, open_store
 from stageterm.store.migrate import upgrade
 from stageterm.store.tables import EventRow, LocationRow, UnitRow
-from stageterm.sync import SyncWorker, read_status
+from stageterm.sync import SyncWorker, ahead, read_status
 from stageterm.sync.epcis import Format
 from stageterm.sync.facts import EVENTS
 from stageterm.sync.options import SyncOptions
@@ -142,6 +146,8 @@ class Run:
     requests: int
     seconds: float
     left: int
+    batches: int = 0
+    made_ahead: int = 0
 
     @property
     def rate(self) -> float:
@@ -156,7 +162,8 @@ def drain(store: Store, url: str, options: SyncOptions) -> Run:
         seconds = time.perf_counter() - t0
     finally:
         worker.close()
-    return Run(report.sent, report.requests, seconds, read_status(store).pending)
+    left = read_status(store).pending
+    return Run(report.sent, report.requests, seconds, left, report.batches, report.made_ahead)
 
 
 def requeue(store: Store) -> None:
@@ -181,7 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--runs", type=int, default=3, help="drains of the same backlog; the median counts"
     )
+    parser.add_argument(
+        "--one-process", action="store_true", help="no bodies made ahead in forked processes"
+    )
     args = parser.parse_args(argv)
+    if args.one_process:
+        ahead.MAKERS = 0
 
     ports: Any = multiprocessing.Queue()
     counter: Any = multiprocessing.Value("q", 0)
@@ -216,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| time to drain | {median.seconds:.2f} s | 100k < {BUDGET_100K_S:.0f} s |")
     print(f"| throughput | {median.rate:,.0f} events/s | ≥ {BUDGET_RATE:,.0f} events/s |")
     print(f"| 100k backlog at this rate | {per_100k:.1f} s | < {BUDGET_100K_S:.0f} s |")
+    print(
+        f"| bodies made ahead (sync/ahead.py) | {median.made_ahead} of {median.batches} batches | |"
+    )
     print(f"| verdict | {'within budget' if ok else 'OVER BUDGET'} | |\n")
     print("Runs: " + ", ".join(f"{r.rate:,.0f} events/s ({r.seconds:.1f} s)" for r in runs) + ".  ")
     print(

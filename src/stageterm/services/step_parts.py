@@ -17,13 +17,10 @@ transaction would have read.
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import multiprocessing
 import os
-import signal
 import threading
-from contextlib import suppress
 from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
@@ -35,10 +32,11 @@ from stageterm.services import stay_columns as columns
 from stageterm.store import stays as stay_reads
 from stageterm.store.engine import Store, open_store
 from stageterm.store.errors import StoreError
+from stageterm.store.forked import die_with as _die_with
+from stageterm.store.forked import leave_signals_to_parent
 
 # Below this many events in the window, one read is as quick as forking for it.
 PARALLEL_FROM = 100_000
-_PR_SET_PDEATHSIG = 1  # prctl(2), Linux
 
 
 def read_steps(
@@ -78,16 +76,6 @@ def _start_part(
     return process, receiving
 
 
-def _die_with(parent: int) -> None:
-    """End this process when `parent` ends, however it ends (SIGTERM, SIGKILL): a reader
-    left behind would read on for nothing, and hold whatever descriptors it was forked
-    with (a standby's child's connection to its caller: the caller would wait for it)."""
-    with suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it ended before the line above
-        os._exit(0)
-
-
 def _read_part(
     sending: Connection,
     url: str,
@@ -98,8 +86,7 @@ def _read_part(
 ) -> None:
     """In the forked process: read one stretch over a connection of its own, send it."""
     _die_with(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the command, which ends us
-    signal.signal(signal.SIGIO, signal.SIG_IGN)  # a standby child's watch on its caller
+    leave_signals_to_parent()
     try:
         store = open_store(url)
         with store.read() as session:

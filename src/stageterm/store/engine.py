@@ -90,8 +90,12 @@ class Checkpointer:
         self.ready = threading.Event()  # set once its connection is open
         self.settled = threading.Event()  # set once it is open or has given up
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
-        self._thread.start()
+        self._thread = self._start()
+
+    def _start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+        thread.start()
+        return thread
 
     def _run(self) -> None:
         try:
@@ -116,6 +120,18 @@ class Checkpointer:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The thread stopped while the block runs (a fork copies only the thread that
+        forks: none may hold a lock then), and a new one started after."""
+        self.close()
+        try:
+            yield
+        finally:
+            if not self._thread.is_alive():
+                self._stop = threading.Event()
+                self._thread = self._start()
 
 
 def _journal_in_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:
@@ -241,6 +257,17 @@ class Store:
         event.listen(self.writer, "connect", fallback_only)
         self.writer.dispose()  # pooled connections still checkpoint in their commits
         self.checkpointer = checkpointer
+
+    @contextmanager
+    def forking(self) -> Iterator[bool]:
+        """For forking readers (sync/ahead.py): this store's own thread (WAL checkpoints)
+        paused while the block runs; yields True when the calling thread is then the
+        only one of the process, so that a fork is safe."""
+        if self.checkpointer is None:
+            yield threading.active_count() == 1
+            return
+        with self.checkpointer.paused():
+            yield threading.active_count() == 1
 
     def dispose(self) -> None:
         if self.checkpointer is not None:

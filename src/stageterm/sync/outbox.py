@@ -19,10 +19,11 @@ import os
 import socket
 import uuid
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session
 
@@ -74,14 +75,11 @@ class Claim:
     """A leased batch, in seq order, with the facts needed to map it."""
 
     owner: str
-    events: list[Event]
-    facts: Facts
+    seqs: list[int]  # leased, in order
+    events: list[Event] = field(default_factory=list)  # read back (unless claimed unread)
+    facts: Facts = field(default_factory=Facts)
     busy_with: str | None = None  # another worker's lease on the head of the queue
     marked: int = 0  # events of the batch before marked synced in the same transaction
-
-    @property
-    def seqs(self) -> list[int]:
-        return [e.seq for e in self.events if e.seq is not None]
 
 
 class _Raced(Exception):
@@ -109,6 +107,8 @@ def claim(
     now: datetime | None = None,
     cache: FactsCache | None = None,
     synced: Collection[int] = (),
+    after_seq: int | None = None,
+    read: bool = True,
 ) -> Claim:
     """Lease the head of the queue (up to `limit` events) for `owner`.
 
@@ -116,6 +116,9 @@ def claim(
     live worker holds part of the head. `synced`: the batch upstream took just before,
     marked synced in the same write transaction (one commit, so one fsync, a batch
     instead of two); how many were marked is the claim's `marked`, whatever it leases.
+    `after_seq`: the head after the batches `owner` has leased already and not yet sent
+    (bodies made ahead, sync/ahead.py). `read=False`: only the seqs, the events are read
+    by whoever makes the body.
     """
     now = now or datetime.now(UTC)
     marked = 0
@@ -124,26 +127,28 @@ def claim(
             with store.write() as session:
                 if synced:
                     marked = _mark_synced(session, synced, now)
-                result = _lease_head(session, owner, limit, lease, up_to_seq, now)
+                result = _lease_head(session, owner, limit, lease, up_to_seq, after_seq, now)
         except _Raced:
             continue
         synced = ()  # committed with this lease: not to be marked again on a retry
         if isinstance(result, str):
-            return Claim(owner, [], Facts(), busy_with=result, marked=marked)
+            return Claim(owner, [], busy_with=result, marked=marked)
+        if result and not read:
+            return Claim(owner, result, marked=marked)
         if result:
             # Read the batch after the lease is committed: the write lock (which the
             # terminals recording scans wait for) is held only for the lease itself.
             with store.read() as session:
                 events = events_by_seq(session, result)
                 facts = (cache or FactsCache()).facts(session, events)
-            return Claim(owner, events, facts, marked=marked)
+            return Claim(owner, result, events, facts, marked=marked)
         # PostgreSQL may return nothing when the rows it waited on were synced meanwhile
         # (FOR UPDATE re-checks them after the LIMIT): look again before saying "empty".
-        if not _any_claimable(store, up_to_seq):
+        if not _any_claimable(store, up_to_seq, after_seq):
             break
     if synced:  # three races in a row: the batch before is marked on its own
         marked = mark_synced(store, synced, now)
-    return Claim(owner, [], Facts(), marked=marked)
+    return Claim(owner, [], marked=marked)
 
 
 def _lease_head(
@@ -152,6 +157,7 @@ def _lease_head(
     limit: int,
     lease: timedelta,
     up_to_seq: int | None,
+    after_seq: int | None,
     now: datetime,
 ) -> list[int] | str:
     """The seqs leased, or the owner of a live lease on the head (then nothing is leased)."""
@@ -162,8 +168,7 @@ def _lease_head(
         .limit(limit)
         .with_for_update()
     )
-    if up_to_seq is not None:
-        head = head.where(EVENTS.c.seq <= up_to_seq)
+    head = _within(head, up_to_seq, after_seq)
     rows = session.execute(head).all()
     if not rows:
         return []
@@ -193,30 +198,63 @@ def _lease_head(
     return seqs
 
 
-def _any_claimable(store: Store, up_to_seq: int | None) -> bool:
+def _within(stmt: Select[Any], up_to_seq: int | None, after_seq: int | None) -> Select[Any]:
+    if up_to_seq is not None:
+        stmt = stmt.where(EVENTS.c.seq <= up_to_seq)
+    if after_seq is not None:
+        stmt = stmt.where(EVENTS.c.seq > after_seq)
+    return stmt
+
+
+def _any_claimable(store: Store, up_to_seq: int | None, after_seq: int | None = None) -> bool:
     with store.read() as session:
-        stmt = select(EVENTS.c.seq).where(_claimable()).limit(1)
-        if up_to_seq is not None:
-            stmt = stmt.where(EVENTS.c.seq <= up_to_seq)
+        stmt = _within(select(EVENTS.c.seq).where(_claimable()).limit(1), up_to_seq, after_seq)
+        return session.execute(stmt).first() is not None
+
+
+def pending_at_least(store: Store, count: int, up_to_seq: int) -> bool:
+    """At least `count` events wait to be sent up to `up_to_seq` (a short index walk)."""
+    with store.read() as session:
+        stmt = (
+            select(EVENTS.c.seq)
+            .where(
+                EVENTS.c.sync_state == PENDING,
+                EVENTS.c.type != RECEIVE,
+                EVENTS.c.seq <= up_to_seq,
+            )
+            .order_by(EVENTS.c.seq)
+            .offset(max(0, count - 1))
+            .limit(1)
+        )
         return session.execute(stmt).first() is not None
 
 
 def renew(
-    store: Store, owner: str, seqs: Collection[int], lease: timedelta, now: datetime | None = None
+    store: Store,
+    owner: str,
+    seqs: Collection[int],
+    lease: timedelta,
+    now: datetime | None = None,
+    *,
+    held: Collection[int] = (),
 ) -> bool:
-    """Extend the lease before an attempt and count the attempt; False if the lease was lost."""
+    """Extend the lease before an attempt and count the attempt; False if the lease was lost.
+    `held`: batches leased ahead (sync/ahead.py), their leases extended too, uncounted."""
     now = now or datetime.now(UTC)
+    mine = and_(EVENTS.c.lease_owner == owner, EVENTS.c.sync_state == PENDING)
     with store.write() as session:
         result = session.execute(
             update(EVENTS)
-            .where(
-                seq_in(seqs),
-                EVENTS.c.lease_owner == owner,
-                EVENTS.c.sync_state == PENDING,
-            )
+            .where(seq_in(seqs), mine)
             .values(lease_until=now + lease, sync_attempts=EVENTS.c.sync_attempts + 1)
         )
-        return _count(result) == len(seqs)
+        kept = _count(result) == len(seqs)
+        if held:
+            result = session.execute(
+                update(EVENTS).where(seq_in(held), mine).values(lease_until=now + lease)
+            )
+            kept = kept and _count(result) == len(held)
+        return kept
 
 
 def mark_synced(store: Store, seqs: Collection[int], now: datetime | None = None) -> int:
@@ -274,6 +312,20 @@ def release(store: Store, owner: str, error: str | None = None) -> int:
             update(EVENTS)
             .where(EVENTS.c.lease_owner == owner, EVENTS.c.sync_state == PENDING)
             .values(**values)
+        )
+        return _count(result)
+
+
+def give_back(store: Store, owner: str, seqs: Collection[int]) -> int:
+    """Batches leased ahead and never sent (sync/ahead.py): back in the queue as they were,
+    their lease not counted as an attempt."""
+    if not seqs:
+        return 0
+    with store.write() as session:
+        result = session.execute(
+            update(EVENTS)
+            .where(seq_in(seqs), EVENTS.c.lease_owner == owner, EVENTS.c.sync_state == PENDING)
+            .values(lease_owner=None, lease_until=None, sync_attempts=EVENTS.c.sync_attempts - 1)
         )
         return _count(result)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,7 @@ from tenacity import (
 )
 
 from stageterm.store.engine import Store
-from stageterm.sync import outbox, status
+from stageterm.sync import ahead, outbox, status
 from stageterm.sync.epcis import EPCIS_MEDIA_TYPE, Encoder, EpcisMapper, Format
 from stageterm.sync.facts import FactsCache
 from stageterm.sync.identifiers import Namer
@@ -65,6 +66,8 @@ class DrainReport:
     rejected: int = 0
     requests: int = 0
     batches: int = 0
+    made_ahead: int = 0
+    """Batches whose bodies were made in forked processes (sync/ahead.py)."""
     unreachable: bool = False
     """5xx, timeouts or refused connections outlasted the retries; the events wait."""
     refused: bool = False
@@ -168,10 +171,12 @@ class SyncWorker:
         report = DrainReport()
         up_to = outbox.max_pending_seq(self.store)
         limit = self.options.batch
-        cache = FactsCache()
         # A delivered batch is marked synced in the transaction that leases the next one.
         delivered: list[int] = []
-        while up_to is not None and not stop.is_set():
+        if up_to is not None and self._may_fork():
+            limit, delivered = self._drain_ahead(up_to, stop, report)
+        cache = FactsCache()
+        while up_to is not None and not stop.is_set() and not report.failed:
             claim = outbox.claim(
                 self.store,
                 self.owner,
@@ -190,7 +195,8 @@ class SyncWorker:
             if not claim.events:
                 break
             try:
-                answer = self._deliver(claim, stop, report)
+                body = self.encoder.body(claim.events, claim.facts)
+                answer = self._deliver(body, claim.seqs, stop, report)
             except Stopped:
                 outbox.release(self.store, self.owner)
                 report.stopped = True
@@ -203,13 +209,104 @@ class SyncWorker:
                 delivered = claim.seqs  # marked with the next lease
                 limit = self.options.batch
                 continue
-            limit = self._record(claim, answer, report, limit)
-            if report.failed:
-                break
+            ids = {e.id: e.seq for e in claim.events if e.seq is not None}
+            limit = self._record(claim.seqs, ids, answer, report, limit)
         if delivered:  # stopped after a delivery: marked on its own
             report.sent += outbox.mark_synced(self.store, delivered)
         report.stopped = report.stopped or stop.is_set()
         return report
+
+    # -- a big backlog: bodies made ahead on the other cores (sync/ahead.py) ------------
+
+    def _may_fork(self) -> bool:
+        """No thread but this one (and the store's WAL checkpoints, paused to fork)."""
+        alone = threading.active_count() <= 1 + (self.store.checkpointer is not None)
+        return alone and ahead.worth_it()
+
+    def _drain_ahead(
+        self, up_to: int, stop: threading.Event, report: DrainReport
+    ) -> tuple[int, list[int]]:
+        """Send the backlog with its bodies made in forked processes while all goes well.
+        Returns the batch size to go on with and the seqs delivered but not yet marked."""
+        limit = self.options.batch
+        if not outbox.pending_at_least(self.store, ahead.AHEAD_FROM_BATCHES * limit, up_to):
+            return limit, []
+        with self.store.forking() as safe:
+            if not safe:
+                return limit, []
+            try:
+                makers = ahead.BodyMakers(self.store.url, self.encoder)
+            except OSError as exc:  # no fork here (out of processes, memory): one core it is
+                log.info("bodies not made ahead: %s", exc)
+                return limit, []
+        try:
+            return self._send_ahead(makers, up_to, stop, report)
+        finally:
+            makers.close()
+
+    def _send_ahead(
+        self, makers: ahead.BodyMakers, up_to: int, stop: threading.Event, report: DrainReport
+    ) -> tuple[int, list[int]]:
+        asked: deque[tuple[list[int], int]] = deque()  # leased batches, in seq order, and maker
+        delivered: list[int] = []
+        after: int | None = None  # the last seq leased
+        leasing = True
+        limit = self.options.batch
+
+        def untried() -> list[int]:
+            return [seq for batch, _ in asked for seq in batch]
+
+        while not stop.is_set():
+            seqs: list[int] = []
+            try:
+                while leasing and len(asked) < makers.room:
+                    claim = outbox.claim(
+                        self.store,
+                        self.owner,
+                        limit=limit,
+                        lease=self.options.lease_time,
+                        up_to_seq=up_to,
+                        synced=delivered,
+                        after_seq=after,
+                        read=False,
+                    )
+                    report.sent += claim.marked
+                    delivered = []
+                    leasing = bool(claim.seqs) and not claim.busy_with
+                    if leasing:
+                        after = claim.seqs[-1]
+                        asked.append((claim.seqs, makers.ask(claim.seqs)))
+                if not asked:
+                    return limit, delivered
+                seqs, maker = asked[0]
+                made = makers.answer(maker, seqs)
+                asked.popleft()
+                report.made_ahead += 1
+                answer = self._deliver(made.body, seqs, stop, report, held=untried())
+            except ahead.MakerFailed as failed:
+                log.warning("%s; the drain goes on in this process", failed)
+                outbox.give_back(self.store, self.owner, untried())  # made here, in order
+                return limit, delivered
+            except (Stopped, LeaseLost) as ended:
+                outbox.give_back(self.store, self.owner, untried())
+                outbox.release(self.store, self.owner)  # the batch tried, as one process does
+                if isinstance(ended, LeaseLost):
+                    log.warning("lease on a batch ran out and another worker took it: it sends it")
+                report.stopped = isinstance(ended, Stopped)
+                return limit, delivered
+            report.batches += 1
+            if answer.verdict is Verdict.DELIVERED and not answer.duplicates:
+                if leasing:
+                    delivered = seqs  # marked with the next lease
+                else:  # no next lease: the last batches leased ahead are marked one by one
+                    report.sent += outbox.mark_synced(self.store, seqs)
+                continue
+            # Anything else: the batches leased ahead go back untried, and this one's answer
+            # is read as one process reads it; the drain goes on (or ends) in this process.
+            outbox.give_back(self.store, self.owner, untried())
+            return self._record(seqs, made.ids, answer, report, limit), []
+        outbox.give_back(self.store, self.owner, untried())  # stopped between two batches
+        return limit, delivered
 
     def run(
         self,
@@ -259,11 +356,17 @@ class SyncWorker:
 
     # -- one batch -----------------------------------------------------------------------
 
-    def _deliver(self, claim: outbox.Claim, stop: threading.Event, report: DrainReport) -> Answer:
-        """Post the batch, retrying transient failures with exponential backoff and jitter."""
+    def _deliver(
+        self,
+        body: bytes,
+        seqs: list[int],
+        stop: threading.Event,
+        report: DrainReport,
+        held: list[int] | None = None,
+    ) -> Answer:
+        """Post the batch, retrying transient failures with exponential backoff and jitter.
+        `held`: later batches leased ahead, whose leases are renewed with this one's."""
         uplink = self._make_uplink()
-        body = self.encoder.body(claim.events, claim.facts)
-        seqs = claim.seqs
         epcis = self.encoder.format is Format.EPCIS
         sleep = self._sleeper(stop)
         backoff = wait_random_exponential(
@@ -277,7 +380,7 @@ class SyncWorker:
 
         def before(state: RetryCallState) -> None:
             if state.attempt_number > 1 and not outbox.renew(
-                self.store, self.owner, seqs, self.options.lease_time
+                self.store, self.owner, seqs, self.options.lease_time, held=held or ()
             ):
                 raise LeaseLost
 
@@ -300,9 +403,16 @@ class SyncWorker:
         answer: Answer = retrying(attempt)
         return answer
 
-    def _record(self, claim: outbox.Claim, answer: Answer, report: DrainReport, limit: int) -> int:
-        """Write what upstream said about the batch; returns the batch size to use next."""
-        by_id = {e.id: e.seq for e in claim.events if e.seq is not None}
+    def _record(
+        self,
+        seqs: list[int],
+        by_id: dict[str, int],
+        answer: Answer,
+        report: DrainReport,
+        limit: int,
+    ) -> int:
+        """Write what upstream said about the batch (`by_id`: its event ids' seqs); returns
+        the batch size to use next. Gives back every batch `owner` holds but a delivered one."""
         verdict = answer.verdict
         if verdict is Verdict.DELIVERED:
             if answer.duplicates:
@@ -311,14 +421,14 @@ class SyncWorker:
                 report.sent += outbox.mark_synced(self.store, done)
                 outbox.release(self.store, self.owner)
             else:
-                report.sent += outbox.mark_synced(self.store, claim.seqs)
+                report.sent += outbox.mark_synced(self.store, seqs)
             return self.options.batch
-        if verdict is Verdict.TOO_LARGE and len(claim.events) > 1:
+        if verdict is Verdict.TOO_LARGE and len(seqs) > 1:
             outbox.release(self.store, self.owner)
-            return max(1, len(claim.events) // 2)
+            return max(1, len(seqs) // 2)
         if verdict in (Verdict.REJECTED, Verdict.TOO_LARGE):
             named = {by_id[i]: reason for i, reason in answer.rejected.items() if i in by_id}
-            reasons = named or dict.fromkeys(claim.seqs, answer.message)
+            reasons = named or dict.fromkeys(seqs, answer.message)
             report.rejected += outbox.mark_rejected(self.store, reasons)
             outbox.release(self.store, self.owner)  # the rest go in the next request
             status.record_failure(self.store, answer.message, None)

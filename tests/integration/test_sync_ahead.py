@@ -1,0 +1,337 @@
+"""Bodies made ahead (sync/ahead.py): a big backlog drained by `stageterm sync` with its
+batches read and encoded in forked processes sends upstream exactly what one process
+sends, in the same order, whatever upstream answers, and loses or repeats nothing when a
+maker, or the sync itself, is killed.
+
+The drains under test run as real processes (`stageterm sync` has no other thread, so it
+forks); each reports how many batches came from a maker. The reference is the same
+command run in this process, which has the receiver's threads and so never forks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from receiver import Receiver, Reply
+from sqlalchemy import select
+from sync_site import Site, epcis_errors, open_sqlite
+
+from stageterm.cli import main
+from stageterm.domain.model import EventType, UnitState
+from stageterm.store.engine import Store
+from stageterm.sync import read_status
+from stageterm.sync.facts import EVENTS
+
+FAST_ENV = {
+    "STAGETERM_SYNC_RETRY_ATTEMPTS": "2",
+    "STAGETERM_SYNC_RETRY_INITIAL": "0.01",
+    "STAGETERM_SYNC_RETRY_MAX": "0.05",
+    "STAGETERM_SYNC_CONNECT_TIMEOUT": "1",
+    "STAGETERM_SYNC_READ_TIMEOUT": "5",
+    "STAGETERM_SYNC_POLL": "0.05",
+    "STAGETERM_SYNC_BATCH": "20",  # 25 batches of the 500 events below: made ahead
+    "STAGETERM_SITE": "Plant 1",
+    "STAGETERM_STANDBY": "off",
+}
+BATCH = 20
+
+# `stageterm sync` in a process of its own, saying at the end how many batches were made
+# ahead (what the command prints is unchanged).
+COUNTED = """
+import sys
+import threading
+from stageterm.sync import worker
+drain = worker.SyncWorker.drain_once
+def counted(self, stop=None):
+    report = drain(self, stop)
+    print(f"made ahead: {report.made_ahead}", file=sys.stderr, flush=True)
+    return report
+worker.SyncWorker.drain_once = counted
+from stageterm.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.fixture
+def receivers() -> Iterator[tuple[Receiver, Receiver]]:
+    ahead, one = Receiver().start(), Receiver().start()
+    yield ahead, one
+    for server in (ahead, one):
+        server.release()
+        server.stop()
+
+
+def backlog(store: Store, events: int = 500) -> Site:
+    """Stage events of 60 units, with moves to the kitting area, holds and releases among them."""
+    site = Site(store)
+    site.stages(events - 40, units=60)
+    for i in range(40):
+        kind = (EventType.MOVE, EventType.HOLD, EventType.RELEASE, EventType.ISSUE)[i % 4]
+        site.event(kind, f"U{i:06d}", from_location="LANE-1", to_location="KIT-1",
+                   from_state=UnitState.STAGED, to_state=UnitState.STAGED)  # fmt: skip
+    return site
+
+
+def env_for(home: Path, url: str, receiver: Receiver) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STAGETERM_")}
+    env.update(FAST_ENV, HOME=str(home), XDG_DATA_HOME=str(home / "data"),
+               XDG_CONFIG_HOME=str(home / "config"), STAGETERM_DB=url,
+               STAGETERM_TERMINAL="T-1", STAGETERM_UPSTREAM_URL=receiver.url)  # fmt: skip
+    return env
+
+
+def sync_process(home: Path, url: str, receiver: Receiver, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", COUNTED, "sync", *args],
+        cwd=home,
+        env=env_for(home, url, receiver),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def made_ahead(stderr: str) -> int:
+    return sum(int(line.split(":")[1]) for line in stderr.splitlines() if "made ahead:" in line)
+
+
+def sync_here(monkeypatch: pytest.MonkeyPatch, home: Path, url: str, receiver: Receiver) -> int:
+    """The same command in this process (threads here: it never forks)."""
+    with monkeypatch.context() as m:
+        for key, value in env_for(home, url, receiver).items():
+            m.setenv(key, value)
+        for key in [k for k in os.environ if k.startswith("STAGETERM_") and k not in FAST_ENV]:
+            if key not in ("STAGETERM_DB", "STAGETERM_TERMINAL", "STAGETERM_UPSTREAM_URL"):
+                m.delenv(key)
+        m.chdir(home)
+        return main(["sync", "--once"])
+
+
+def documents(receiver: Receiver) -> list[Any]:
+    """What upstream got, request by request, without the moment each document was made."""
+    out = []
+    for request in receiver.requests:
+        document = request.json
+        document.pop("creationDate", None)
+        out.append((request.path, request.headers.get("content-type"), document))
+    return out
+
+
+def states(store: Store, receiver: Receiver) -> dict[str, tuple[Any, ...]]:
+    """Each event's state, error (upstream's address made the same) and attempts."""
+    columns = (EVENTS.c.sync_state, EVENTS.c.sync_error, EVENTS.c.sync_attempts)
+    with store.read() as s:
+        rows = s.execute(select(EVENTS.c.id, *columns, EVENTS.c.lease_owner))
+        return {
+            ident: (state, (error or "").replace(receiver.url, "UPSTREAM"), tries, owner is None)
+            for ident, state, error, tries, owner in rows
+        }
+
+
+def first_id_of_batch(site: Site, batch: int) -> str:
+    return f"urn:uuid:{site.events_in_seq_order()[batch * BATCH + 3].id}"
+
+
+PLANS: dict[str, Any] = {
+    "all taken": lambda site, r: None,
+    "a 503, then taken": lambda site, r: r.plan(*[Reply(200)] * 4, Reply(503, {"x": 1})),
+    "an event rejected": lambda site, r: r.reject.update(
+        {first_id_of_batch(site, 6): "unknown GTIN"}
+    ),
+    "a batch too large": lambda site, r: r.plan(*[Reply(200)] * 7, Reply(413)),
+    "upstream down": lambda site, r: r.plan(*[Reply(200)] * 9, *[Reply(503)] * 2),
+    "refused": lambda site, r: r.plan(*[Reply(200)] * 3, Reply(401)),
+    "duplicates named": lambda site, r: r.plan(
+        *[Reply(200)] * 5, Reply(409, {"duplicates": [first_id_of_batch(site, 5)]})
+    ),
+}
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_made_ahead_or_not_upstream_gets_the_same_requests_and_the_log_ends_the_same(
+    plan: str,
+    tmp_path: Path,
+    receivers: tuple[Receiver, Receiver],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    ahead, one = receivers
+    store = open_sqlite(tmp_path / "ahead.db")
+    site = backlog(store)
+    store.dispose()
+    shutil.copy(tmp_path / "ahead.db", tmp_path / "one.db")
+    for receiver in receivers:
+        PLANS[plan](site, receiver)
+
+    forked = sync_process(home, f"sqlite:///{tmp_path / 'ahead.db'}", ahead, "--once")
+    _out, err = forked.communicate(timeout=120)
+    here = sync_here(monkeypatch, home, f"sqlite:///{tmp_path / 'one.db'}", one)
+
+    assert forked.returncode == here, err
+    assert made_ahead(err) >= 3, err  # the makers did make the bodies sent before the plan
+    assert documents(ahead) == documents(one)
+    assert states(open_sqlite(tmp_path / "ahead.db"), ahead) == states(
+        open_sqlite(tmp_path / "one.db"), one
+    )
+
+
+def test_a_big_backlog_made_ahead_arrives_once_in_order_as_valid_epcis(
+    store: Store, tmp_path: Path, receivers: tuple[Receiver, Receiver]
+) -> None:
+    """On SQLite and PostgreSQL: every event once, in seq order, every document valid."""
+    home = tmp_path / "home"
+    home.mkdir()
+    receiver = receivers[0]
+    site = backlog(store, 700)
+    forked = sync_process(home, store.url, receiver, "--once")
+    _out, err = forked.communicate(timeout=120)
+    assert forked.returncode == 0, err
+    assert made_ahead(err) == 700 // BATCH, err
+    assert receiver.received_ids() == [f"urn:uuid:{e.id}" for e in site.events_in_seq_order()]
+    assert all(epcis_errors(r.json) == [] for r in receiver.requests)
+    assert set(site.states().values()) == {"synced"}
+    assert_no_leases(store)
+
+
+def assert_no_leases(store: Store) -> None:
+    with store.read() as s:
+        held = s.execute(select(EVENTS.c.seq).where(EVENTS.c.lease_owner.is_not(None))).all()
+    assert held == []
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found.extend(int(c) for c in text)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def wait_for(what: Any, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not what():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_maker_killed_mid_drain_the_drain_makes_the_rest_itself_and_sends_each_event_once(
+    sqlite_store: Store, tmp_path: Path, receivers: tuple[Receiver, Receiver]
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    receiver = receivers[0]
+    site = backlog(sqlite_store)
+    receiver.hold(skip=3)  # the fourth request waits while a maker is killed
+    forked = sync_process(home, sqlite_store.url, receiver, "--once")
+    assert receiver.arrived.wait(60), forked.communicate()
+    makers = children(forked.pid)
+    assert len(makers) == 2
+    os.kill(makers[0], signal.SIGKILL)
+    receiver.release()
+    _out, err = forked.communicate(timeout=120)
+    assert forked.returncode == 0, err
+    assert 3 <= made_ahead(err) < 500 // BATCH, err  # the rest made in the drain's process
+    seen = receiver.received_ids()
+    assert seen == [f"urn:uuid:{e.id}" for e in site.events_in_seq_order()]  # once, in order
+    assert set(site.states().values()) == {"synced"}
+    assert_no_leases(sqlite_store)
+
+
+def test_the_sync_killed_its_makers_end_and_a_restart_sends_the_rest_in_order(
+    sqlite_store: Store, tmp_path: Path, receivers: tuple[Receiver, Receiver]
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    receiver = receivers[0]
+    site = backlog(sqlite_store)
+    receiver.hold(skip=4)
+    forked = sync_process(home, sqlite_store.url, receiver, "--once")
+    assert receiver.arrived.wait(60), forked.communicate()
+    makers = children(forked.pid)
+    assert len(makers) == 2
+    os.kill(forked.pid, signal.SIGKILL)
+    forked.communicate(timeout=30)
+    wait_for(lambda: not any(alive(pid) for pid in makers))
+    receiver.release()
+    again = sync_process(home, sqlite_store.url, receiver, "--once")
+    _out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    everything = [f"urn:uuid:{e.id}" for e in site.events_in_seq_order()]
+    seen = receiver.received_ids()
+    assert list(dict.fromkeys(seen)) == everything
+    repeated = {i for i, n in Counter(seen).items() if n > 1}
+    assert repeated == set(receiver.requests[4].event_ids)  # only the batch in flight
+    assert set(site.states().values()) == {"synced"}
+
+
+def test_stopped_while_sending_ahead_the_batches_leased_ahead_go_back_and_the_makers_end(
+    sqlite_store: Store, tmp_path: Path, receivers: tuple[Receiver, Receiver]
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    receiver = receivers[0]
+    backlog(sqlite_store)
+    receiver.hold(skip=2)
+    forked = sync_process(home, sqlite_store.url, receiver)  # the service's loop
+    assert receiver.arrived.wait(60), forked.communicate()
+    makers = children(forked.pid)
+    assert len(makers) == 2
+    os.kill(forked.pid, signal.SIGTERM)
+    receiver.release()
+    _out, err = forked.communicate(timeout=60)
+    assert forked.returncode == 0, err
+    assert not any(alive(pid) for pid in makers)
+    assert_no_leases(sqlite_store)
+    assert read_status(sqlite_store).pending == 500 - 3 * BATCH  # the third was in flight
+
+
+def test_a_drain_in_a_process_with_other_threads_makes_its_bodies_itself(
+    sqlite_store: Store, receivers: tuple[Receiver, Receiver]
+) -> None:
+    """The terminal UI drains in a thread: a fork would copy only that thread."""
+    from stageterm.sync import SyncWorker
+    from stageterm.sync.options import SyncOptions
+
+    site = backlog(sqlite_store)
+    receiver = receivers[0]  # its server runs in a thread of this process
+    worker = SyncWorker(sqlite_store, url=receiver.url, options=SyncOptions(batch=BATCH))
+    report = worker.drain_once()
+    worker.close()
+    assert (report.sent, report.made_ahead) == (500, 0)
+    assert receiver.received_ids() == [f"urn:uuid:{e.id}" for e in site.events_in_seq_order()]
+
+
+def test_forking_pauses_the_wal_checkpoint_thread_and_starts_it_again(tmp_path: Path) -> None:
+    store = open_sqlite(tmp_path / "site.db")
+    store.start_background_checkpoints()
+
+    def checkpointing() -> bool:
+        return any(t.name == "wal-checkpoint" for t in threading.enumerate())
+
+    assert checkpointing()
+    with store.forking():
+        assert not checkpointing()
+    assert checkpointing()
+    store.dispose()
+    assert not checkpointing()
