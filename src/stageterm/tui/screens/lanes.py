@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from operator import itemgetter
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -57,17 +58,18 @@ class Board:
 
 def ordered(lanes: list[LaneQueue], by: str) -> list[LaneQueue]:
     """Groups by their earliest due, lanes within a group by theirs, then by code."""
-
-    def due(q: LaneQueue) -> datetime:
-        return q.earliest_due.replace(tzinfo=None) if q.earliest_due else FAR
-
-    groups: dict[str, list[LaneQueue]] = {}
+    # Each lane's key made once (not once a comparison): a refresh sorts 500 lanes.
+    groups: dict[str, list[tuple[datetime, str, LaneQueue]]] = {}
     for q in lanes:
-        groups.setdefault(getattr(q.lane, by) or "", []).append(q)
+        due = q.earliest_due.replace(tzinfo=None) if q.earliest_due else FAR
+        groups.setdefault(getattr(q.lane, by) or "", []).append((due, q.lane.code, q))
     for members in groups.values():
-        members.sort(key=lambda q: (due(q), q.lane.code))
-    order = sorted(groups, key=lambda g: (due(groups[g][0]), g == "", g))
-    return [q for g in order for q in groups[g]]
+        members.sort(key=_due_and_code)
+    order = sorted(groups, key=lambda g: (groups[g][0][0], g == "", g))
+    return [member[2] for g in order for member in groups[g]]
+
+
+_due_and_code = itemgetter(0, 1)
 
 
 def due_cell(shown: str) -> str:
