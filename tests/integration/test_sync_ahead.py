@@ -64,6 +64,14 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """The sync processes' home and working directory (never the user's settings)."""
+    place = tmp_path / "home"
+    place.mkdir()
+    return place
+
+
+@pytest.fixture
 def receivers() -> Iterator[tuple[Receiver, Receiver]]:
     ahead, one = Receiver().start(), Receiver().start()
     yield ahead, one
@@ -163,11 +171,10 @@ PLANS: dict[str, Any] = {
 def test_made_ahead_or_not_upstream_gets_the_same_requests_and_the_log_ends_the_same(
     plan: str,
     tmp_path: Path,
+    home: Path,
     receivers: tuple[Receiver, Receiver],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
     ahead, one = receivers
     store = open_sqlite(tmp_path / "ahead.db")
     site = backlog(store)
@@ -189,11 +196,9 @@ def test_made_ahead_or_not_upstream_gets_the_same_requests_and_the_log_ends_the_
 
 
 def test_a_big_backlog_made_ahead_arrives_once_in_order_as_valid_epcis(
-    store: Store, tmp_path: Path, receivers: tuple[Receiver, Receiver]
+    store: Store, home: Path, receivers: tuple[Receiver, Receiver]
 ) -> None:
     """On SQLite and PostgreSQL: every event once, in seq order, every document valid."""
-    home = tmp_path / "home"
-    home.mkdir()
     receiver = receivers[0]
     site = backlog(store, 700)
     forked = sync_process(home, store.url, receiver, "--once")
@@ -236,10 +241,8 @@ def wait_for(what: Any, seconds: float = 20) -> None:
 
 
 def test_a_maker_killed_mid_drain_the_drain_makes_the_rest_itself_and_sends_each_event_once(
-    sqlite_store: Store, tmp_path: Path, receivers: tuple[Receiver, Receiver]
+    sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
     receiver = receivers[0]
     site = backlog(sqlite_store)
     receiver.hold(skip=3)  # the fourth request waits while a maker is killed
@@ -259,10 +262,8 @@ def test_a_maker_killed_mid_drain_the_drain_makes_the_rest_itself_and_sends_each
 
 
 def test_the_sync_killed_its_makers_end_and_a_restart_sends_the_rest_in_order(
-    sqlite_store: Store, tmp_path: Path, receivers: tuple[Receiver, Receiver]
+    sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
     receiver = receivers[0]
     site = backlog(sqlite_store)
     receiver.hold(skip=4)
@@ -286,10 +287,8 @@ def test_the_sync_killed_its_makers_end_and_a_restart_sends_the_rest_in_order(
 
 
 def test_stopped_while_sending_ahead_the_batches_leased_ahead_go_back_and_the_makers_end(
-    sqlite_store: Store, tmp_path: Path, receivers: tuple[Receiver, Receiver]
+    sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
 ) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
     receiver = receivers[0]
     backlog(sqlite_store)
     receiver.hold(skip=2)

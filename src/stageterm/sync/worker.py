@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 from tenacity import (
@@ -177,16 +177,7 @@ class SyncWorker:
             limit, delivered = self._drain_ahead(up_to, stop, report)
         cache = FactsCache()
         while up_to is not None and not stop.is_set() and not report.failed:
-            claim = outbox.claim(
-                self.store,
-                self.owner,
-                limit=limit,
-                lease=self.options.lease_time,
-                up_to_seq=up_to,
-                cache=cache,
-                synced=delivered,
-            )
-            report.sent += claim.marked
+            claim = self._claim(report, limit, up_to, delivered, cache=cache)
             delivered = []
             if claim.busy_with:
                 if stop.wait(BUSY_WAIT):
@@ -215,6 +206,27 @@ class SyncWorker:
             report.sent += outbox.mark_synced(self.store, delivered)
         report.stopped = report.stopped or stop.is_set()
         return report
+
+    def _claim(
+        self,
+        report: DrainReport,
+        limit: int,
+        up_to: int,
+        delivered: list[int],
+        **how: Any,
+    ) -> outbox.Claim:
+        """Lease the next batch, marking the one delivered before it (counted as sent)."""
+        claim = outbox.claim(
+            self.store,
+            self.owner,
+            limit=limit,
+            lease=self.options.lease_time,
+            up_to_seq=up_to,
+            synced=delivered,
+            **how,
+        )
+        report.sent += claim.marked
+        return claim
 
     # -- a big backlog: bodies made ahead on the other cores (sync/ahead.py) ------------
 
@@ -260,17 +272,9 @@ class SyncWorker:
             seqs: list[int] = []
             try:
                 while leasing and len(asked) < makers.room:
-                    claim = outbox.claim(
-                        self.store,
-                        self.owner,
-                        limit=limit,
-                        lease=self.options.lease_time,
-                        up_to_seq=up_to,
-                        synced=delivered,
-                        after_seq=after,
-                        read=False,
+                    claim = self._claim(
+                        report, limit, up_to, delivered, after_seq=after, read=False
                     )
-                    report.sent += claim.marked
                     delivered = []
                     leasing = bool(claim.seqs) and not claim.busy_with
                     if leasing:
