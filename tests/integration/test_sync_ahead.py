@@ -24,13 +24,13 @@ from typing import Any
 
 import pytest
 from receiver import Receiver, Reply
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sync_site import Site, epcis_errors, open_sqlite
 
 from stageterm.cli import main
 from stageterm.domain.model import EventType, UnitState
 from stageterm.store.engine import Store
-from stageterm.sync import read_status
+from stageterm.sync import outbox, read_status, retry_rejected
 from stageterm.sync.facts import EVENTS
 
 FAST_ENV = {
@@ -49,9 +49,11 @@ BATCH = 20
 # `stageterm sync` in a process of its own, saying at the end how many batches were made
 # ahead (what the command prints is unchanged).
 COUNTED = """
-import sys
-import threading
-from stageterm.sync import worker
+import os, sys
+from stageterm.sync import ahead, worker
+for knob in filter(None, os.environ.get("AHEAD_KNOBS", "").split(",")):
+    name, value = knob.split("=")
+    setattr(ahead, name, type(getattr(ahead, name))(value))
 drain = worker.SyncWorker.drain_once
 def counted(self, stop=None):
     report = drain(self, stop)
@@ -99,11 +101,15 @@ def env_for(home: Path, url: str, receiver: Receiver) -> dict[str, str]:
     return env
 
 
-def sync_process(home: Path, url: str, receiver: Receiver, *args: str) -> subprocess.Popen[str]:
+def sync_process(
+    home: Path, url: str, receiver: Receiver, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """`stageterm sync ARGS`; `env` may set AHEAD_KNOBS="NAME=VALUE,..." (sync/ahead.py's
+    constants: a shorter wait for a stuck maker, say)."""
     return subprocess.Popen(
         [sys.executable, "-c", COUNTED, "sync", *args],
         cwd=home,
-        env=env_for(home, url, receiver),
+        env={**env_for(home, url, receiver), **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -334,3 +340,118 @@ def test_forking_pauses_the_wal_checkpoint_thread_and_starts_it_again(tmp_path: 
     assert checkpointing()
     store.dispose()
     assert not checkpointing()
+
+
+# -- what a first review found (each failed before its fix) ------------------------------
+
+
+def test_a_slow_upstream_never_lets_a_batch_leased_ahead_run_out_for_another_sync(
+    sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
+) -> None:
+    """Four requests of 0.9 s each outlast a 3.2 s lease: batches leased ahead are renewed
+    before they are posted, so a second `stageterm sync` waits instead of sending them too."""
+    receiver = receivers[0]
+    site = backlog(sqlite_store, 200)
+    receiver.delay = 0.9
+    slow = {"STAGETERM_SYNC_DEADLINE": "1", "STAGETERM_SYNC_JOB_WAIT": "0.1",
+            "STAGETERM_SYNC_LEASE": "0.1"}  # fmt: skip
+    first = sync_process(home, sqlite_store.url, receiver, "--once", env=slow)
+    wait_for(lambda: receiver.requests, 60)
+    second = sync_process(home, sqlite_store.url, receiver, "--once",
+                          env={**slow, "STAGETERM_TERMINAL": "T-2"})  # fmt: skip
+    for process in (first, second):
+        _out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    seen = receiver.received_ids()
+    assert [i for i, n in Counter(seen).items() if n > 1] == []
+    assert seen == [f"urn:uuid:{e.id}" for e in site.events_in_seq_order()]
+
+
+def test_a_rejected_event_retried_while_a_backlog_goes_ahead_still_goes_before_its_unit(
+    sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
+) -> None:
+    receiver = receivers[0]
+    site = backlog(sqlite_store)
+    first = site.events_in_seq_order()[0]  # U000000's first event; its later ones wait
+    assert first.seq is not None
+    outbox.mark_rejected(sqlite_store, {first.seq: "unknown GTIN"})
+    receiver.hold(skip=2)
+    forked = sync_process(home, sqlite_store.url, receiver, "--once")
+    assert receiver.arrived.wait(60), forked.communicate()
+    assert retry_rejected(sqlite_store) == 1  # a lead: `stageterm sync --retry-rejected`
+    receiver.release()
+    _out, err = forked.communicate(timeout=120)
+    assert forked.returncode == 0, err
+    unit = [f"urn:uuid:{e.id}" for e in site.events_in_seq_order() if e.unit == first.unit]
+    assert [i for i in receiver.received_ids() if i in unit] == unit
+    assert set(site.states().values()) == {"synced"}
+
+
+def test_a_stuck_maker_is_given_up_and_a_stop_is_heard_while_waiting_for_it(
+    sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
+) -> None:
+    receiver = receivers[0]
+    site = backlog(sqlite_store)
+    knobs = {"AHEAD_KNOBS": "ANSWER_WITHIN_S=1"}
+    receiver.hold(skip=1)
+    forked = sync_process(home, sqlite_store.url, receiver, "--once", env=knobs)
+    assert receiver.arrived.wait(60), forked.communicate()
+    makers = children(forked.pid)
+    os.kill(makers[1], signal.SIGSTOP)  # stuck, not dead
+    receiver.release()
+    _out, err = forked.communicate(timeout=60)
+    assert forked.returncode == 0, err
+    assert 1 <= made_ahead(err) < 500 // BATCH, err
+    assert receiver.received_ids() == [f"urn:uuid:{e.id}" for e in site.events_in_seq_order()]
+    assert not any(alive(pid) for pid in makers)
+
+    with sqlite_store.write() as s:  # everything pending again, for the service's loop
+        s.execute(update(EVENTS).values(sync_state="pending", synced_at=None))
+    fresh = receivers[1]  # one that has not seen these events yet
+    fresh.hold(skip=1)
+    looping = sync_process(home, sqlite_store.url, fresh)  # waits for the maker: 30 s
+    assert fresh.arrived.wait(60), looping.communicate()
+    makers = children(looping.pid)
+    os.kill(makers[1], signal.SIGSTOP)
+    fresh.release()
+    time.sleep(0.5)
+    os.kill(looping.pid, signal.SIGTERM)
+    _out, err = looping.communicate(timeout=10)
+    assert looping.returncode == 0, err
+    assert not any(alive(pid) for pid in makers)
+    assert_no_leases(sqlite_store)
+
+
+def test_batches_too_big_for_the_makers_pipes_are_sent_from_one_process(
+    sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
+) -> None:
+    receiver = receivers[0]
+    site = backlog(sqlite_store, 2 * 5001 + 10)
+    env = {"STAGETERM_SYNC_BATCH": "5001", "AHEAD_KNOBS": "AHEAD_FROM_BATCHES=2"}
+    forked = sync_process(home, sqlite_store.url, receiver, "--once", env=env)
+    _out, err = forked.communicate(timeout=120)
+    assert forked.returncode == 0, err
+    assert made_ahead(err) == 0
+    assert receiver.received_ids() == [f"urn:uuid:{e.id}" for e in site.events_in_seq_order()]
+
+
+def test_a_second_ctrl_c_while_sending_ahead_leaves_no_attempt_counted_for_untried_batches(
+    sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
+) -> None:
+    receiver = receivers[0]
+    backlog(sqlite_store)
+    receiver.hold(skip=2)
+    looping = sync_process(home, sqlite_store.url, receiver)
+    assert receiver.arrived.wait(60), looping.communicate()
+    os.kill(looping.pid, signal.SIGINT)  # the first: finish the request in flight
+    time.sleep(0.3)
+    os.kill(looping.pid, signal.SIGINT)  # the second: at once
+    looping.communicate(timeout=30)
+    receiver.release()
+    with sqlite_store.read() as s:
+        rows = s.execute(
+            select(EVENTS.c.seq, EVENTS.c.sync_attempts).where(EVENTS.c.sync_state == "pending")
+        ).all()
+    in_flight = set(range(2 * BATCH + 1, 3 * BATCH + 1))
+    assert {seq for seq, tries in rows if tries} == in_flight
+    assert_no_leases(sqlite_store)

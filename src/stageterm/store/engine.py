@@ -93,11 +93,16 @@ class Checkpointer:
         self._thread = self._start()
 
     def _start(self) -> threading.Thread:
-        thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+        # Each thread has a stop of its own: one asked to stop that has not yet (in a long
+        # pass) still stops when a new one is started in its place.
+        self._stop = threading.Event()
+        thread = threading.Thread(
+            target=self._run, args=(self._stop,), name="wal-checkpoint", daemon=True
+        )
         thread.start()
         return thread
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.execute(f"PRAGMA busy_timeout = {CHECKPOINTER_BUSY_MS}")
@@ -108,7 +113,7 @@ class Checkpointer:
         try:
             self.ready.set()
             self.settled.set()
-            while not self._stop.wait(self.every_s):
+            while not stop.wait(self.every_s):
                 try:
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     self.passes += 1
@@ -129,9 +134,7 @@ class Checkpointer:
         try:
             yield
         finally:
-            if not self._thread.is_alive():
-                self._stop = threading.Event()
-                self._thread = self._start()
+            self._thread = self._start()
 
 
 def _journal_in_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -34,6 +36,12 @@ from stageterm.sync.facts import FactsCache, events_by_seq
 MAKERS = 2
 AHEAD_FROM_BATCHES = 10  # fewer: forking and each maker's cold caches cost what they save
 ASKED_PER_MAKER = 2  # batches leased and handed to a maker before its first body is back
+# A maker's two requests must fit in its pipe while it writes a body the drain is not yet
+# reading (Linux: ~200 kB a socket); a list of 5,000 seqs is ~25 kB. Bigger batches
+# drain in one process.
+LARGEST_BATCH = 5_000
+ANSWER_WITHIN_S = 30.0  # a body takes ~25 ms; a maker this late is stuck: made here instead
+LOOK_EVERY_S = 0.1  # while waiting for a body, how often a stop is looked for
 
 
 def worth_it() -> bool:
@@ -43,6 +51,10 @@ def worth_it() -> bool:
     except AttributeError:  # no affinity call on this system: every core counts
         cores = os.cpu_count() or 1
     return MAKERS > 0 and cores > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def fits(batch: int) -> bool:
+    return batch <= LARGEST_BATCH
 
 
 class MakerFailed(Exception):
@@ -91,12 +103,19 @@ class BodyMakers:
             self._broken.setdefault(maker, f"a body maker ended: {exc}")
         return maker
 
-    def answer(self, maker: int, seqs: Sequence[int]) -> Made:
-        """The body of `seqs`, the oldest batch asked of `maker`."""
+    def answer(self, maker: int, seqs: Sequence[int], stop: threading.Event) -> Made | None:
+        """The body of `seqs`, the oldest batch asked of `maker`; None once `stop` is set."""
         if maker in self._broken:
             raise MakerFailed(self._broken[maker])
+        connection = self._makers[maker][1]
+        deadline = time.monotonic() + ANSWER_WITHIN_S
         try:
-            message = self._makers[maker][1].recv()
+            while not connection.poll(LOOK_EVERY_S):
+                if stop.is_set():
+                    return None
+                if time.monotonic() >= deadline:
+                    raise MakerFailed(f"a body maker did not answer in {ANSWER_WITHIN_S:.0f} s")
+            message = connection.recv()
         except (EOFError, OSError) as exc:
             raise MakerFailed("a body maker ended early") from exc
         if message[0] != "made":

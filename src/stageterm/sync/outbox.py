@@ -80,6 +80,7 @@ class Claim:
     facts: Facts = field(default_factory=Facts)
     busy_with: str | None = None  # another worker's lease on the head of the queue
     marked: int = 0  # events of the batch before marked synced in the same transaction
+    behind: bool = False  # claimed `after_seq`: an earlier event waits that is not ours
 
 
 class _Raced(Exception):
@@ -117,8 +118,10 @@ def claim(
     marked synced in the same write transaction (one commit, so one fsync, a batch
     instead of two); how many were marked is the claim's `marked`, whatever it leases.
     `after_seq`: the head after the batches `owner` has leased already and not yet sent
-    (bodies made ahead, sync/ahead.py). `read=False`: only the seqs, the events are read
-    by whoever makes the body.
+    (bodies made ahead, sync/ahead.py); nothing is leased, and the claim says `behind`,
+    when an event up to `after_seq` can be sent that `owner` does not hold (a rejected
+    event retried meanwhile, with the later events of its unit held behind it): it must
+    go first. `read=False`: only the seqs, the events are read by whoever makes the body.
     """
     now = now or datetime.now(UTC)
     marked = 0
@@ -127,10 +130,15 @@ def claim(
             with store.write() as session:
                 if synced:
                     marked = _mark_synced(session, synced, now)
-                result = _lease_head(session, owner, limit, lease, up_to_seq, after_seq, now)
+                if after_seq is not None and _waits_before(session, owner, after_seq, now):
+                    result: list[int] | str | None = None
+                else:
+                    result = _lease_head(session, owner, limit, lease, up_to_seq, after_seq, now)
         except _Raced:
             continue
         synced = ()  # committed with this lease: not to be marked again on a retry
+        if result is None:
+            return Claim(owner, [], marked=marked, behind=True)
         if isinstance(result, str):
             return Claim(owner, [], busy_with=result, marked=marked)
         if result and not read:
@@ -198,6 +206,18 @@ def _lease_head(
     return seqs
 
 
+def _waits_before(session: Session, owner: str, after_seq: int, now: datetime) -> bool:
+    """An event up to `after_seq` could be sent that `owner` holds no live lease on."""
+    not_ours = or_(
+        EVENTS.c.lease_owner.is_(None),
+        EVENTS.c.lease_owner != owner,
+        EVENTS.c.lease_until.is_(None),
+        EVENTS.c.lease_until <= now,
+    )
+    stmt = select(EVENTS.c.seq).where(EVENTS.c.seq <= after_seq, _claimable(), not_ours).limit(1)
+    return session.execute(stmt).first() is not None
+
+
 def _within(stmt: Select[Any], up_to_seq: int | None, after_seq: int | None) -> Select[Any]:
     if up_to_seq is not None:
         stmt = stmt.where(EVENTS.c.seq <= up_to_seq)
@@ -242,13 +262,15 @@ def renew(
     `held`: batches leased ahead (sync/ahead.py), their leases extended too, uncounted."""
     now = now or datetime.now(UTC)
     mine = and_(EVENTS.c.lease_owner == owner, EVENTS.c.sync_state == PENDING)
+    kept = True
     with store.write() as session:
-        result = session.execute(
-            update(EVENTS)
-            .where(seq_in(seqs), mine)
-            .values(lease_until=now + lease, sync_attempts=EVENTS.c.sync_attempts + 1)
-        )
-        kept = _count(result) == len(seqs)
+        if seqs:
+            result = session.execute(
+                update(EVENTS)
+                .where(seq_in(seqs), mine)
+                .values(lease_until=now + lease, sync_attempts=EVENTS.c.sync_attempts + 1)
+            )
+            kept = _count(result) == len(seqs)
         if held:
             result = session.execute(
                 update(EVENTS).where(seq_in(held), mine).values(lease_until=now + lease)

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -241,7 +242,9 @@ class SyncWorker:
         """Send the backlog with its bodies made in forked processes while all goes well.
         Returns the batch size to go on with and the seqs delivered but not yet marked."""
         limit = self.options.batch
-        if not outbox.pending_at_least(self.store, ahead.AHEAD_FROM_BATCHES * limit, up_to):
+        if not ahead.fits(limit) or not outbox.pending_at_least(
+            self.store, ahead.AHEAD_FROM_BATCHES * limit, up_to
+        ):
             return limit, []
         with self.store.forking() as safe:
             if not safe:
@@ -259,58 +262,76 @@ class SyncWorker:
     def _send_ahead(
         self, makers: ahead.BodyMakers, up_to: int, stop: threading.Event, report: DrainReport
     ) -> tuple[int, list[int]]:
-        asked: deque[tuple[list[int], int]] = deque()  # leased batches, in seq order, and maker
+        # Leased batches in seq order: their seqs, their maker, when they were leased.
+        asked: deque[tuple[list[int], int, float]] = deque()
         delivered: list[int] = []
         after: int | None = None  # the last seq leased
+        renewed = 0.0  # when every lease held was last renewed (monotonic)
         leasing = True
         limit = self.options.batch
 
         def untried() -> list[int]:
-            return [seq for batch, _ in asked for seq in batch]
+            return [seq for batch, _, _ in asked for seq in batch]
 
-        while not stop.is_set():
-            seqs: list[int] = []
-            try:
+        try:
+            while not stop.is_set():
                 while leasing and len(asked) < makers.room:
                     claim = self._claim(
                         report, limit, up_to, delivered, after_seq=after, read=False
                     )
                     delivered = []
-                    leasing = bool(claim.seqs) and not claim.busy_with
+                    leasing = bool(claim.seqs) and not (claim.busy_with or claim.behind)
                     if leasing:
                         after = claim.seqs[-1]
-                        asked.append((claim.seqs, makers.ask(claim.seqs)))
+                        asked.append((claim.seqs, makers.ask(claim.seqs), time.monotonic()))
                 if not asked:
                     return limit, delivered
-                seqs, maker = asked[0]
-                made = makers.answer(maker, seqs)
+                seqs, maker, leased = asked[0]
+                made = makers.answer(maker, seqs, stop)
+                if made is None:
+                    raise Stopped
                 asked.popleft()
                 report.made_ahead += 1
+                renewed = self._keep_leases(seqs, untried(), max(leased, renewed))
                 answer = self._deliver(made.body, seqs, stop, report, held=untried())
-            except ahead.MakerFailed as failed:
-                log.warning("%s; the drain goes on in this process", failed)
-                outbox.give_back(self.store, self.owner, untried())  # made here, in order
-                return limit, delivered
-            except (Stopped, LeaseLost) as ended:
-                outbox.give_back(self.store, self.owner, untried())
-                outbox.release(self.store, self.owner)  # the batch tried, as one process does
-                if isinstance(ended, LeaseLost):
-                    log.warning("lease on a batch ran out and another worker took it: it sends it")
-                report.stopped = isinstance(ended, Stopped)
-                return limit, delivered
-            report.batches += 1
-            if answer.verdict is Verdict.DELIVERED and not answer.duplicates:
+                report.batches += 1
+                if answer.verdict is not Verdict.DELIVERED or answer.duplicates:
+                    # The batches leased ahead go back untried, and this one's answer is read
+                    # as one process reads it; the drain goes on (or ends) in this process.
+                    outbox.give_back(self.store, self.owner, untried())
+                    return self._record(seqs, made.ids, answer, report, limit), []
                 if leasing:
                     delivered = seqs  # marked with the next lease
                 else:  # no next lease: the last batches leased ahead are marked one by one
                     report.sent += outbox.mark_synced(self.store, seqs)
-                continue
-            # Anything else: the batches leased ahead go back untried, and this one's answer
-            # is read as one process reads it; the drain goes on (or ends) in this process.
+            outbox.give_back(self.store, self.owner, untried())  # stopped between two batches
+            return limit, delivered
+        except ahead.MakerFailed as failed:
+            log.warning("%s; the drain goes on in this process", failed)
+            outbox.give_back(self.store, self.owner, untried())  # made here, in order
+            return limit, delivered
+        except (Stopped, LeaseLost) as ended:
             outbox.give_back(self.store, self.owner, untried())
-            return self._record(seqs, made.ids, answer, report, limit), []
-        outbox.give_back(self.store, self.owner, untried())  # stopped between two batches
-        return limit, delivered
+            outbox.release(self.store, self.owner)  # the batch tried, as one process does
+            if isinstance(ended, LeaseLost):
+                log.warning("a lease ran out and another worker took the batch: it sends it")
+            report.stopped = isinstance(ended, Stopped)
+            return limit, delivered
+        except BaseException:  # a second Ctrl-C, the database failing: nothing counted twice
+            with suppress(Exception):
+                outbox.give_back(self.store, self.owner, untried())
+            raise
+
+    def _keep_leases(self, seqs: list[int], held: list[int], oldest: float) -> float:
+        """Before a batch leased ahead is posted: every lease held renewed (uncounted) once
+        the oldest has run a quarter of its time, so none runs out while requests before
+        it take their time (a slow upstream). Returns when they were last renewed."""
+        lease = self.options.lease_time
+        if time.monotonic() - oldest < lease.total_seconds() / 4:
+            return oldest
+        if not outbox.renew(self.store, self.owner, (), lease, held=[*seqs, *held]):
+            raise LeaseLost
+        return time.monotonic()
 
     def run(
         self,
