@@ -19,6 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,11 @@ from sync_site import Site, epcis_errors, open_sqlite
 from stageterm.cli import main
 from stageterm.domain.model import EventType, UnitState
 from stageterm.store.engine import Store
-from stageterm.sync import outbox, read_status, retry_rejected
-from stageterm.sync.facts import EVENTS
+from stageterm.sync import SyncWorker, outbox, read_status, retry_rejected
+from stageterm.sync.ahead import Made
+from stageterm.sync.facts import EVENTS, FactsCache, events_by_seq
+from stageterm.sync.options import SyncOptions
+from stageterm.sync.worker import DrainReport
 
 FAST_ENV = {
     "STAGETERM_SYNC_RETRY_ATTEMPTS": "2",
@@ -315,9 +319,6 @@ def test_a_drain_in_a_process_with_other_threads_makes_its_bodies_itself(
     sqlite_store: Store, receivers: tuple[Receiver, Receiver]
 ) -> None:
     """The terminal UI drains in a thread: a fork would copy only that thread."""
-    from stageterm.sync import SyncWorker
-    from stageterm.sync.options import SyncOptions
-
     site = backlog(sqlite_store)
     receiver = receivers[0]  # its server runs in a thread of this process
     worker = SyncWorker(sqlite_store, url=receiver.url, options=SyncOptions(batch=BATCH))
@@ -455,3 +456,86 @@ def test_a_second_ctrl_c_while_sending_ahead_leaves_no_attempt_counted_for_untri
     in_flight = set(range(2 * BATCH + 1, 3 * BATCH + 1))
     assert {seq for seq, tries in rows if tries} == in_flight
     assert_no_leases(sqlite_store)
+
+
+# -- what a second review found -----------------------------------------------------------
+
+
+# PostgreSQL alone: on SQLite writers take turns, and the lead's retry would wait for the claim.
+@pytest.mark.parametrize(
+    "backend", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_retry_committed_while_a_batch_is_leased_ahead_is_seen_in_the_same_claim(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL reads what committed before each statement: a lead's retry that commits
+    after a check for earlier events but before the lease would let the retried event's
+    unit go ahead of it. The check now follows the lease, in its transaction."""
+    events = Site(store).stages(100, units=10)
+    first_of_unit = events[0]
+    assert first_of_unit.seq is not None
+    outbox.mark_rejected(store, {first_of_unit.seq: "unknown GTIN"})
+    later = {e.seq for e in events if e.unit == first_of_unit.unit} - {first_of_unit.seq}
+    lease = timedelta(seconds=120)
+    ahead_of = outbox.claim(store, "host:1:a", limit=20, lease=lease, read=False)
+    lease_head = outbox._lease_head
+
+    def lead_retries_first(*args: Any) -> Any:
+        retry_rejected(store)  # another connection commits, just before the lease
+        return lease_head(*args)
+
+    monkeypatch.setattr(outbox, "_lease_head", lead_retries_first)
+    claim = outbox.claim(
+        store, "host:1:a", limit=20, lease=lease, holding=ahead_of.seqs, read=False
+    )
+    assert claim.behind and claim.seqs == []
+    with store.read() as s:
+        leased = s.execute(select(EVENTS.c.seq).where(EVENTS.c.lease_owner.is_not(None))).all()
+    assert {seq for (seq,) in leased} == set(ahead_of.seqs)  # the rolled-back lease left none
+    assert not later & {seq for (seq,) in leased}
+
+
+def test_a_batch_whose_lease_ran_out_while_its_body_was_made_is_given_back_uncounted(
+    sqlite_store: Store, receivers: tuple[Receiver, Receiver]
+) -> None:
+    """A body slower than a quarter of the lease (well within a maker's 30 s): another
+    terminal takes the batch meanwhile; it is never posted, and keeps only that one's
+    attempt."""
+    site = Site(sqlite_store)
+    site.stages(200, units=20)
+    receiver = receivers[0]
+    options = SyncOptions(batch=20, deadline=0.2, job_wait=0.1, lease=0.1)  # a 1.6 s lease
+    worker = SyncWorker(sqlite_store, url=receiver.url, options=options)
+    taken: list[int] = []
+
+    class SlowSecondBody:  # the makers' part, in this process: the second body is slow
+        room = 4
+        asked = 0
+
+        def ask(self, seqs: list[int]) -> int:
+            return 0
+
+        def answer(self, maker: int, seqs: list[int], stop: threading.Event) -> Made:
+            self.asked += 1
+            if self.asked == 2:
+                time.sleep(2.0)
+                other = outbox.claim(sqlite_store, "host:2:b", limit=20,
+                                     lease=options.lease_time, read=False)  # fmt: skip
+                taken.extend(other.seqs)
+            with sqlite_store.read() as s:
+                events = events_by_seq(s, list(seqs))
+                facts = FactsCache().facts(s, events)
+            return Made(worker.encoder.body(events, facts), {e.id: e.seq for e in events})
+
+    worker._send_ahead(SlowSecondBody(), 200, threading.Event(), DrainReport())  # type: ignore[arg-type]
+    worker.close()
+    assert taken
+    with sqlite_store.read() as s:
+        tries = dict(
+            s.execute(
+                select(EVENTS.c.seq, EVENTS.c.sync_attempts).where(EVENTS.c.seq.in_(taken))
+            ).all()
+        )
+    assert set(tries.values()) == {1}  # the other terminal's lease alone
+    by_seq = {e.seq: e.id for e in site.events_in_seq_order()}
+    assert not {f"urn:uuid:{by_seq[seq]}" for seq in taken} & set(receiver.received_ids())

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, timedelta, timezone
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, false, or_, select
+from sqlalchemy import ColumnElement, Table, and_, false, or_, select
 from sqlmodel import Session
 
 from stageterm.domain.model import (
@@ -117,6 +118,21 @@ def _event(row: Any) -> Event:
 MAX_RUNS = 16  # beyond this many runs of consecutive seqs, a plain IN list is simpler
 
 
+def _runs(ordered: list[int]) -> list[tuple[int, int]] | None:
+    """Runs of consecutive seqs (first, last); None past MAX_RUNS of them."""
+    runs: list[tuple[int, int]] = []
+    start = end = ordered[0]
+    for seq in ordered[1:]:
+        if seq != end + 1:
+            runs.append((start, end))
+            if len(runs) >= MAX_RUNS:
+                return None
+            start = seq
+        end = seq
+    runs.append((start, end))
+    return runs
+
+
 def seq_in(seqs: Iterable[int]) -> ColumnElement[bool]:
     """`events.seq` is one of `seqs`, written as ranges where the seqs run on.
 
@@ -127,19 +143,27 @@ def seq_in(seqs: Iterable[int]) -> ColumnElement[bool]:
     ordered = sorted(set(seqs))
     if not ordered:
         return false()
-    runs: list[tuple[int, int]] = []
-    start = end = ordered[0]
-    for seq in ordered[1:]:
-        if seq != end + 1:
-            runs.append((start, end))
-            if len(runs) >= MAX_RUNS:
-                return EVENTS.c.seq.in_(ordered)
-            start = seq
-        end = seq
-    runs.append((start, end))
+    runs = _runs(ordered)
     column = EVENTS.c.seq
+    if runs is None:
+        return column.in_(ordered)
     ranges = [column == a if a == b else column.between(a, b) for a, b in runs]
     return ranges[0] if len(ranges) == 1 else or_(*ranges)
+
+
+def seq_between(seqs: Iterable[int]) -> ColumnElement[bool]:
+    """`events.seq` is below the last of `seqs` and none of them: the gaps they leave,
+    as ranges (an index walk over the gaps only, not over `seqs`)."""
+    ordered = sorted(set(seqs))
+    column = EVENTS.c.seq
+    if not ordered:
+        return false()
+    runs = _runs(ordered)
+    if runs is None:
+        return and_(column < ordered[-1], column.not_in(ordered))
+    gaps = [column < runs[0][0]]
+    gaps.extend(column.between(end + 1, start - 1) for (_, end), (start, _) in pairwise(runs))
+    return gaps[0] if len(gaps) == 1 else or_(*gaps)
 
 
 def events_by_seq(session: Session, seqs: Sequence[int]) -> list[Event]:

@@ -265,7 +265,6 @@ class SyncWorker:
         # Leased batches in seq order: their seqs, their maker, when they were leased.
         asked: deque[tuple[list[int], int, float]] = deque()
         delivered: list[int] = []
-        after: int | None = None  # the last seq leased
         renewed = 0.0  # when every lease held was last renewed (monotonic)
         leasing = True
         limit = self.options.batch
@@ -276,23 +275,23 @@ class SyncWorker:
         try:
             while not stop.is_set():
                 while leasing and len(asked) < makers.room:
+                    leased = time.monotonic()  # the lease runs from before its transaction
                     claim = self._claim(
-                        report, limit, up_to, delivered, after_seq=after, read=False
+                        report, limit, up_to, delivered, holding=untried(), read=False
                     )
                     delivered = []
                     leasing = bool(claim.seqs) and not (claim.busy_with or claim.behind)
                     if leasing:
-                        after = claim.seqs[-1]
-                        asked.append((claim.seqs, makers.ask(claim.seqs), time.monotonic()))
+                        asked.append((claim.seqs, makers.ask(claim.seqs), leased))
                 if not asked:
                     return limit, delivered
                 seqs, maker, leased = asked[0]
                 made = makers.answer(maker, seqs, stop)
                 if made is None:
                     raise Stopped
+                renewed = self._keep_leases(untried(), max(leased, renewed))
                 asked.popleft()
                 report.made_ahead += 1
-                renewed = self._keep_leases(seqs, untried(), max(leased, renewed))
                 answer = self._deliver(made.body, seqs, stop, report, held=untried())
                 report.batches += 1
                 if answer.verdict is not Verdict.DELIVERED or answer.duplicates:
@@ -322,16 +321,18 @@ class SyncWorker:
                 outbox.give_back(self.store, self.owner, untried())
             raise
 
-    def _keep_leases(self, seqs: list[int], held: list[int], oldest: float) -> float:
-        """Before a batch leased ahead is posted: every lease held renewed (uncounted) once
-        the oldest has run a quarter of its time, so none runs out while requests before
-        it take their time (a slow upstream). Returns when they were last renewed."""
+    def _keep_leases(self, held: list[int], oldest: float) -> float:
+        """Before the first of the batches leased ahead (`held`) is posted: all their
+        leases renewed (uncounted) once the oldest has run a quarter of its time, so none
+        runs out while requests before it take their time (a slow upstream). Returns when
+        they were last renewed; LeaseLost when one ran out anyway (nothing of it sent)."""
         lease = self.options.lease_time
-        if time.monotonic() - oldest < lease.total_seconds() / 4:
+        now = time.monotonic()
+        if now - oldest < lease.total_seconds() / 4:
             return oldest
-        if not outbox.renew(self.store, self.owner, (), lease, held=[*seqs, *held]):
+        if not outbox.renew(self.store, self.owner, (), lease, held=held):
             raise LeaseLost
-        return time.monotonic()
+        return now
 
     def run(
         self,
