@@ -24,6 +24,7 @@ from tui_kit import post_keys
 from stageterm.services.site import Site
 from stageterm.store.queries import lane_rows
 from stageterm.tui.app import StagetermApp
+from stageterm.tui.messages import SiteChanged
 from stageterm.tui.screens.lanes import LanesScreen
 from stageterm.tui.screens.stage import StageScreen
 from stageterm.tui.widgets.rows import RowList
@@ -89,8 +90,11 @@ async def measure(
             for _ in range(3):
                 await pilot.pause(0.05)
                 elsewhere()  # another terminal moves a unit (not timed)
+                counter = services.views.change_counter()  # the change poll's read (not timed)
                 start = time.perf_counter()
-                screen.changed_elsewhere()  # what the change poll does when the counter moves
+                # What the change poll then tells the app: the board reloads; the app's own
+                # poll, coming later with the same counter, changes nothing (as on a floor).
+                app.post_message(SiteChanged(counter))
                 refresh.append(await painted_after(start))
             await app.run_action("stage")
             await pilot.pause(0.05)

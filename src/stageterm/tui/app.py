@@ -161,9 +161,17 @@ class StagetermApp(App[int]):
         them could have been a key to obey; elsewhere they go key by key, as they came."""
         field = self.focused
         if not isinstance(field, EndsOnKey):
-            for key in message.keys:
-                await self.on_event(key)
-            return
+            # Nothing to type into has focus (a click elsewhere, or focus still on its way
+            # after a screen switch): a floor screen's scan field takes the read whole. Key
+            # by key, the characters would reach it by way of the screen and the Enter be
+            # lost if the field's focus came between them (seen on a loaded machine).
+            scan_fields = self.screen.query(ScanField)
+            if not scan_fields:
+                for key in message.keys:
+                    await self.on_event(key)
+                return
+            field = scan_fields.first()
+            field.focus()
         self.app_focus = True
         self.burst = self.burst or BurstWatch()
         for key in message.keys:
