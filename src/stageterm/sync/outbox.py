@@ -82,7 +82,7 @@ class Claim:
     facts: Facts = field(default_factory=Facts)
     busy_with: str | None = None  # another worker's lease on the head of the queue
     marked: int = 0  # events of the batch before marked synced in the same transaction
-    behind: bool = False  # claimed `after_seq`: an earlier event waits that is not ours
+    behind: bool = False  # claimed `holding`: an earlier event can be sent, not held by us
 
 
 class _Raced(Exception):

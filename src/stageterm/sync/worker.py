@@ -298,7 +298,7 @@ class SyncWorker:
                     # The batches leased ahead go back untried, and this one's answer is read
                     # as one process reads it; the drain goes on (or ends) in this process.
                     outbox.give_back(self.store, self.owner, untried())
-                    return self._record(seqs, made.ids, answer, report, limit), []
+                    return self._record(seqs, made.ids, answer, report, limit), delivered
                 if leasing:
                     delivered = seqs  # marked with the next lease
                 else:  # no next lease: the last batches leased ahead are marked one by one
