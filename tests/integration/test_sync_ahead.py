@@ -27,6 +27,7 @@ import pytest
 from receiver import Receiver, Reply
 from sqlalchemy import select, update
 from sync_site import Site, epcis_errors, open_sqlite
+from test_sync_process import FAST_ENV as PROCESS_ENV
 
 from stageterm.cli import main
 from stageterm.domain.model import EventType, UnitState
@@ -38,12 +39,7 @@ from stageterm.sync.options import SyncOptions
 from stageterm.sync.worker import DrainReport
 
 FAST_ENV = {
-    "STAGETERM_SYNC_RETRY_ATTEMPTS": "2",
-    "STAGETERM_SYNC_RETRY_INITIAL": "0.01",
-    "STAGETERM_SYNC_RETRY_MAX": "0.05",
-    "STAGETERM_SYNC_CONNECT_TIMEOUT": "1",
-    "STAGETERM_SYNC_READ_TIMEOUT": "5",
-    "STAGETERM_SYNC_POLL": "0.05",
+    **PROCESS_ENV,  # short retries and timeouts, as for the other sync processes
     "STAGETERM_SYNC_BATCH": "20",  # 25 batches of the 500 events below: made ahead
     "STAGETERM_SITE": "Plant 1",
     "STAGETERM_STANDBY": "off",
