@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stageterm.domain.metrics import dwell_seconds, percentile
 from stageterm.domain.model import Event, Location, Operator, Order, Unit
@@ -15,6 +15,9 @@ from stageterm.services.wip import BufferQueue, buffer_queues
 from stageterm.store import floor_queries, queries
 from stageterm.store import tasks as task_reads
 from stageterm.store.tasks import Task
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 GROUP_KEYS = ("customer", "route", "carrier")  # the board's toggle cycles in this order
 
@@ -125,25 +128,35 @@ class Views:
         (on SQLite, whose writes commit in the order of their events; while master data is
         unchanged; up to `TOUCHED_MOST` events): a board's refresh at 500 lanes reads a few
         lanes instead of 20,000 units."""
-        sqlite = self.store.is_sqlite
         with self.store.read() as session:
-            mark = queries.change_mark(session)  # first: what follows is at least this new
-            old = since.mark if since is not None else None
-            if since is not None and old is not None and sqlite and old.master == mark.master:
-                if old.seq == mark.seq:
-                    return since
-                places = (  # a mark older than the last read: another database, a full read
-                    queries.places_touched_since(session, old.seq, TOUCHED_MOST)
-                    if old.seq < mark.seq
-                    else None
-                )
-                if places is not None:
-                    lanes = {row.lane.code for row in since.rows}
-                    fresh = queries.lane_rows(session, lanes=places & lanes) if places else []
-                    again = {row.lane.code: row for row in fresh}
-                    rows = tuple(again.get(row.lane.code, row) for row in since.rows)
-                    return LaneFigures(mark, rows)
-            return LaneFigures(mark if sqlite else None, tuple(queries.lane_rows(session)))
+            return self._lane_figures(session, since)
+
+    def board(self, since: LaneFigures | None = None) -> tuple[LaneFigures, dict[str, int]]:
+        """The lanes board's read: the lanes' figures (as `lane_figures`) and the open tasks
+        per lane, in one read."""
+        with self.store.read() as session:
+            figures = self._lane_figures(session, since)
+            return figures, task_reads.open_counts_by_lane(session)
+
+    def _lane_figures(self, session: Session, since: LaneFigures | None) -> LaneFigures:
+        sqlite = self.store.is_sqlite
+        mark = queries.change_mark(session)  # first: what follows is at least this new
+        old = since.mark if since is not None else None
+        if since is not None and old is not None and sqlite and old.master == mark.master:
+            if old.seq == mark.seq:
+                return since
+            places = (  # a mark older than the last read: another database, a full read
+                queries.places_touched_since(session, old.seq, TOUCHED_MOST)
+                if old.seq < mark.seq
+                else None
+            )
+            if places is not None:
+                lanes = {row.lane.code for row in since.rows}
+                fresh = queries.lane_rows(session, lanes=places & lanes) if places else []
+                again = {row.lane.code: row for row in fresh}
+                rows = tuple(again.get(row.lane.code, row) for row in since.rows)
+                return LaneFigures(mark, rows)
+        return LaneFigures(mark if sqlite else None, tuple(queries.lane_rows(session)))
 
     def queue(self, by: str = "route", figures: LaneFigures | None = None) -> list[LaneQueue]:
         """Lanes with what waits in them, ordered by the grouping key then lane (from

@@ -194,29 +194,40 @@ class ChangeMark:
     master: int
 
 
+# Built once: the board's change poll and every refresh run these.
+_CHANGE_MARK = select(
+    select(func.coalesce(func.max(EVENTS.c.seq), 0)).scalar_subquery(),
+    select(func.coalesce(func.max(DATA_VERSIONS.c.version), 0))
+    .where(DATA_VERSIONS.c.name == MASTER_DATA)
+    .scalar_subquery(),
+)
+_EVENTS_AFTER = (
+    select(EVENTS.c.from_location, EVENTS.c.to_location, EVENTS.c.unit)
+    .where(EVENTS.c.seq > bindparam("seq"))
+    .limit(bindparam("most"))
+)
+_WHERE_UNITS_ARE = select(UNITS.c.location).where(
+    UNITS.c.code.in_(bindparam("units", expanding=True))
+)
+
+
 def change_mark(session: Session) -> ChangeMark:
-    events = select(func.coalesce(func.max(EVENTS.c.seq), 0)).scalar_subquery()
-    master = (
-        select(func.coalesce(func.max(DATA_VERSIONS.c.version), 0))
-        .where(DATA_VERSIONS.c.name == MASTER_DATA)
-        .scalar_subquery()
-    )
-    seq, version = session.execute(select(events, master)).one()
+    seq, version = session.connection().execute(_CHANGE_MARK).one()
     return ChangeMark(int(seq), int(version))
 
 
 def places_touched_since(session: Session, seq: int, most: int) -> set[str] | None:
     """The places events after `seq` moved units from or to, and where the units those
     events name are now; None when there are more than `most` events to look at."""
-    newer = select(EVENTS.c.from_location, EVENTS.c.to_location, EVENTS.c.unit)
-    events = session.execute(newer.where(EVENTS.c.seq > seq).limit(most + 1)).all()
+    connection = session.connection()
+    events = connection.execute(_EVENTS_AFTER, {"seq": seq, "most": most + 1}).all()
     if len(events) > most:
         return None
     places = {place for from_, to, _unit in events for place in (from_, to) if place}
     units = sorted({unit for _from, _to, unit in events if unit})
     if units:
-        here = select(UNITS.c.location).where(UNITS.c.code.in_(units))
-        places.update(p for (p,) in session.execute(here) if p)
+        here = connection.execute(_WHERE_UNITS_ARE, {"units": units})
+        places.update(p for (p,) in here if p)
     return places
 
 

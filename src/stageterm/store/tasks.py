@@ -143,11 +143,14 @@ def decision_lag_pairs(
     return pairs
 
 
+_OPEN_BY_LANE = (  # built once: every lanes board refresh reads it
+    select(TASKS.c.at, func.count())
+    .where(TASKS.c.ended_at.is_(None), TASKS.c.at.is_not(None))
+    .group_by(TASKS.c.at)
+)
+
+
 def open_counts_by_lane(session: Session) -> dict[str, int]:
     """Open tasks per lane they sit in (the lanes board's marker)."""
-    stmt = (
-        select(TASKS.c.at, func.count())
-        .where(TASKS.c.ended_at.is_(None), TASKS.c.at.is_not(None))
-        .group_by(TASKS.c.at)
-    )
-    return {str(at): int(count) for at, count in session.execute(stmt)}
+    rows = session.connection().execute(_OPEN_BY_LANE)
+    return {str(at): int(count) for at, count in rows}

@@ -18,6 +18,7 @@ from stageterm.tui.keys import HELP, LANES, QUIT, STAGE, UNIT, Key
 from stageterm.tui.look import AGING, STYLE_HEAD, aging, capacity, cells, dwell, literal
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.screens.unit import UnitScreen
+from stageterm.tui.widgets.notes import show_text
 from stageterm.tui.widgets.rows import Row, RowList
 
 if TYPE_CHECKING:
@@ -115,8 +116,8 @@ class LaneScreen(FloorScreen):
         if self.view is None:
             return
         wide = self.size.width >= WIDE
-        self.query_one("#lane-summary", Static).update(
-            lane_summary(self.view, self.code, self.aging)
+        show_text(
+            self.query_one("#lane-summary", Static), lane_summary(self.view, self.code, self.aging)
         )
         rows = [Row(s.unit.code, partial(unit_row, s, wide, self.aging)) for s in self.view.units]
         self.query_one(RowList).show(rows, unit_header(wide))

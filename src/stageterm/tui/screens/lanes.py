@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -36,6 +36,7 @@ from stageterm.tui.look import (
 )
 from stageterm.tui.screens.base import FloorScreen
 from stageterm.tui.screens.lane import LaneScreen
+from stageterm.tui.widgets.notes import show_text
 from stageterm.tui.widgets.rows import Row, RowList
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 GROUPS = ("customer", "route", "carrier")  # the toggle's cycle (views.GROUP_KEYS, kept light)
 WIDE = 60  # columns from which the board shows every column
-FAR = datetime.max.replace(tzinfo=None)
+FAR = datetime.max.replace(tzinfo=UTC)  # no due: last (dues are read in UTC)
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,10 @@ def ordered(lanes: list[LaneQueue], by: str) -> list[LaneQueue]:
     """Groups by their earliest due, lanes within a group by theirs, then by code."""
     # Each lane's key made once (not once a comparison): a refresh sorts 500 lanes.
     groups: dict[str, list[tuple[datetime, str, LaneQueue]]] = {}
+    by_group = attrgetter(by)
     for q in lanes:
-        due = q.earliest_due.replace(tzinfo=None) if q.earliest_due else FAR
-        groups.setdefault(getattr(q.lane, by) or "", []).append((due, q.lane.code, q))
+        due = q.earliest_due or FAR
+        groups.setdefault(by_group(q.lane) or "", []).append((due, q.lane.code, q))
     for members in groups.values():
         members.sort(key=_due_and_code)
     order = sorted(groups, key=lambda g: (groups[g][0][0], g == "", g))
@@ -166,9 +168,9 @@ class LanesScreen(FloorScreen):
         by = self.by
         views = self.site.views
         # Only the lanes touched since the last read are read again (`Views.lane_figures`).
-        figures = views.lane_figures(self.board.figures if self.board is not None else None)
+        figures, tasks = views.board(self.board.figures if self.board is not None else None)
         lanes = ordered(views.queue(by, figures), by)  # sorted here, off the UI thread
-        return Board(lanes, self.site.now(), by, views.task_counts(), figures)
+        return Board(lanes, self.site.now(), by, tasks, figures)
 
     def show(self, data: Board) -> None:
         self.board = data
@@ -208,7 +210,7 @@ class LanesScreen(FloorScreen):
             legend = f"{staged} units. ! >{aging_after}  !! >{old_after}.{to_do or ' Due first.'}"
         if legend != self.legend:  # an unchanged legend costs no layout pass
             self.legend = legend
-            self.query_one("#legend", Static).update(Text(legend))
+            show_text(self.query_one("#legend", Static), Text(legend))
 
     def on_resize(self) -> None:
         self.draw()

@@ -3,6 +3,12 @@
 Drawn as plain text with a ">" marker and reverse video on the highlighted row (so it
 shows without colour), scrolled to keep that row in view. It never takes focus: the
 scan field keeps it on every screen, and the screen moves the highlight.
+
+Drawn a line at a time (Textual's line API): the lines in view are made as text when the
+rows, the highlight or the size change, only those whose text changed are painted again,
+and each line's rendering is kept by what it says. A lanes board refreshed after a move
+elsewhere paints the one or two lines that changed, not the twenty in view (rendering
+those was a third of a refresh).
 """
 
 from __future__ import annotations
@@ -12,10 +18,20 @@ from dataclasses import dataclass
 
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
+from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 HIGHLIGHT = Style(reverse=True, bold=True)
+KEPT = 512  # rendered lines kept (about twenty screens of them), dropped all at once past it
+
+Said = tuple[object, ...]  # what a line says: its text and styles (a key for its rendering)
+
+
+def said(line: Text | None) -> Said | None:
+    return None if line is None else (line.plain, tuple(line.spans), line.style)
 
 
 @dataclass
@@ -52,6 +68,13 @@ class RowList(Widget):
         self.cursor = 0
         self.top = 0
         self.empty = empty
+        # The lines in view (None: below the list) with what each says, for the size they
+        # were made for; None when the rows, highlight or scroll changed since.
+        self._view: list[tuple[Text | None, Said | None]] | None = None
+        self._view_size: tuple[int, int] = (0, 0)
+        # Rendered lines by what they say, for the width and style they were rendered at.
+        self._strips: dict[Said, Strip] = {}
+        self._drawn_for: tuple[object, ...] | None = None
 
     def show(self, rows: list[Row], header: Text | None = None, *, keep: bool = True) -> None:
         """Replace the rows; keep the highlight on the same key where it still exists."""
@@ -63,7 +86,7 @@ class RowList(Widget):
         else:
             self.cursor = next((i for i, row in enumerate(rows) if row.key is not None), 0)
         self._scroll_into_view()
-        self.refresh()
+        self._repaint()
 
     @property
     def current_key(self) -> str | None:
@@ -82,13 +105,13 @@ class RowList(Widget):
         choosable = [i for i, row in enumerate(self.rows) if row.key is not None]
         if not choosable:
             self.top = max(0, min(self.top + delta, len(self.rows) - self.body_height))
-            self.refresh()
+            self._repaint()
             return
         position = min(range(len(choosable)), key=lambda i: abs(choosable[i] - self.cursor))
         position = max(0, min(len(choosable) - 1, position + delta))
         self.cursor = choosable[position]
         self._scroll_into_view()
-        self.refresh()
+        self._repaint()
 
     def page(self, direction: int) -> None:
         self.move(direction * max(1, self.body_height - 1))
@@ -116,32 +139,83 @@ class RowList(Widget):
     def on_resize(self) -> None:
         self._scroll_into_view()
 
-    def render(self) -> Text:
-        text = Text(no_wrap=True, overflow="crop", end="")
-        width = self.size.width or 80
+    def _repaint(self) -> None:
+        """Paint again the lines in view whose text changed (all of them, the first time)."""
+        size = (self.size.width, self.size.height)
+        before = self._view if self._view_size == size else None
+        self._view = None
+        if before is None or not all(size):
+            self.refresh()
+            return
+        after = self._lines_in_view()
+        changed = [
+            Region(0, y, size[0], 1)
+            for y, ((_, was), (_, now)) in enumerate(zip(before, after, strict=True))
+            if was != now
+        ]
+        if changed:
+            self.refresh(*changed)
+
+    def _lines_in_view(self) -> list[tuple[Text | None, Said | None]]:
+        size = (self.size.width, self.size.height)
+        if self._view is None or self._view_size != size:
+            lines = [self._line(y, size[0] or 80) for y in range(size[1])]
+            self._view, self._view_size = [(line, said(line)) for line in lines], size
+        return self._view
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        style = self.visual_style
+        view = self._lines_in_view()
+        line, says = view[y] if 0 <= y < len(view) else (None, None)
+        if line is None or says is None:  # below the list (as Textual pads a render)
+            return Strip.blank(width, style.rich_style)
+        if self.text_selection is not None:  # a mouse selection: drawn fresh, not kept
+            return self._draw(line, width)
+        if self._drawn_for != (width, style):
+            self._drawn_for = (width, style)
+            self._strips.clear()
+        strip = self._strips.get(says)
+        if strip is None:
+            if len(self._strips) >= KEPT:
+                self._strips.clear()
+            strip = self._strips[says] = self._draw(line, width)
+        return strip
+
+    def _draw(self, line: Text, width: int) -> Strip:
+        strips = Visual.to_strips(self, visualize(self, line), width, 1, self.visual_style)
+        return strips[0] if strips else Strip.blank(width, self.visual_style.rich_style)
+
+    def _line(self, y: int, width: int) -> Text | None:
+        """Line `y`: the header, a row, the "more" note or the empty note (None: below)."""
         if self.header is not None:
-            text.append_text(self.header)
-            text.append("\n")
+            if y == 0:
+                if self.header.cell_len <= width:
+                    return self.header
+                header = self.header.copy()
+                header.truncate(width, overflow="crop")
+                return header
+            y -= 1
         if not self.rows:
-            text.append(self.empty, style="dim")
-            return text
-        window = self.rows[self.top : self.top + self.body_height]
-        for index, row in enumerate(window, start=self.top):
-            if index > self.top:
-                text.append("\n")
-            chosen = index == self.cursor and row.key is not None
-            line = Text(">" if chosen else " ", no_wrap=True, overflow="crop")
-            first_in_view = index == self.top and index > 0 and row.on_top is not None
-            line.append_text(row.on_top() if first_in_view and row.on_top else row.text())
-            line.truncate(width, overflow="crop")
-            if chosen:
-                line.pad_right(max(0, width - line.cell_len))
-                line.stylize(HIGHLIGHT)
-            text.append_text(line)
-        if len(window) < len(self.rows):
-            above, below = self.top, len(self.rows) - self.top - len(window)
-            text.append(
-                f"\n  {self.top + 1}-{self.top + len(window)} of {len(self.rows)}", style="dim"
-            )
-            text.append("  PgUp/PgDn" if above or below else "", style="dim")
-        return text
+            return Text(self.empty, style="dim", no_wrap=True, overflow="crop") if y == 0 else None
+        shown = min(self.body_height, len(self.rows) - self.top)
+        if y < shown:
+            return self._row_line(self.top + y, width)
+        if y == shown and shown < len(self.rows):
+            line = Text(no_wrap=True, overflow="crop")
+            line.append(f"  {self.top + 1}-{self.top + shown} of {len(self.rows)}", style="dim")
+            line.append("  PgUp/PgDn", style="dim")
+            return line
+        return None
+
+    def _row_line(self, index: int, width: int) -> Text:
+        row = self.rows[index]
+        chosen = index == self.cursor and row.key is not None
+        line = Text(">" if chosen else " ", no_wrap=True, overflow="crop")
+        first_in_view = index == self.top and index > 0 and row.on_top is not None
+        line.append_text(row.on_top() if first_in_view and row.on_top else row.text())
+        line.truncate(width, overflow="crop")
+        if chosen:
+            line.pad_right(max(0, width - line.cell_len))
+            line.stylize(HIGHLIGHT)
+        return line
