@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, bindparam, exists, func, literal_column, s
 from sqlmodel import Session
 
 from stageterm.domain.model import EventType, Location, Operator, Order, Unit, UnitState
+from stageterm.store.prepared import Prepared
 from stageterm.store.pull_tables import TASKS
 from stageterm.store.tables import (
     EVENTS,
@@ -111,13 +112,18 @@ def _build() -> tuple[Any, dict[str, list[tuple[str, int]]]]:
     return select(*columns).select_from(joined), where
 
 
-_READ, _WHERE = _build()
+_SELECT, _WHERE = _build()
+_READ = Prepared(_SELECT)
 _KEY = {prefix: where[0][1] for prefix, where in _WHERE.items()}  # the primary key's column
-_LINES = (
+_STAGED, _NAMES_MORE, _OPEN_TASK = range(
+    len(_SELECT.selected_columns) - 3, len(_SELECT.selected_columns)
+)
+_LINES = Prepared(
     select(ORDER_LINES)
     .where(ORDER_LINES.c.order_ref == bindparam("ref"))
     .order_by(ORDER_LINES.c.id)
 )
+_LINE_COLUMNS = tuple(ORDER_LINES.c.keys())
 
 
 def _part(row: Any, prefix: str) -> SimpleNamespace | None:
@@ -130,9 +136,13 @@ def move_read(session: Session, badge: str, code: str, to: str) -> MoveRead:
     """Everything a move of unit `code` to `to` by `badge` is judged on, in one SELECT
     (plus the order's lines when the unit has an order)."""
     connection = session.connection()
-    row = connection.execute(_READ, {"badge": badge, "code": code, "to": to}).one()
+    (row,) = _READ.rows(connection, {"badge": badge, "code": code, "to": to})
     person, unit, target, here, order = (_part(row, prefix) for prefix, _ in _PARTS)
-    lines = list(connection.execute(_LINES, {"ref": order.ref})) if order is not None else []
+    lines = (
+        [SimpleNamespace(**dict(zip(_LINE_COLUMNS, line, strict=True))) for line in found]
+        if order is not None and (found := _LINES.rows(connection, {"ref": order.ref}))
+        else []
+    )
     latest_part = _part(row, "e")
     latest = None
     if latest_part is not None:
@@ -150,8 +160,8 @@ def move_read(session: Session, badge: str, code: str, to: str) -> MoveRead:
         target=location_from(target) if target else None,
         here=location_from(here) if here else None,
         order=order_from(order, lines) if order else None,
-        staged_in_target=int(row.staged),
+        staged_in_target=int(row[_STAGED]),
         latest=latest,
-        names_more=bool(row.names_more),
-        open_task=bool(row.open_task),
+        names_more=bool(row[_NAMES_MORE]),
+        open_task=bool(row[_OPEN_TASK]),
     )
