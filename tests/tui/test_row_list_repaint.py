@@ -1,7 +1,8 @@
 """Issue #17, the lanes board refresh: a list paints again only the lines whose text
 changed. A move elsewhere repaints that lane's line (not the twenty in view), a highlight
 moved by one repaints two lines, the same rows shown again repaint none; what is on screen
-is always the new text."""
+is always the new text. Drawn a line at a time, the lists (and the scan log) still let the
+mouse select and copy what they show, and keep the highlight in view when they shrink."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from typing import Any
 
 import pytest
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.strip import Strip
-from tui_kit import screen_text, shows, signed_in, until
+from textual.widgets import Static
+from tui_kit import post_keys, screen_text, shows, signed_in, until
 
 from stageterm.services.site import Site
+from stageterm.tui.widgets.notes import show_text
 from stageterm.tui.widgets.rows import Row, RowList
+from stageterm.tui.widgets.scanlog import ScanLog
 
 
 @pytest.fixture
@@ -115,3 +120,70 @@ async def test_a_move_elsewhere_repaints_only_its_lane_on_the_board(
         assert painted["board"] == [before - board.region.y]
         lines = screen_text(app).splitlines()
         assert f" {lane} " in lines[before] and lines[before] != text.splitlines()[before]
+
+
+async def drag(pilot: Any, start: tuple[int, int], end: tuple[int, int]) -> None:
+    """The mouse pressed at `start` (screen cells), moved and let go at `end`."""
+    app = pilot.app
+    await pilot.mouse_down(offset=start)
+    for x, y in (start, ((start[0] + end[0]) // 2, end[1]), end):
+        move = events.MouseMove(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y)
+        app.post_message(move)
+        await pilot.pause(0.05)
+    await pilot.mouse_up(offset=end)
+    await pilot.pause(0.1)
+
+
+async def test_the_mouse_selects_and_copies_board_lines(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        await pilot.press("f3")
+        text = await shows(pilot, "L-04")
+        lines = text.splitlines()
+        y = next(i for i, line in enumerate(lines) if " L-05 " in line)
+        await drag(pilot, (10, y), (30, y + 1))
+        board = app.screen.query_one(RowList)
+        selection = app.screen.selections.get(board)
+        assert selection is not None and selection.start is not None
+        assert selection.start.y == y - board.region.y
+        copied = app.screen.get_selected_text()
+        assert copied is not None and copied.startswith("L-05") and "\n" in copied
+        assert copied.splitlines()[1] == lines[y + 1][: len(copied.splitlines()[1])]
+
+
+async def test_the_mouse_selects_and_copies_scan_log_lines(make_app: Any) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await signed_in(pilot)
+        post_keys(app, "L-04\rU00003\rNOPE-1\r")
+        text = await shows(pilot, "U00003 to L-04", "NOPE-1")
+        log = app.screen.query_one(ScanLog)
+        y = log.region.y  # the newest entry first
+        await drag(pilot, (log.region.x, y), (log.region.x + 60, y + 1))
+        copied = app.screen.get_selected_text()
+        assert copied is not None and "NOPE-1" in copied.splitlines()[0]
+        assert "U00003" in copied.splitlines()[1], (copied, text)
+
+
+class ListAndLegend(App[None]):
+    CSS = "RowList { height: 1fr; } Static { height: auto; }"
+
+    def compose(self) -> ComposeResult:
+        yield RowList(id="list")
+        yield Static("one line", id="legend")
+
+
+async def test_a_list_that_shrinks_keeps_its_highlight_in_view() -> None:
+    app = ListAndLegend()
+    async with app.run_test(size=(40, 10)) as pilot:
+        rows = app.query_one(RowList)
+        rows.show(numbered(30))
+        await pilot.pause()
+        rows.move(7)  # the last row in view (nine lines: eight rows and "more")
+        await pilot.pause()
+        assert ">row 07" in screen_text(app)
+        # The legend wraps to three lines: the list loses two.
+        show_text(app.query_one(Static), Text("a legend long enough to wrap " * 3))
+        await until(pilot, lambda: rows.size.height == 7, what="the list to shrink")
+        await until(pilot, lambda: ">row 07" in screen_text(app), what="the highlight in view")

@@ -113,7 +113,7 @@ def cells(*parts: tuple[str, int] | tuple[str, int, Style | None]) -> Text:
         if index:
             plain.append(" ")
             at += 1
-        if style:
+        if style and cell:
             spans.append(Span(at, at + len(cell), style))
         plain.append(cell)
         at += len(cell)

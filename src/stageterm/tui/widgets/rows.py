@@ -20,9 +20,11 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.message import Message
+from textual.selection import Selection
 from textual.strip import Strip
-from textual.visual import Visual, visualize
 from textual.widget import Widget
+
+from stageterm.tui.widgets.lines import draw_line, placed, selected_text
 
 HIGHLIGHT = Style(reverse=True, bold=True)
 KEPT = 512  # rendered lines kept (about twenty screens of them), dropped all at once past it
@@ -137,7 +139,8 @@ class RowList(Widget):
         self.top = max(0, min(self.top, max(0, len(self.rows) - height)))
 
     def on_resize(self) -> None:
-        self._scroll_into_view()
+        self._scroll_into_view()  # the list alone may change size (a legend that wraps)
+        self._repaint()
 
     def _repaint(self) -> None:
         """Paint again the lines in view whose text changed (all of them, the first time)."""
@@ -171,7 +174,7 @@ class RowList(Widget):
         if line is None or says is None:  # below the list (as Textual pads a render)
             return Strip.blank(width, style.rich_style)
         if self.text_selection is not None:  # a mouse selection: drawn fresh, not kept
-            return self._draw(line, width)
+            return placed(draw_line(self, line, width, y), y)
         if self._drawn_for != (width, style):
             self._drawn_for = (width, style)
             self._strips.clear()
@@ -179,12 +182,11 @@ class RowList(Widget):
         if strip is None:
             if len(self._strips) >= KEPT:
                 self._strips.clear()
-            strip = self._strips[says] = self._draw(line, width)
-        return strip
+            strip = self._strips[says] = draw_line(self, line, width, y)
+        return placed(strip, y)
 
-    def _draw(self, line: Text, width: int) -> Strip:
-        strips = Visual.to_strips(self, visualize(self, line), width, 1, self.visual_style)
-        return strips[0] if strips else Strip.blank(width, self.visual_style.rich_style)
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selected_text(selection, (line for line, _ in self._lines_in_view()))
 
     def _line(self, y: int, width: int) -> Text | None:
         """Line `y`: the header, a row, the "more" note or the empty note (None: below)."""

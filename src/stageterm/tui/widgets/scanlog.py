@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import deque
 
 from rich.text import Text
+from textual.selection import Selection
 from textual.strip import Strip
-from textual.visual import Visual, visualize
 from textual.widget import Widget
 
 from stageterm.tui.look import NOT_TAKEN, OUTCOMES, STYLE_BAD, STYLE_OK, STYLE_WARN, literal
 from stageterm.tui.messages import ScanEntry
+from stageterm.tui.widgets.lines import draw_line, placed, selected_text
 
 TAG_STYLES = {"-ok": STYLE_OK, "-refused": STYLE_BAD, "-approval": STYLE_WARN}
 EMPTY = "Scans of this session show here."
@@ -47,20 +48,26 @@ class ScanLog(Widget):
         if y >= max(1, len(self.entries)):  # below the list (as Textual pads a render)
             return Strip.blank(width, style.rich_style)
         if self.text_selection is not None:  # a mouse selection: drawn fresh, not kept
-            return self._draw(self._line(y, width), width)
+            return placed(draw_line(self, self._line(y, width), width, y), y)
         if self._drawn_for != (width, style):
             self._drawn_for = (width, style)
             self._lines = deque([None] * len(self.entries), maxlen=200)
         if not self.entries:
-            return self._draw(self._line(y, width), width)
+            return placed(self._draw(self._line(y, width), width), y)
         strip = self._lines[y]
         if strip is None:
             strip = self._lines[y] = self._draw(self._line(y, width), width)
-        return strip
+        return placed(strip, y)
 
     def _draw(self, line: Text, width: int) -> Strip:
-        strips = Visual.to_strips(self, visualize(self, line), width, 1, self.visual_style)
-        return strips[0] if strips else Strip.blank(width, self.visual_style.rich_style)
+        """A line as it is kept (no selection over it), for any place in the list."""
+        return draw_line(self, line, width, 0)
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        width = self.size.width
+        return selected_text(
+            selection, (self._line(y, width) for y in range(max(1, len(self.entries))))
+        )
 
     def _line(self, y: int, width: int) -> Text:
         """Line `y` of the list: an entry, or the note of an empty list."""
