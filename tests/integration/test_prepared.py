@@ -1,16 +1,30 @@
 """The scan path's statements prepared once (store/prepared.py, issue #17): what they write
 and read is what SQLAlchemy's own execution writes and reads, value for value (times,
 dates, flags, nothing), a column left out gets its default, and a failure is the error
-SQLAlchemy would raise (a database failure the one-line StoreError). SQLite runs them on
-the driver's cursor; PostgreSQL through SQLAlchemy."""
+SQLAlchemy would raise (a database failure the one-line StoreError, a missing or wrong
+value a StatementError). SQLite runs them on the driver's cursor (PostgreSQL, and any
+connection something listens to, through SQLAlchemy); what the driver cannot do as
+SQLAlchemy would is refused."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    JSON,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    bindparam,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from stageterm.store.engine import Store
 from stageterm.store.failures import StoreError
@@ -126,3 +140,63 @@ def test_what_cannot_be_prepared_is_refused_when_first_run(sqlite_store: Store) 
     )
     with sqlite_store.read() as session, pytest.raises(ValueError, match="IN list"):
         in_list.rows(session.connection(), {"codes": ["A", "B"]})
+
+
+def test_a_missing_value_is_refused_as_sqlalchemy_refuses_it(sqlite_store: Store) -> None:
+    # (Bound as NULL, an UPDATE missing its version would match nothing: a false "stale".)
+    change = Prepared(
+        update(UNITS).where(
+            UNITS.c.code == bindparam("was_code"), UNITS.c.version == bindparam("was_version")
+        )
+    )
+    with sqlite_store.write() as session:
+        session.connection().execute(insert(UNITS), unit_values("P7"))
+    with pytest.raises(StatementError, match="was_version"), sqlite_store.write() as session:
+        change.run(session.connection(), [{"version": 2, "was_code": "P7"}])
+
+
+def test_a_value_its_type_refuses_is_a_statement_error(sqlite_store: Store) -> None:
+    naive = unit_values("P8", staged_at=datetime(2026, 1, 1))  # a time with no zone
+    with pytest.raises(StatementError), sqlite_store.write() as session:
+        session.connection().execute(insert(UNITS), naive)
+    with pytest.raises(StatementError), sqlite_store.write() as session:
+        Prepared(insert(UNITS)).run(session.connection(), [naive])
+
+
+def test_statements_listened_to_run_through_sqlalchemy(sqlite_store: Store) -> None:
+    seen: list[str] = []
+
+    def heard(_connection: object, _cursor: object, statement: str, *_rest: object) -> None:
+        seen.append(statement)
+
+    event.listen(sqlite_store.writer, "before_cursor_execute", heard)
+    with sqlite_store.write() as session:
+        Prepared(insert(UNITS)).run(session.connection(), [unit_values("P9")])
+    assert any(statement.startswith("INSERT INTO units") for statement in seen), seen
+    assert read_back(sqlite_store, "P9")[0] == "P9"
+
+
+def test_outside_a_transaction_nothing_runs(sqlite_store: Store) -> None:
+    # The driver would commit the statement at once; SQLAlchemy would roll it back.
+    with sqlite_store.writer.connect() as connection, pytest.raises(RuntimeError):
+        Prepared(insert(UNITS)).run(connection, [unit_values("P10")])
+    with sqlite_store.read() as session:
+        found = session.execute(select(UNITS.c.code).where(UNITS.c.code == "P10")).all()
+    assert found == []
+
+
+def test_what_sqlalchemy_fills_in_on_its_own_is_refused(sqlite_store: Store) -> None:
+    extra = MetaData()
+    stamped = Table(
+        "stamped",
+        extra,
+        Column("id", Integer, primary_key=True),
+        Column("at", Integer, onupdate=1),
+        Column("data", JSON),
+    )
+    with sqlite_store.write() as session:
+        extra.create_all(session.connection())
+    with sqlite_store.write() as session, pytest.raises(ValueError, match="every update"):
+        Prepared(update(stamped).where(stamped.c.id == 1)).run(session.connection(), [{"id": 1}])
+    with sqlite_store.write() as session, pytest.raises(ValueError, match="None"):
+        Prepared(insert(stamped)).run(session.connection(), [{"id": 1, "at": 1, "data": None}])
