@@ -123,8 +123,10 @@ async def test_a_move_elsewhere_repaints_only_its_lane_on_the_board(
 
 
 async def drag(pilot: Any, start: tuple[int, int], end: tuple[int, int]) -> None:
-    """The mouse pressed at `start` (screen cells), moved and let go at `end`."""
+    """The mouse brought to `start` (screen cells), pressed, moved and let go at `end`."""
     app = pilot.app
+    await pilot.hover(offset=start)  # a mouse is over a line before it presses there
+    await pilot.pause(0.05)
     await pilot.mouse_down(offset=start)
     for x, y in (start, ((start[0] + end[0]) // 2, end[1]), end):
         move = events.MouseMove(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y)

@@ -53,11 +53,17 @@ class ScanLog(Widget):
             self._drawn_for = (width, style)
             self._lines = deque([None] * len(self.entries), maxlen=200)
         if not self.entries:
-            return placed(self._draw(self._line(y, width), width), y)
-        strip = self._lines[y]
-        if strip is None:
-            strip = self._lines[y] = self._draw(self._line(y, width), width)
-        return placed(strip, y)
+            strip = self._draw(self._line(y, width), width)
+        else:
+            strip = self._lines[y] or self._draw(self._line(y, width), width)
+            self._lines[y] = strip
+        # Where each line is (for the mouse to start a selection) only while the mouse is
+        # over the log: every scan moves every line down one, and placing them all again
+        # cost half a millisecond of each scan's frame.
+        return placed(strip, y) if self.mouse_hover else strip
+
+    def watch_mouse_hover(self) -> None:
+        self.refresh()
 
     def _draw(self, line: Text, width: int) -> Strip:
         """A line as it is kept (no selection over it), for any place in the list."""
