@@ -189,3 +189,16 @@ async def test_a_list_that_shrinks_keeps_its_highlight_in_view() -> None:
         show_text(app.query_one(Static), Text("a legend long enough to wrap " * 3))
         await until(pilot, lambda: rows.size.height == 7, what="the list to shrink")
         await until(pilot, lambda: ">row 07" in screen_text(app), what="the highlight in view")
+
+
+async def test_a_line_wider_than_the_list_is_cut_not_wrapped() -> None:
+    app = ListApp()
+    async with app.run_test(size=(20, 6)) as pilot:
+        rows = app.query_one(RowList)
+        rows.empty = "Nothing staged in this lane this shift."
+        rows.show([], Text("HEADER THAT IS LONGER THAN TWENTY"))
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert lines[0] == "HEADER THAT IS LONGE"
+        assert lines[1] == "Nothing staged in th"
+        assert lines[2].strip() == ""

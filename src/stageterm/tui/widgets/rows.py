@@ -36,6 +36,15 @@ def said(line: Text | None) -> Said | None:
     return None if line is None else (line.plain, tuple(line.spans), line.style)
 
 
+def cropped(line: Text, width: int) -> Text:
+    """`line` cut at `width` cells (a line of a list never wraps onto the next)."""
+    if line.cell_len <= width:
+        return line
+    line = line.copy()
+    line.truncate(width, overflow="crop")
+    return line
+
+
 @dataclass
 class Row:
     """One row: its key (None: not choosable, a heading or a note) and its text, or a
@@ -192,14 +201,11 @@ class RowList(Widget):
         """Line `y`: the header, a row, the "more" note or the empty note (None: below)."""
         if self.header is not None:
             if y == 0:
-                if self.header.cell_len <= width:
-                    return self.header
-                header = self.header.copy()
-                header.truncate(width, overflow="crop")
-                return header
+                return cropped(self.header, width)
             y -= 1
         if not self.rows:
-            return Text(self.empty, style="dim", no_wrap=True, overflow="crop") if y == 0 else None
+            empty = Text(self.empty, style="dim", no_wrap=True, overflow="crop")
+            return cropped(empty, width) if y == 0 else None
         shown = min(self.body_height, len(self.rows) - self.top)
         if y < shown:
             return self._row_line(self.top + y, width)
@@ -207,7 +213,7 @@ class RowList(Widget):
             line = Text(no_wrap=True, overflow="crop")
             line.append(f"  {self.top + 1}-{self.top + shown} of {len(self.rows)}", style="dim")
             line.append("  PgUp/PgDn", style="dim")
-            return line
+            return cropped(line, width)
         return None
 
     def _row_line(self, index: int, width: int) -> Text:
