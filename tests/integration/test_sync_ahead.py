@@ -117,6 +117,18 @@ def sync_process(
     )
 
 
+def sync_held(
+    store: Store, home: Path, receiver: Receiver, held: int, *args: str
+) -> tuple[Site, subprocess.Popen[str]]:
+    """A backlog, and `stageterm sync ARGS` on it, its request after the first `held` held
+    by the receiver (and arrived there)."""
+    site = backlog(store)
+    receiver.hold(skip=held)
+    process = sync_process(home, store.url, receiver, *args)
+    assert receiver.arrived.wait(60), process.communicate()
+    return site, process
+
+
 def made_ahead(stderr: str) -> int:
     return sum(int(line.split(":")[1]) for line in stderr.splitlines() if "made ahead:" in line)
 
@@ -250,10 +262,8 @@ def test_a_maker_killed_mid_drain_the_drain_makes_the_rest_itself_and_sends_each
     sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
 ) -> None:
     receiver = receivers[0]
-    site = backlog(sqlite_store)
-    receiver.hold(skip=3)  # the fourth request waits while a maker is killed
-    forked = sync_process(home, sqlite_store.url, receiver, "--once")
-    assert receiver.arrived.wait(60), forked.communicate()
+    # The fourth request waits while a maker is killed.
+    site, forked = sync_held(sqlite_store, home, receiver, 3, "--once")
     makers = children(forked.pid)
     assert len(makers) == 2
     os.kill(makers[0], signal.SIGKILL)
@@ -271,10 +281,7 @@ def test_the_sync_killed_its_makers_end_and_a_restart_sends_the_rest_in_order(
     sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
 ) -> None:
     receiver = receivers[0]
-    site = backlog(sqlite_store)
-    receiver.hold(skip=4)
-    forked = sync_process(home, sqlite_store.url, receiver, "--once")
-    assert receiver.arrived.wait(60), forked.communicate()
+    site, forked = sync_held(sqlite_store, home, receiver, 4, "--once")
     makers = children(forked.pid)
     assert len(makers) == 2
     os.kill(forked.pid, signal.SIGKILL)
@@ -296,10 +303,7 @@ def test_stopped_while_sending_ahead_the_batches_leased_ahead_go_back_and_the_ma
     sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
 ) -> None:
     receiver = receivers[0]
-    backlog(sqlite_store)
-    receiver.hold(skip=2)
-    forked = sync_process(home, sqlite_store.url, receiver)  # the service's loop
-    assert receiver.arrived.wait(60), forked.communicate()
+    _site, forked = sync_held(sqlite_store, home, receiver, 2)  # the service's loop
     makers = children(forked.pid)
     assert len(makers) == 2
     os.kill(forked.pid, signal.SIGTERM)
@@ -436,10 +440,7 @@ def test_a_second_ctrl_c_while_sending_ahead_leaves_no_attempt_counted_for_untri
     sqlite_store: Store, home: Path, receivers: tuple[Receiver, Receiver]
 ) -> None:
     receiver = receivers[0]
-    backlog(sqlite_store)
-    receiver.hold(skip=2)
-    looping = sync_process(home, sqlite_store.url, receiver)
-    assert receiver.arrived.wait(60), looping.communicate()
+    _site, looping = sync_held(sqlite_store, home, receiver, 2)
     os.kill(looping.pid, signal.SIGINT)  # the first: finish the request in flight
     time.sleep(0.3)
     os.kill(looping.pid, signal.SIGINT)  # the second: at once
